@@ -1,0 +1,39 @@
+/* The arch boundary: everything kcore/ and smmu/ need from the machine.
+ *
+ * At EL2 these are implemented in arch/arm64/ (system registers, TLBI, DC).
+ * In host tests, tests/fake/arch_fake.c implements them over a block of host
+ * memory standing for RAM, and records every TLB and cache maintenance call
+ * so that the tests can check that none is missing. */
+#ifndef KCORE_ARCH_H
+#define KCORE_ARCH_H
+
+#include "kcore/types.h"
+
+/* KCore's view of physical memory (the EL2 linear map). */
+void *arch_phys_to_virt(phys_addr_t pa);
+
+/* Invalidate the stage-2 TLB entries of principal `vmid` (HOSTVISOR or a VM)
+ * for one IPA page, or for the whole VMID. Completed (DSB) on return. */
+void arch_tlbi_s2_ipa(vmid_t vmid, ipa_t ipa);
+void arch_tlbi_s2_vmid(vmid_t vmid);
+/* Invalidate KCore's own EL2 stage-1 entry for one VA. */
+void arch_tlbi_el2_va(u64 va);
+/* Invalidate one device translation (SMMU `index`, context `cbndx`), with a
+ * completed sync, or the whole context. */
+void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova);
+void arch_smmu_tlbi_ctx(u32 index, u32 cbndx);
+/* Clean a page to the point of coherency (after scrubbing it). */
+void arch_dcache_clean_page(phys_addr_t pa);
+
+/* The value of ACTLR_EL1 a new vCPU starts with (read from the hardware). */
+u64 arch_actlr_el1(void);
+
+/* This CPU's index (0 .. KCORE_MAX_CPUS-1). */
+u32 arch_cpu_id(void);
+void arch_cpu_relax(void);
+
+/* Stop every CPU with a diagnostic. Only for broken internal invariants:
+ * never for bad input from the host, a guest or a device. */
+__attribute__((noreturn)) void arch_halt(const char *why, u64 a, u64 b);
+
+#endif

@@ -1,0 +1,65 @@
+/* The memory layout: every size and limit KCore is built with, in one place.
+ *
+ * Two profiles share this header and all code:
+ *  - the default, for QEMU virt with 1 to 4 GB of RAM (and the EL2 image);
+ *  - KCORE_PROFILE_TEST, used by the host-built tests: 64 MB of RAM and small
+ *    pools, so that pool exhaustion, the remap window limit and the VM id
+ *    limit are all reachable in a few hundred random steps.
+ * The model (tests/model) reads these values back through the test harness;
+ * it never copies them. */
+#ifndef KCORE_LAYOUT_H
+#define KCORE_LAYOUT_H
+
+#define KCORE_RAM_BASE 0x40000000UL /* QEMU virt: RAM starts at 1 GB */
+#define KCORE_IPA_BITS 40           /* host and guest IPA space: 1 TB */
+#define KCORE_MAX_VMID 16U          /* COREVISOR; VMs are 1..15 */
+#define KCORE_MAX_VCPUS 8U          /* vCPUs per VM */
+#define KCORE_MAX_CPUS 8U           /* physical CPUs */
+#define KCORE_SMMU_NUM 2U           /* SMMU instances (index) */
+#define KCORE_SMMU_MAX_CFG 8U       /* contexts per SMMU instance (cbndx) */
+/* MMIO that KCore keeps for itself (owner COREVISOR): the SMMUv3 of QEMU virt. */
+#define KCORE_RESERVED_MMIO_BASE 0x09050000UL
+#define KCORE_RESERVED_MMIO_SIZE 0x20000UL
+
+#ifndef KCORE_PROFILE_TEST
+#define KCORE_RAM_MAX_PAGES (1UL << 20) /* 4 GB */
+/* Page-table pools, in pages: [root + pud tables | pmd tables | pte tables]. */
+#define KCORE_POOL_HOST_PGD 3UL
+#define KCORE_POOL_HOST_PUD 8UL
+#define KCORE_POOL_HOST_PMD 2112UL /* 4 GB of RAM in 4 KB pages + MMIO */
+#define KCORE_POOL_VM_PGD 3UL
+#define KCORE_POOL_VM_PUD 4UL
+#define KCORE_POOL_VM_PMD 264UL /* 512 MB of 4 KB pages per VM + MMIO */
+#define KCORE_POOL_CORE_PGD 2UL
+#define KCORE_POOL_CORE_PUD 2UL
+#define KCORE_POOL_CORE_PMD 72UL
+#define KCORE_REMAP_START 0x0000008000000000UL /* EL2 VA of the image remap window */
+#define KCORE_REMAP_SIZE (128UL << 20)
+#define KCORE_SPT_PMD_POOL 64UL  /* SMMU: pmd tables */
+#define KCORE_SPT_PTE_POOL 256UL /* SMMU: pte tables */
+#define KCORE_SMMU_CFG_NUM_0 8U  /* contexts present on SMMU 0 */
+#define KCORE_SMMU_CFG_NUM_1 0U
+#else
+#define KCORE_RAM_MAX_PAGES (1UL << 14) /* 64 MB */
+#define KCORE_POOL_HOST_PGD 2UL
+#define KCORE_POOL_HOST_PUD 3UL
+#define KCORE_POOL_HOST_PMD 40UL
+#define KCORE_POOL_VM_PGD 2UL
+#define KCORE_POOL_VM_PUD 2UL
+#define KCORE_POOL_VM_PMD 6UL
+#define KCORE_POOL_CORE_PGD 2UL
+#define KCORE_POOL_CORE_PUD 2UL
+#define KCORE_POOL_CORE_PMD 3UL
+/* Straddles the 512 GB boundary: the window's second half needs a second
+ * pud table, which the core pool does not have (a reachable KE_NOMEM). */
+#define KCORE_REMAP_START (0x0000008000000000UL - 0x40000UL)
+#define KCORE_REMAP_SIZE 0x80000UL
+#define KCORE_SPT_PMD_POOL 4UL
+#define KCORE_SPT_PTE_POOL 8UL
+#define KCORE_SMMU_CFG_NUM_0 8U
+#define KCORE_SMMU_CFG_NUM_1 4U
+#endif
+
+#define KCORE_REMAP_END (KCORE_REMAP_START + KCORE_REMAP_SIZE)
+
+#endif

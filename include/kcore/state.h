@@ -1,0 +1,189 @@
+/* KCore's shared state (the spec's `sdt`) and the internal interfaces of the
+ * modules that own each part. One global, `kc`, so that the EL2 image and the
+ * host tests see the same layout.
+ *
+ * Locks (kcore/lock.h) mirror the spec's hlock IDs and are always taken in
+ * this order:  CORE < INFO(vmid) < SMMU < SPT < S2PAGE < NPT(principal),
+ * NPTs in increasing principal id (HOSTVISOR first, COREVISOR last).
+ * Each field names the lock that protects it. */
+#ifndef KCORE_STATE_H
+#define KCORE_STATE_H
+
+#include "kcore/constants.h"
+#include "kcore/ctxt.h"
+#include "kcore/lock.h"
+#include "kcore/types.h"
+
+/* spec: s2page entry (S2Page: s2_owner, s2_count, s2_gfn) */
+struct s2page {
+	u32 owner; /* INVALID (not RAM), HOSTVISOR, a VM id, or COREVISOR */
+	u32 count; /* share count; INVALID for a page assigned through the SMMU */
+	u64 gfn;   /* guest frame it backs; INVALID64 if none yet */
+};
+
+/* One principal's page table: the root is the first page of its pool; the
+ * three bump pointers are the spec's pt_pgd_next/pt_pud_next/pt_pmd_next. */
+struct npt {
+	phys_addr_t root;
+	phys_addr_t pgd_next; /* next pud-table page, bounded by pud_start */
+	phys_addr_t pud_next; /* next pmd-table page, bounded by pmd_start */
+	phys_addr_t pmd_next; /* next pte-table page, bounded by pool_end */
+};
+
+/* spec: pool_start / pud_start / pmd_start / pool_end of a principal */
+struct pool_bounds {
+	phys_addr_t start, pud_start, pmd_start, end;
+};
+
+/* spec: BootInfo (VB) */
+struct vm_boot_info {
+	u32 next_load_info;
+	u64 load_addr[MAX_LOAD_INFO_NUM];
+	u64 load_size[MAX_LOAD_INFO_NUM];
+	u64 remap_addr[MAX_LOAD_INFO_NUM];
+	u64 mapped_pages[MAX_LOAD_INFO_NUM];
+	u32 inc_exe; /* spec: vm_inc_exe, 1 once an encrypted vCPU was loaded */
+};
+
+/* spec: VMInfo (VS + VB) */
+struct vm_info {
+	u32 state;                      /* UNUSED, READY, VERIFIED, POWEROFF */
+	u32 vcpu_state[KCORE_MAX_VCPUS]; /* UNUSED, READY, ACTIVE */
+	struct vm_boot_info boot;
+};
+
+/* spec: core_data */
+struct core_data {
+	u32 next_vmid;
+	u64 next_remap_ptr;
+};
+
+/* spec: SPT (the SMMU pool; the per-context maps live in the tables) */
+struct spt {
+	phys_addr_t pgd_next; /* next pmd-table page, bounded by SMMU_PMD_START */
+	phys_addr_t pmd_next; /* next pte-table page, bounded by SMMU_POOL_END */
+};
+
+struct kcore {
+	/* S2PAGE lock */
+	struct s2page s2page[KCORE_RAM_MAX_PAGES];
+	u64 ram_pages; /* RAM actually present (<= KCORE_RAM_MAX_PAGES) */
+	/* NPT(p) lock for npt[p] and the table pages under it */
+	struct npt npt[COREVISOR + 1];
+	/* INFO(vmid) lock for vminfo[vmid] (index 0 and COREVISOR unused) */
+	struct vm_info vminfo[COREVISOR + 1];
+	/* CORE lock */
+	struct core_data core;
+	/* SMMU lock: which principal owns each context; INVALID if none */
+	u32 smmu_vmid[EL2_SMMU_CFG_SIZE];
+	/* SMMU lock: live device mappings of each context (D30, D31) */
+	u32 smmu_nr_mapped[EL2_SMMU_CFG_SIZE];
+	/* SPT lock */
+	struct spt spt;
+	/* Shadow contexts: [HOSTVISOR][cpu] for the host, [vmid][vcpuid] for
+	 * VMs. A VM vCPU's context is only touched by the CPU that holds that
+	 * vCPU ACTIVE (or, while READY, under INFO(vmid)). */
+	struct shadow_ctxt shadow[COREVISOR][KCORE_MAX_VCPUS];
+	/* Physical placement, fixed at init. */
+	phys_addr_t pool_base;
+	phys_addr_t core_start, core_end; /* KCore's own memory, incl. pools */
+	struct kcore_locks locks;
+};
+
+extern struct kcore kc;
+
+/* ---- kcore/init.c ---------------------------------------------------- */
+struct kcore_boot_params {
+	phys_addr_t ram_base;  /* must be KCORE_RAM_BASE */
+	u64 ram_size;          /* bytes, <= KCORE_RAM_MAX_PAGES pages */
+	phys_addr_t core_start; /* KCore's image, data and pools: owned by COREVISOR */
+	phys_addr_t core_end;
+	phys_addr_t pool_base; /* inside [core_start, core_end), page aligned */
+};
+/* Bytes of page-table pool (all principals and the SMMU) from pool_base. */
+u64 layout_pool_bytes(void);
+/* Set up every table and owner. Halts if the parameters are inconsistent. */
+void kcore_init(const struct kcore_boot_params *p);
+
+/* ---- kcore/s2page.c -------------------------------------------------- */
+bool pfn_is_ram(pfn_t pfn);
+/* spec: pfn @ s2page; non-RAM reads as owner INVALID (or COREVISOR for the
+ * reserved MMIO), count 0, gfn INVALID64. */
+struct s2page s2page_get(pfn_t pfn);
+/* Only for RAM pfns; halts otherwise (an internal invariant). */
+void s2page_set(pfn_t pfn, struct s2page page);
+
+/* ---- kcore/pool.c ---------------------------------------------------- */
+/* spec: pool_start/pud_start/pmd_start/pool_end for principal p */
+struct pool_bounds pool_bounds(vmid_t p);
+/* The SMMU pool: roots (one page per context), then pmd, then pte tables. */
+phys_addr_t spt_root(u32 index, u32 cbndx); /* spec: SMMU_TTBR index cbndx */
+phys_addr_t spt_pool_start(void);            /* first pmd-table page */
+phys_addr_t spt_pmd_start(void);             /* spec: SMMU_PMD_START */
+phys_addr_t spt_pool_end(void);              /* spec: SMMU_POOL_END */
+
+/* ---- kcore/npt.c ----------------------------------------------------- */
+/* spec: gfn @ (pt npt): the mapping of one gfn, read by walking the real
+ * descriptors. level 0 and pte 0 mean "not mapped". Inside a 2 MB block the
+ * pfn is the block's first pfn plus the offset, and pte is the block's
+ * descriptor (as the spec's local_mmap_loop_h records). */
+struct npt_entry {
+	pfn_t pfn;
+	u32 level; /* 0 (none), 2 (2 MB block) or 3 (4 KB page) */
+	u64 pte;   /* the descriptor */
+};
+struct npt_entry npt_lookup(vmid_t p, gfn_t gfn);
+/* spec: local_mmap_h. Maps addr at level 2 (block) or 3 (page) with the
+ * given descriptor (pte 0 removes the page mapping). Returns 0, -KE_NOMEM
+ * (pool bound hit) or -KE_BLOCK (level 3 inside a block); on error nothing
+ * changed. A valid entry that is removed or changed is invalidated
+ * (arch_tlbi_*) before return. Needs NPT(p). */
+long npt_map(vmid_t p, u64 addr, u32 level, u64 pte);
+/* The checks of npt_map alone, changing nothing (for check-then-commit). */
+long npt_map_check(vmid_t p, u64 addr, u32 level);
+void npt_init(void);
+
+/* ---- kcore/mem.c: ownership transfers (need S2PAGE, NPT(HOSTVISOR)) -- */
+long local_map_host(u64 addr);
+long local_clear_vm_page(vmid_t vmid, pfn_t pfn);
+long local_assign_pfn_to_vm(vmid_t vmid, gfn_t gfn, pfn_t pfn);
+long local_assign_pfn_to_vm_check(vmid_t vmid, gfn_t gfn, pfn_t pfn);
+long local_map_pfn_vm(vmid_t vmid, u64 addr, u64 pte, u32 level);
+long prot_and_map_vm_s2pt(vmid_t vmid, u64 addr, u64 pte, u32 level);
+long local_map_io(vmid_t vmid, u64 gpa, u64 pa);
+void local_grant_vm_page(vmid_t vmid, pfn_t pfn);
+void local_revoke_vm_page(vmid_t vmid, pfn_t pfn);
+long grant_stage2_range(vmid_t vmid, u64 addr, u64 size);
+long revoke_stage2_range(vmid_t vmid, u64 addr, u64 size);
+long local_save_encrypt_buf(vmid_t vmid, u64 inbuf, u64 outbuf);
+long local_load_decrypt_buf(vmid_t vmid, u64 inbuf);
+
+/* ---- kcore/vm.c: VM and vCPU states (need INFO(vmid)) ---------------- */
+bool is_vm(vmid_t vmid);
+bool is_vcpu(u64 vcpuid);
+long local_gen_vmid(void); /* returns the new vmid; needs CORE */
+long local_register_kvm(vmid_t vmid);
+long local_register_vcpu(vmid_t vmid, u32 vcpuid);
+long local_set_vcpu_active(vmid_t vmid, u32 vcpuid);
+long local_set_vcpu_inactive(vmid_t vmid, u32 vcpuid);
+void local_set_vm_poweroff(vmid_t vmid);
+long local_verify_vm(vmid_t vmid);
+long local_load_encryted_vcpu(vmid_t vmid, u32 vcpuid);
+
+/* ---- kcore/boot_image.c (need INFO(vmid); CORE; NPT(COREVISOR)) ------ */
+long local_set_boot_info(vmid_t vmid, u64 load_addr, u64 size); /* returns load_idx */
+long local_remap_vm_image(vmid_t vmid, pfn_t pfn, u64 load_idx);
+/* spec: search_load_info_loop_h: the remap address of `addr` if some loaded
+ * image contains it, else 0. */
+u64 search_load_info(vmid_t vmid, u64 addr);
+
+/* ---- kcore/crypto hooks (the ciphers are issue 4) -------------------- */
+/* Authenticate VM vmid's images as seen in the remap window. 0 or -KE_AUTH. */
+long image_authenticate(vmid_t vmid);
+/* Encrypt one VM page into a host page / decrypt in place. -KE_NOTSUPP
+ * until a cipher is built in. */
+long vm_page_encrypt(vmid_t vmid, phys_addr_t src, phys_addr_t dst);
+long vm_page_decrypt(vmid_t vmid, phys_addr_t page);
+long vm_vcpu_decrypt(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c);
+
+#endif

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The EL2 core may only need the arch boundary (include/kcore/arch.h) and the
+# compiler's mem* helpers from the outside. Anything else is a libc leak.
+set -euo pipefail
+nm=$1 obj=$2
+bad=$($nm -u "$obj" | awk '{print $2}' | grep -Ev '^(arch_[a-z0-9_]+|memset|memcpy|memmove|memcmp)$' || true)
+if [ -n "$bad" ]; then
+	echo "check-freestanding: $obj needs symbols outside the arch boundary:" >&2
+	echo "$bad" >&2
+	exit 1
+fi

@@ -1,0 +1,92 @@
+/* Fake arch for host tests: see tests/fake/fake.h. */
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake.h"
+#include "kcore/arch.h"
+#include "kcore/state.h"
+
+static u8 *ram;
+#define MAX_EVENTS 65536
+static struct fake_event events[MAX_EVENTS];
+static u32 nevents;
+void (*fake_event_hook)(const struct fake_event *e);
+void *fake_halt_jmp;
+const char *fake_halt_reason;
+
+void *fake_ram(u64 pa)
+{
+	if (pa < KCORE_RAM_BASE || pa - KCORE_RAM_BASE >= FAKE_RAM_SIZE)
+		return NULL;
+	return ram + (pa - KCORE_RAM_BASE);
+}
+
+void *arch_phys_to_virt(phys_addr_t pa)
+{
+	void *p = fake_ram(pa);
+
+	if (!p)
+		arch_halt("phys_to_virt outside RAM", pa, 0);
+	return p;
+}
+
+static void record(u32 kind, u32 a, u32 b, u64 addr)
+{
+	struct fake_event e = { kind, a, b, addr };
+
+	if (nevents < MAX_EVENTS)
+		events[nevents++] = e;
+	if (fake_event_hook)
+		fake_event_hook(&e);
+}
+
+void arch_tlbi_s2_ipa(vmid_t vmid, ipa_t ipa) { record(FAKE_TLBI_S2_IPA, vmid, 0, ipa); }
+void arch_tlbi_s2_vmid(vmid_t vmid) { record(FAKE_TLBI_S2_VMID, vmid, 0, 0); }
+void arch_tlbi_el2_va(u64 va) { record(FAKE_TLBI_EL2_VA, COREVISOR, 0, va); }
+void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova) { record(FAKE_SMMU_TLBI, index, cbndx, iova); }
+void arch_smmu_tlbi_ctx(u32 index, u32 cbndx) { record(FAKE_SMMU_TLBI_CTX, index, cbndx, 0); }
+void arch_dcache_clean_page(phys_addr_t pa) { record(FAKE_DCACHE_CLEAN, 0, 0, pa); }
+u64 arch_actlr_el1(void) { return FAKE_ACTLR; }
+u32 arch_cpu_id(void) { return 0; }
+void arch_cpu_relax(void) {}
+
+void arch_halt(const char *why, u64 a, u64 b)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "KCORE HALT: %s (0x%llx, 0x%llx)", why,
+		 (unsigned long long)a, (unsigned long long)b);
+	fake_halt_reason = buf;
+	if (fake_halt_jmp)
+		longjmp(*(jmp_buf *)fake_halt_jmp, 1);
+	fprintf(stderr, "%s\n", buf);
+	abort();
+}
+
+u32 fake_events_count(void) { return nevents; }
+const struct fake_event *fake_events(void) { return events; }
+void fake_events_clear(void) { nevents = 0; }
+
+void fake_machine_reset(void)
+{
+	struct kcore_boot_params p;
+
+	if (!ram) {
+		ram = aligned_alloc(PAGE_SIZE, FAKE_RAM_SIZE);
+		if (!ram) {
+			perror("fake RAM");
+			abort();
+		}
+	}
+	memset(ram, 0, FAKE_RAM_SIZE);
+	nevents = 0;
+	p.ram_base = KCORE_RAM_BASE;
+	p.ram_size = FAKE_RAM_SIZE;
+	p.core_start = KCORE_RAM_BASE + FAKE_RAM_SIZE - FAKE_CORE_SIZE;
+	p.core_end = KCORE_RAM_BASE + FAKE_RAM_SIZE;
+	p.pool_base = p.core_start + (1UL << 20); /* after a pretend 1 MB image */
+	kcore_init(&p);
+	nevents = 0;
+}

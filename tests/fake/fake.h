@@ -1,0 +1,44 @@
+/* The fake machine of the host-built tests: RAM is a block of host memory,
+ * and every TLB / cache maintenance call is recorded. */
+#ifndef KCORE_FAKE_H
+#define KCORE_FAKE_H
+
+#include "kcore/types.h"
+
+#define FAKE_RAM_SIZE (64UL << 20) /* KCORE_PROFILE_TEST RAM */
+#define FAKE_CORE_SIZE (8UL << 20) /* last 8 MB: KCore image, data, pools */
+#define FAKE_ACTLR 0x0000000000000007UL
+
+enum fake_event_kind {
+	FAKE_TLBI_S2_IPA = 1,
+	FAKE_TLBI_S2_VMID,
+	FAKE_TLBI_EL2_VA,
+	FAKE_SMMU_TLBI,
+	FAKE_SMMU_TLBI_CTX,
+	FAKE_DCACHE_CLEAN,
+};
+
+struct fake_event {
+	u32 kind;
+	u32 a;   /* vmid, or SMMU index */
+	u32 b;   /* SMMU cbndx */
+	u64 addr;
+};
+
+/* Set up RAM (zeroed) and call kcore_init. Safe to call again: resets all. */
+void fake_machine_reset(void);
+/* Host pointer to physical address pa (RAM only). */
+void *fake_ram(u64 pa);
+
+/* Events since the last fake_events_clear(). */
+u32 fake_events_count(void);
+const struct fake_event *fake_events(void);
+void fake_events_clear(void);
+/* Called on every event, if set (the TLB checker of tests/harness). */
+extern void (*fake_event_hook)(const struct fake_event *e);
+
+/* When set, arch_halt longjmps here instead of aborting the process. */
+extern void *fake_halt_jmp; /* a jmp_buf* */
+extern const char *fake_halt_reason;
+
+#endif
