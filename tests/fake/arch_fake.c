@@ -9,6 +9,9 @@
 #include "kcore/state.h"
 
 static u8 *ram;
+/* Pages the tests wrote outside KCore's region, to be zeroed on reset (the
+ * core itself only ever writes zeros outside its region). */
+static u8 touched[FAKE_RAM_SIZE / PAGE_SIZE];
 #define MAX_EVENTS 65536
 static struct fake_event events[MAX_EVENTS];
 static u32 nevents;
@@ -21,6 +24,15 @@ void *fake_ram(u64 pa)
 	if (pa < KCORE_RAM_BASE || pa - KCORE_RAM_BASE >= FAKE_RAM_SIZE)
 		return NULL;
 	return ram + (pa - KCORE_RAM_BASE);
+}
+
+void *fake_ram_write(u64 pa)
+{
+	void *p = fake_ram(pa);
+
+	if (p)
+		touched[(pa - KCORE_RAM_BASE) / PAGE_SIZE] = 1;
+	return p;
 }
 
 void *arch_phys_to_virt(phys_addr_t pa)
@@ -79,8 +91,15 @@ void fake_machine_reset(void)
 			perror("fake RAM");
 			abort();
 		}
+		memset(ram, 0, FAKE_RAM_SIZE);
 	}
-	memset(ram, 0, FAKE_RAM_SIZE);
+	/* Zero what may be non-zero: KCore's region and the pages tests wrote. */
+	memset(ram + FAKE_RAM_SIZE - FAKE_CORE_SIZE, 0, FAKE_CORE_SIZE);
+	for (u64 i = 0; i < FAKE_RAM_SIZE / PAGE_SIZE; i++) {
+		if (touched[i])
+			memset(ram + i * PAGE_SIZE, 0, PAGE_SIZE);
+		touched[i] = 0;
+	}
 	nevents = 0;
 	p.ram_base = KCORE_RAM_BASE;
 	p.ram_size = FAKE_RAM_SIZE;

@@ -27,8 +27,10 @@ struct fake_event {
 
 /* Set up RAM (zeroed) and call kcore_init. Safe to call again: resets all. */
 void fake_machine_reset(void);
-/* Host pointer to physical address pa (RAM only). */
+/* Host pointer to physical address pa (RAM only; NULL otherwise). Tests
+ * that write through it use fake_ram_write, so that reset can clean up. */
 void *fake_ram(u64 pa);
+void *fake_ram_write(u64 pa);
 
 /* Events since the last fake_events_clear(). */
 u32 fake_events_count(void);

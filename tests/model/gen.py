@@ -1,0 +1,262 @@
+"""Random operation sequences for the differential test.
+
+Each operation is a plain tuple, so a failing sequence prints as Python and
+replays as is. The generator looks at the model's state to make likely
+requests (a VM that exists, an entry point inside its image, a page the host
+owns) most of the time, and hostile ones the rest of the time: wrong owner,
+wrong state, out-of-range indices, unaligned addresses, size 0, pages of
+KCore, another VM's pages, repeated calls.
+"""
+import constants as K
+
+PAGE = 4096
+RAM_PFN0 = K.KCORE_RAM_BASE >> 12
+GUEST_GFN0 = 0x40000          # guest RAM at 1 GB, like QEMU virt
+GUEST_GFNS = 4 * 512          # four 2 MB blocks of guest RAM
+MMIO_GFNS = [0x09000, 0x09001, 0x0a000, 0x08010]
+HOSTILE64 = [0, 1, 0xFFF, 1 << 40, (1 << 40) - 1, 1 << 47, 1 << 63, (1 << 64) - 1, 0xFFFFFFFF]
+HC = dict(
+    NOP=K.KCORE_HC_NOP, GEN_VMID=K.KCORE_HC_GEN_VMID, REGISTER_KVM=K.KCORE_HC_REGISTER_KVM,
+    REGISTER_VCPU=K.KCORE_HC_REGISTER_VCPU, SET_BOOT_INFO=K.KCORE_HC_SET_BOOT_INFO,
+    REMAP_VM_IMAGE=K.KCORE_HC_REMAP_VM_IMAGE, VERIFY_VM=K.KCORE_HC_VERIFY_VM,
+    CLEAR_VM_PAGE=K.KCORE_HC_CLEAR_VM_PAGE, MAP_IO=K.KCORE_HC_MAP_IO,
+    SMMU_ALLOC=K.KCORE_HC_SMMU_ALLOC, SMMU_FREE=K.KCORE_HC_SMMU_FREE,
+    SMMU_ASSIGN=K.KCORE_HC_SMMU_ASSIGN, SMMU_MAP=K.KCORE_HC_SMMU_MAP,
+    SMMU_CLEAR=K.KCORE_HC_SMMU_CLEAR, SMMU_IOVA_TO_PHYS=K.KCORE_HC_SMMU_IOVA_TO_PHYS,
+    SAVE_ENCRYPT_BUF=K.KCORE_HC_SAVE_ENCRYPT_BUF, LOAD_DECRYPT_BUF=K.KCORE_HC_LOAD_DECRYPT_BUF,
+    LOAD_ENCRYPTED_VCPU=K.KCORE_HC_LOAD_ENCRYPTED_VCPU, POWEROFF_VM=K.KCORE_HC_POWEROFF_VM)
+
+
+class Gen:
+    def __init__(self, rng, model, layout):
+        self.r = rng
+        self.m = model
+        self.L = layout
+        self.vm_pages = []     # pfns recently given to VMs (to aim at them)
+        self.core_pfn0 = layout.core_start >> 12
+        self.core_pages = (layout.core_end - layout.core_start) >> 12
+
+    # ---- value choosers ---------------------------------------------------
+    def chance(self, p):
+        return self.r.random() < p
+
+    def vmid(self):
+        nxt = self.m.core_data()[0]
+        if self.chance(0.75) and nxt > 1:
+            return self.r.randrange(1, nxt)
+        if self.chance(0.6):
+            return self.r.randrange(1, K.COREVISOR)
+        return self.r.choice([0, K.COREVISOR, K.COREVISOR + 1, 0xFFFFFFFF, (1 << 64) - 1])
+
+    def vcpuid(self):
+        if self.chance(0.85):
+            return self.r.randrange(0, 3)
+        if self.chance(0.5):
+            return self.r.randrange(0, K.KCORE_MAX_VCPUS)
+        return self.r.choice([K.KCORE_MAX_VCPUS, 255, (1 << 64) - 1])
+
+    def pfn(self):
+        x = self.r.random()
+        if x < 0.45:
+            return RAM_PFN0 + self.r.randrange(0, 64)          # a small hot set of host pages
+        if x < 0.60:
+            return RAM_PFN0 + self.r.randrange(0, self.L.ram_pages)
+        if x < 0.75 and self.vm_pages:
+            return self.r.choice(self.vm_pages)
+        if x < 0.82:
+            return self.core_pfn0 + self.r.randrange(0, self.core_pages)
+        if x < 0.90:
+            return self.r.choice([0x09000, 0x09050, 0x09051, 0x08000, 0])
+        if x < 0.95:
+            return RAM_PFN0 + 512 * self.r.randrange(0, self.L.ram_pages // 512)
+        return self.r.choice(HOSTILE64)
+
+    def guest_gfn(self):
+        x = self.r.random()
+        if x < 0.8:
+            return GUEST_GFN0 + self.r.randrange(0, GUEST_GFNS)
+        if x < 0.9:
+            return self.r.choice(MMIO_GFNS)
+        return self.r.choice([0, 1, (1 << 28) - 1, 1 << 28, (1 << 52) - 1])
+
+    def addr_of_gfn(self, gfn):
+        a = gfn * PAGE
+        if self.chance(0.1):
+            a += self.r.randrange(1, PAGE)          # unaligned
+        return a & ((1 << 64) - 1)
+
+    def live_vcpus(self, want_state):
+        out = []
+        for v in range(1, self.m.core_data()[0]):
+            info = self.m.vminfo(v)
+            for c in range(3):
+                if info[1][c] == want_state:
+                    out.append((v, c))
+        return out
+
+    # ---- operations ----------------------------------------------------------
+    def op(self):
+        x = self.r.random()
+        if x < 0.30:
+            return self.host_op()
+        if x < 0.45:
+            return self.run_op()
+        if x < 0.62:
+            return self.exit_op()
+        if x < 0.72:
+            return ('fault', self.fault_addr())
+        if x < 0.80:
+            return ('host_store', self.fault_addr(), self.r.getrandbits(64))
+        if x < 0.86:
+            return ('vm_store', self.vmid(), self.guest_gfn(), self.r.getrandbits(64))
+        if x < 0.90:
+            return ('dev_store', self.r.randrange(0, 2), self.r.randrange(0, 8), self.iova_gfn(),
+                    self.r.getrandbits(64))
+        return self.smmu_op()
+
+    def fault_addr(self):
+        return self.addr_of_gfn(self.pfn())
+
+    def host_op(self):
+        r, v = self.r, self.vmid()
+        x = r.random()
+        if x < 0.06:
+            return ('call', HC['GEN_VMID'])
+        if x < 0.12:
+            return ('call', HC['REGISTER_KVM'], v)
+        if x < 0.20:
+            return ('call', HC['REGISTER_VCPU'], v, self.vcpuid())
+        if x < 0.32:
+            size = r.choice([PAGE, 2 * PAGE, 3 * PAGE + 17, 1, 0, 5 * PAGE, 1 << 20, (1 << 64) - 1])
+            addr = (GUEST_GFN0 + r.randrange(0, 64)) * PAGE
+            if self.chance(0.1):
+                addr = r.choice([addr + 8, (1 << 40) - PAGE, 1 << 40, 0])
+            return ('call', HC['SET_BOOT_INFO'], v, addr, size)
+        if x < 0.50:
+            info = self.m.vminfo(v) if 0 < v < K.COREVISOR else None
+            idx = r.randrange(0, 6)
+            if info and info[2] and self.chance(0.8):
+                idx = r.randrange(0, info[2])
+            return ('call', HC['REMAP_VM_IMAGE'], v, self.pfn(), idx)
+        if x < 0.58:
+            return ('call', HC['VERIFY_VM'], v)
+        if x < 0.61:
+            return ('call', HC['POWEROFF_VM'], v)
+        if x < 0.74:
+            pfn = r.choice(self.vm_pages) if self.vm_pages and self.chance(0.7) else self.pfn()
+            return ('call', HC['CLEAR_VM_PAGE'], v, pfn)
+        if x < 0.82:
+            pa = r.choice([0x09000000, 0x09001000, 0x0a000000, 0x08010000, 0x09050000]) \
+                if self.chance(0.7) else self.fault_addr()
+            return ('call', HC['MAP_IO'], v, self.addr_of_gfn(self.guest_gfn()), pa)
+        if x < 0.88:
+            return ('call', HC['SAVE_ENCRYPT_BUF'], v, self.fault_addr(), self.fault_addr())
+        if x < 0.92:
+            return ('call', HC['LOAD_DECRYPT_BUF'], v, self.fault_addr())
+        if x < 0.95:
+            return ('call', HC['LOAD_ENCRYPTED_VCPU'], v, self.vcpuid())
+        if x < 0.97:
+            return ('call', HC['NOP'])
+        return ('call', r.choice([K.KCORE_HC_VCPU_RUN, K.KCORE_HC_MAX, 0, 0x84000000,
+                                  K.KCORE_HC_BASE + 0xFFFF]), v, 1, 2, 3, 4)
+
+    def iova_gfn(self):
+        if self.chance(0.7):
+            return self.r.choice([RAM_PFN0 + self.r.randrange(0, 64), GUEST_GFN0 + self.r.randrange(0, 64)])
+        return self.r.choice([0, 1, (1 << 27) - 1, 1 << 27, self.pfn()])
+
+    def smmu_op(self):
+        r = self.r
+        index = r.choice([0, 0, 0, 1, 1, 2])
+        cb = r.choice([0, 1, 2, 3, 5, 7, 8])
+        x = r.random()
+        if x < 0.15:
+            owner = 0 if self.chance(0.5) else self.vmid()
+            return ('call', HC['SMMU_ALLOC'], cb, owner, index)
+        if x < 0.22:
+            return ('call', HC['SMMU_FREE'], cb, index)
+        if x < 0.45:
+            return ('call', HC['SMMU_ASSIGN'], cb, index, self.pfn(), self.iova_gfn())
+        if x < 0.75:
+            gfn = self.iova_gfn()
+            pfn = gfn if self.chance(0.5) else self.pfn()
+            return ('call', HC['SMMU_MAP'], cb, index, gfn * PAGE, (pfn * PAGE) | r.choice([0, 3, 0x7FF]))
+        if x < 0.92:
+            return ('call', HC['SMMU_CLEAR'], self.iova_gfn() * PAGE, cb, index)
+        return ('call', HC['SMMU_IOVA_TO_PHYS'], self.iova_gfn() * PAGE + r.randrange(0, PAGE), cb, index)
+
+    def run_op(self):
+        r = self.r
+        ready = self.live_vcpus(K.READY)
+        if ready and self.chance(0.85):
+            v, c = r.choice(ready)
+        else:
+            v, c = self.vmid(), self.vcpuid()
+        entry = r.getrandbits(40) & ~3
+        info = self.m.vminfo(v) if 0 < v < K.COREVISOR else None
+        if info and info[2] and self.chance(0.85):
+            i = r.randrange(0, info[2])
+            entry = info[3][i] + (r.randrange(0, max(1, info[4][i])) & ~3)
+        pstate = 0x3C5 if self.chance(0.9) else r.choice([0x3C4, 0x0, 0x3C9, 0x10, 0x3C5 | (1 << 21)])
+        run = dict(regs=[r.getrandbits(64) for _ in range(31)], entry_pc=entry, entry_pstate=pstate,
+                   map_addr=0, map_pte=0, map_level=3, request=1 if self.chance(0.05) else 0)
+        if self.chance(0.7):
+            level = 3 if self.chance(0.8) else r.choice([2, 2, 2, 0, 1, 4])
+            gfn = self.guest_gfn()
+            if level == 2:
+                pfn = RAM_PFN0 + 512 * r.randrange(0, self.L.ram_pages // 512)
+                if self.chance(0.1):
+                    pfn += r.randrange(1, 512)
+            else:
+                pfn = r.choice(self.vm_pages) if self.vm_pages and self.chance(0.2) else self.pfn()
+            run['map_addr'] = self.addr_of_gfn(gfn)
+            run['map_pte'] = ((pfn * PAGE) | r.choice([0, 0x3, 0x7FF])) & ((1 << 64) - 1)
+            run['map_level'] = level
+            if pfn not in self.vm_pages and RAM_PFN0 <= pfn < RAM_PFN0 + self.L.ram_pages:
+                self.vm_pages.append(pfn)
+                if len(self.vm_pages) > 64:
+                    self.vm_pages.pop(0)
+        return ('run', v, c, run)
+
+    def exit_op(self):
+        r = self.r
+        active = self.live_vcpus(K.ACTIVE)
+        if active and self.chance(0.95):
+            v, c = r.choice(active)
+        else:
+            v, c = self.vmid(), self.vcpuid()
+        regs = [r.getrandbits(64) if self.chance(0.5) else r.randrange(0, 8) for _ in range(31)]
+        ec = K.ARM_EXCEPTION_TRAP
+        x = r.random()
+        if x < 0.08:
+            ec = K.ARM_EXCEPTION_INTERRUPT
+        elif x < 0.11:
+            ec = K.ARM_EXCEPTION_EL1_SERROR
+        cls, iss = K.ESR_ELx_EC_HVC64, 0
+        hpfar, far = 0, r.randrange(0, PAGE)
+        y = r.random()
+        if y < 0.30:
+            regs[0] = r.choice([K.HVC_KVM_SET_DESC_PFN, K.HVC_KVM_UNSET_DESC_PFN])
+            regs[2] = self.addr_of_gfn(GUEST_GFN0 + r.randrange(0, GUEST_GFNS))
+            regs[3] = r.choice([0, 1, PAGE, 2 * PAGE, 3 * PAGE, 600 * PAGE, (1 << 40), (1 << 64) - 1])
+        elif y < 0.38:
+            regs[0] = r.choice([K.PSCI_0_2_FN_SYSTEM_OFF] + [0x84000000, 0xC4000003] * 4)
+        elif y < 0.48:
+            cls = K.ESR_ELx_EC_WFx
+        elif y < 0.78:
+            cls = r.choice([K.ESR_ELx_EC_DABT_LOW] * 4 + [K.ESR_ELx_EC_IABT_LOW])
+            gfn = r.choice(MMIO_GFNS) if self.chance(0.6) else self.guest_gfn()
+            hpfar = ((gfn << 4) & ((1 << 64) - 1)) | r.choice([0, 0, 0xF])
+            iss = (r.randrange(0, 32) << 16) | (1 << 24)
+            if self.chance(0.5):
+                iss |= K.ESR_ELx_WNR
+            if self.chance(0.05):
+                iss |= K.ESR_ELx_S1PTW
+        elif y < 0.88:
+            cls = K.ESR_ELx_EC_SYS64
+        else:
+            cls = r.choice([K.ESR_ELx_EC_UNKNOWN, 0x07, K.ESR_ELx_EC_SMC64, 0x3F])
+        hw = dict(ec=ec, regs=regs, pc=r.getrandbits(40) & ~3,
+                  pstate=r.choice([0x3C5, 0x3C4, 0x0, 0x5]),
+                  esr=(cls << 26) | (1 << 25) | iss, far=far, hpfar=hpfar)
+        return ('exit', v, c, hw)
