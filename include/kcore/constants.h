@@ -86,6 +86,7 @@
 #define PSR_MODE_EL0t 0x0UL
 #define PSR_MODE_EL1t 0x4UL
 #define PSR_MODE_EL1h 0x5UL
+#define PSR_MODE32_BIT 0x10UL
 #define PSR_F_BIT (1UL << 6)
 #define PSR_I_BIT (1UL << 7)
 #define PSR_A_BIT (1UL << 8)

@@ -3,7 +3,7 @@
  * host tests see the same layout.
  *
  * Locks (kcore/lock.h) mirror the spec's hlock IDs and are always taken in
- * this order:  CORE < INFO(vmid) < SMMU < SPT < S2PAGE < NPT(principal),
+ * this order:  CORE < SMMU < INFO(vmid) < SPT < S2PAGE < NPT(principal),
  * NPTs in increasing principal id (HOSTVISOR first, COREVISOR last).
  * Each field names the lock that protects it. */
 #ifndef KCORE_STATE_H
@@ -169,6 +169,12 @@ long local_set_vcpu_inactive(vmid_t vmid, u32 vcpuid);
 void local_set_vm_poweroff(vmid_t vmid);
 long local_verify_vm(vmid_t vmid);
 long local_load_encryted_vcpu(vmid_t vmid, u32 vcpuid);
+long local_poweroff_vm_by_host(vmid_t vmid); /* D33 */
+
+/* ---- kcore/vcpu.c ------------------------------------------------------ */
+/* spec: update_exception_gp_regs_specx (with D2, D20): enter the guest's
+ * synchronous exception vector. Used by a run's injection and by exit.c. */
+void update_exception_gp_regs_specx(struct shadow_ctxt *c);
 
 /* ---- kcore/boot_image.c (need INFO(vmid); CORE; NPT(COREVISOR)) ------ */
 long local_set_boot_info(vmid_t vmid, u64 load_addr, u64 size); /* returns load_idx */

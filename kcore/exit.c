@@ -1,0 +1,202 @@
+/* VM exit: what KCore does when a running vCPU traps to EL2 (spec
+ * vm_exit_pre_process, vm_exit_dispatcher_spec_h, prep_exit_vm and its
+ * prep_* helpers). Either KCore handles the exit and the vCPU resumes, or
+ * the host is told exactly what it needs to emulate it (struct
+ * kcore_exit_info) and nothing else of the guest's registers; the vCPU is
+ * then READY again. A guest can never halt KCore (D17, D26).
+ *
+ * Needs INFO(vmid), S2PAGE, NPT(HOSTVISOR) and NPT(vmid). */
+#include "kcore/arch.h"
+#include "kcore/errno.h"
+#include "kcore/state.h"
+#include "kcore/vcpu.h"
+
+/* Defined in vcpu.c; not yet in a shared header (see the report). */
+
+static u64 exit_reg(const struct shadow_ctxt *c, u32 index)
+{
+	return ctxt_get_spec(c, index);
+}
+
+static u32 exit_esr_class(const struct shadow_ctxt *c)
+{
+	return (u32)((exit_reg(c, ESR_EL2) & ESR_ELx_EC_MASK) >> ESR_ELx_EC_SHIFT);
+}
+
+/* spec: vm_to_core_specx + exit_populate_fault_specx, and D18: the guest's
+ * pc and pstate at the exit are saved too. */
+static void exit_save_hw(struct shadow_ctxt *c, const struct kcore_exit_hw *hw)
+{
+	for (u32 i = X0; i <= X30; i++)
+		ctxt_set_spec(c, i, hw->regs[i]);
+	ctxt_set_spec(c, ESR_EL2, hw->esr);
+	ctxt_set_spec(c, EC, hw->ec);
+	ctxt_set_spec(c, FAR_EL2, hw->far);
+	ctxt_set_spec(c, HPFAR_EL2, hw->hpfar);
+	ctxt_set_spec(c, PC, hw->pc);
+	ctxt_set_spec(c, PSTATE, hw->pstate);
+}
+
+/* The guest's grant / revoke hypercalls (D25): x2 = address, x3 = size;
+ * x0 := 0, or -KE_RANGE for a range outside the IPA space (nothing done). */
+static void exit_guest_share(vmid_t vmid, struct shadow_ctxt *c, bool grant)
+{
+	u64 addr = exit_reg(c, X0 + 2), size = exit_reg(c, X0 + 3);
+	long ret = grant ? grant_stage2_range(vmid, addr, size)
+			 : revoke_stage2_range(vmid, addr, size);
+
+	ctxt_set_spec(c, X0, (u64)ret);
+}
+
+/* spec: vm_exit_dispatcher_spec_h (+ D4, D17, D25). Returns 0 when KCore
+ * handled the trap (resume), 1 when it goes to the host (prep_exit_vm). */
+static long vm_exit_dispatcher_spec_h(vmid_t vmid, struct shadow_ctxt *c)
+{
+	switch (exit_esr_class(c)) {
+	case ESR_ELx_EC_SYS64:
+		/* D4: skip the trapped system-register access. */
+		ctxt_set_spec(c, PC, exit_reg(c, PC) + 4);
+		return 0;
+	case ESR_ELx_EC_HVC64:
+		if (exit_reg(c, X0) == HVC_KVM_SET_DESC_PFN) {
+			exit_guest_share(vmid, c, true);
+			return 0;
+		}
+		if (exit_reg(c, X0) == HVC_KVM_UNSET_DESC_PFN) {
+			exit_guest_share(vmid, c, false);
+			return 0;
+		}
+		return 1;
+	case ESR_ELx_EC_WFx:
+	case ESR_ELx_EC_IABT_LOW:
+	case ESR_ELx_EC_DABT_LOW:
+		return 1; /* D17 */
+	default:
+		/* D17: a class KCore does not emulate is the guest's own
+		 * business: it gets an undefined-instruction exception. */
+		update_exception_gp_regs_specx(c);
+		return 0;
+	}
+}
+
+/* spec: prep_wfx_specx */
+static void prep_wfx_specx(struct shadow_ctxt *c, struct kcore_exit_info *out)
+{
+	ctxt_set_spec(c, DIRTY, DIRTY_PC_FLAG);
+	out->reason = KCORE_EXIT_WFX;
+}
+
+/* spec: prep_abort_specx (+ D3, D19: the ESR is the one saved at the exit,
+ * so the host cannot choose Rd) */
+static void prep_abort_specx(struct shadow_ctxt *c, struct kcore_exit_info *out)
+{
+	u64 esr = exit_reg(c, ESR_EL2);
+	u32 rd = (u32)((esr >> 16) & 31);
+	u64 fault_ipa = (exit_reg(c, HPFAR_EL2) >> 4) << 12;
+
+	if (fault_ipa >= MAX_MMIO_ADDR) {
+		/* Unmapped RAM: the host answers with a mapping request on the
+		 * next run; the faulting access is retried (dirty unchanged). */
+		out->reason = KCORE_EXIT_S2FAULT;
+		out->fault_ipa = fault_ipa;
+		return;
+	}
+	out->reason = KCORE_EXIT_MMIO;
+	out->rd = rd;
+	out->fault_ipa = fault_ipa | (exit_reg(c, FAR_EL2) & 0xFFF);
+	if (esr & (ESR_ELx_WNR | ESR_ELx_S1PTW)) {
+		out->mmio_data = rd == 31 ? 0 : exit_reg(c, X0 + rd); /* x31: xzr */
+		ctxt_set_spec(c, DIRTY, DIRTY_PC_FLAG);
+	} else {
+		/* D3: the host sets x[rd], and the load is skipped. */
+		ctxt_set_spec(c, DIRTY, (1UL << rd) | DIRTY_PC_FLAG);
+	}
+}
+
+/* spec: prep_hvc_spec_h (+ D23: the host sees x0..x3 and may set x0 only) */
+static void prep_hvc_spec_h(vmid_t vmid, struct shadow_ctxt *c, struct kcore_exit_info *out)
+{
+	if ((exit_reg(c, X0) & INVALID) == PSCI_0_2_FN_SYSTEM_OFF) {
+		local_set_vm_poweroff(vmid);
+		out->reason = KCORE_EXIT_POWEROFF;
+		return;
+	}
+	out->reason = KCORE_EXIT_HVC;
+	for (u32 i = 0; i < 4; i++)
+		out->hvc_args[i] = exit_reg(c, X0 + i);
+	ctxt_set_spec(c, DIRTY, 1UL << X0);
+}
+
+/* spec: prep_exit_vm (+ D26). The world switch saves the system and FP
+ * registers; here: what the host is told, and the vCPU becomes READY. */
+static void prep_exit_vm(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c,
+			 struct kcore_exit_info *out)
+{
+	u64 ec = exit_reg(c, EC);
+
+	if (ec == ARM_EXCEPTION_TRAP) {
+		/* The trap's syndrome, from the hardware (e.g. the access
+		 * size of an MMIO access). Not for an interrupt or SError
+		 * exit: ESR_EL2 then holds an older, unrelated syndrome. */
+		out->esr = exit_reg(c, ESR_EL2);
+		switch (exit_esr_class(c)) {
+		case ESR_ELx_EC_WFx:
+			prep_wfx_specx(c, out);
+			break;
+		case ESR_ELx_EC_HVC64:
+			prep_hvc_spec_h(vmid, c, out);
+			break;
+		case ESR_ELx_EC_IABT_LOW:
+		case ESR_ELx_EC_DABT_LOW:
+			prep_abort_specx(c, out);
+			break;
+		default:
+			arch_halt("prep_exit_vm: class the dispatcher keeps", vmid,
+				  exit_reg(c, ESR_EL2));
+		}
+	} else if (ec == ARM_EXCEPTION_INTERRUPT) {
+		out->reason = KCORE_EXIT_IRQ;
+	} else {
+		out->reason = KCORE_EXIT_SERROR; /* D26 */
+	}
+	if (local_set_vcpu_inactive(vmid, vcpuid) != 0)
+		arch_halt("prep_exit_vm: vCPU not ACTIVE", vmid, vcpuid);
+}
+
+static void exit_info_clear(struct kcore_exit_info *out)
+{
+	out->reason = KCORE_EXIT_NONE;
+	out->rd = 0;
+	out->esr = 0;
+	out->fault_ipa = 0;
+	out->mmio_data = 0;
+	for (u32 i = 0; i < 4; i++)
+		out->hvc_args[i] = 0;
+}
+
+/* spec: vm_exit_pre_process (+ D17, D18, D26) */
+long vm_exit_process(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
+		     struct kcore_exit_info *out)
+{
+	struct shadow_ctxt *c;
+
+	exit_info_clear(out);
+	if (!is_vm(vmid) || !is_vcpu(vcpuid))
+		return -KE_RANGE;
+	lock_assert_held(INFO_ID + vmid);
+	lock_assert_held(S2PAGE_ID);
+	lock_assert_held(NPT_ID + HOSTVISOR);
+	lock_assert_held(NPT_ID + vmid);
+	if (kc.vminfo[vmid].vcpu_state[vcpuid] != ACTIVE)
+		return -KE_STATE;
+	/* R5: the world switch only produces these three. */
+	if (hw->ec != ARM_EXCEPTION_TRAP && hw->ec != ARM_EXCEPTION_INTERRUPT &&
+	    hw->ec != ARM_EXCEPTION_EL1_SERROR)
+		arch_halt("vm exit: unknown exit code", vmid, hw->ec);
+	c = &kc.shadow[vmid][vcpuid];
+	exit_save_hw(c, hw);
+	if (hw->ec == ARM_EXCEPTION_TRAP && vm_exit_dispatcher_spec_h(vmid, c) == 0)
+		return 0;
+	prep_exit_vm(vmid, vcpuid, c, out);
+	return 1;
+}

@@ -1,0 +1,112 @@
+/* Boot: the initial state of docs/deviations.md ("Initial state"). RAM is
+ * the host's, KCore's own memory (image, data, every pool) is COREVISOR's,
+ * all tables are empty, no VM exists. */
+#include "kcore/arch.h"
+#include "kcore/smmu.h"
+#include "kcore/state.h"
+
+#include "page.h"
+
+struct kcore kc;
+
+static bool page_aligned(u64 x)
+{
+	return (x & (PAGE_SIZE - 1)) == 0;
+}
+
+/* The boot code's parameters must describe a layout KCore was built for;
+ * anything else is a build or boot-loader bug, not a request (R5). */
+static void init_check_params(const struct kcore_boot_params *p)
+{
+	u64 ram_end = p->ram_base + p->ram_size;
+
+	if (p->ram_base != KCORE_RAM_BASE || p->ram_size == 0 ||
+	    p->ram_size > KCORE_RAM_MAX_PAGES * PAGE_SIZE || !page_aligned(p->ram_size))
+		arch_halt("kcore_init: bad RAM", p->ram_base, p->ram_size);
+	if (!page_aligned(p->core_start) || !page_aligned(p->core_end) ||
+	    !page_aligned(p->pool_base))
+		arch_halt("kcore_init: misaligned core", p->core_start, p->pool_base);
+	if (p->core_start < p->ram_base || p->core_start >= p->core_end || p->core_end > ram_end)
+		arch_halt("kcore_init: core outside RAM", p->core_start, p->core_end);
+	if (p->pool_base < p->core_start || p->pool_base >= p->core_end ||
+	    p->core_end - p->pool_base < layout_pool_bytes())
+		arch_halt("kcore_init: pools do not fit", p->pool_base, p->core_end);
+}
+
+/* Every RAM page is the host's, mapped (later, on fault) at its own
+ * address; KCore's memory is COREVISOR's and backs no guest frame. */
+static void init_s2page(void)
+{
+	pfn_t base = KCORE_RAM_BASE >> PAGE_SHIFT;
+	pfn_t core_lo = kc.core_start >> PAGE_SHIFT;
+	pfn_t core_hi = kc.core_end >> PAGE_SHIFT;
+
+	for (u64 i = 0; i < KCORE_RAM_MAX_PAGES; i++) {
+		struct s2page *pg = &kc.s2page[i];
+		pfn_t pfn = base + i;
+
+		pg->count = 0;
+		if (i >= kc.ram_pages) {
+			pg->owner = INVALID;
+			pg->gfn = INVALID64;
+		} else if (pfn >= core_lo && pfn < core_hi) {
+			pg->owner = COREVISOR;
+			pg->gfn = INVALID64;
+		} else {
+			pg->owner = HOSTVISOR;
+			pg->gfn = pfn + SMMU_HOST_OFFSET;
+		}
+	}
+}
+
+static void init_zero_bytes(void *p, u64 n)
+{
+	u8 *b = p;
+
+	for (u64 i = 0; i < n; i++)
+		b[i] = 0;
+}
+
+/* No VM: every vminfo UNUSED, vmids from 1, the remap window unused. */
+static void init_vms(void)
+{
+	init_zero_bytes(kc.vminfo, sizeof(kc.vminfo));
+	kc.core.next_vmid = 1;
+	kc.core.next_remap_ptr = KCORE_REMAP_START;
+	for (u32 i = 0; i < EL2_SMMU_CFG_SIZE; i++) {
+		kc.smmu_vmid[i] = INVALID;
+		kc.smmu_nr_mapped[i] = 0;
+	}
+}
+
+/* Shadow contexts: all 0, and a VM vCPU's dirty word says "never run". */
+static void init_shadow(void)
+{
+	init_zero_bytes(kc.shadow, sizeof(kc.shadow));
+	for (vmid_t vmid = 1; vmid < COREVISOR; vmid++)
+		for (u32 v = 0; v < KCORE_MAX_VCPUS; v++)
+			kc.shadow[vmid][v].r[DIRTY] = INVALID64;
+}
+
+static void init_zero_pools(void)
+{
+	for (phys_addr_t pa = kc.pool_base; pa < spt_pool_end(); pa += PAGE_SIZE)
+		page_zero(pa);
+}
+
+void kcore_init(const struct kcore_boot_params *p)
+{
+	init_check_params(p);
+	init_zero_bytes(&kc.locks, sizeof(kc.locks));
+	kc.ram_pages = p->ram_size >> PAGE_SHIFT;
+	kc.core_start = p->core_start;
+	kc.core_end = p->core_end;
+	kc.pool_base = p->pool_base;
+	init_s2page();
+	init_vms();
+	init_shadow();
+	init_zero_bytes(&kc.spt, sizeof(kc.spt));
+	init_zero_pools();
+	npt_init();
+	spt_init();
+}

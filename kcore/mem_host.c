@@ -1,0 +1,133 @@
+/* Pages moving between the host and a VM: the host's stage-2 faults, a
+ * VM's page given back to the host (CLEAR_VM_PAGE), and a host page given
+ * to a VM (assign, inside a run's mapping request). The order of checks and
+ * the error codes are docs/deviations.md, "Operation contract". Every check
+ * is made before anything changes (R1). */
+#include "kcore/arch.h"
+#include "kcore/errno.h"
+#include "kcore/state.h"
+
+#include "page.h"
+
+void host_unmap(pfn_t pfn)
+{
+	lock_assert_held(NPT_ID + HOSTVISOR);
+	if (npt_lookup(HOSTVISOR, pfn).pte == 0)
+		return;
+	if (npt_map(HOSTVISOR, pfn * PAGE_SIZE, 3, PAGE_GUEST) != 0)
+		arch_halt("host_unmap: cannot remove a host mapping", pfn, 0);
+}
+
+/* The host may map what it owns, what is not RAM (device MMIO), and a VM
+ * page the VM shared with it: 0 < count < INVALID. A page assigned to a VM
+ * through the SMMU has count INVALID and stays the VM's alone (D12). */
+static bool host_may_map(struct s2page page)
+{
+	return page.owner == INVALID || page.owner == HOSTVISOR ||
+	       (page.count > 0 && page.count < INVALID);
+}
+
+/* spec: local_map_host */
+long local_map_host(u64 addr)
+{
+	struct s2page page;
+	pfn_t pfn;
+	u64 attr;
+
+	lock_assert_held(S2PAGE_ID);
+	lock_assert_held(NPT_ID + HOSTVISOR);
+	if (!r3_addr(addr))
+		return -KE_RANGE;
+	pfn = addr / PAGE_SIZE;
+	page = s2page_get(pfn);
+	if (!host_may_map(page))
+		return -KE_OWNER;
+	attr = page.owner == INVALID ? PAGE_S2_DEVICE | S2_RDWR : PAGE_S2_KERNEL;
+	return npt_map(HOSTVISOR, addr, 3, pfn * PAGE_SIZE | attr);
+}
+
+/* D16: a page may only leave a VM that can no longer touch it: powered
+ * off, no vCPU still running on some CPU, no device context of its own. */
+static long clear_vm_check_state(vmid_t vmid)
+{
+	const struct vm_info *info = &kc.vminfo[vmid];
+
+	if (info->state != POWEROFF)
+		return -KE_STATE;
+	for (u32 v = 0; v < KCORE_MAX_VCPUS; v++)
+		if (info->vcpu_state[v] == ACTIVE)
+			return -KE_BUSY;
+	for (u32 i = 0; i < EL2_SMMU_CFG_SIZE; i++)
+		if (kc.smmu_vmid[i] == vmid)
+			return -KE_BUSY;
+	return 0;
+}
+
+/* spec: local_clear_vm_page (D16; the spec's flatmem := 0 is the scrub) */
+long local_clear_vm_page(vmid_t vmid, pfn_t pfn)
+{
+	struct s2page host = { HOSTVISOR, 0, pfn + SMMU_HOST_OFFSET };
+	long ret;
+
+	lock_assert_held(SMMU_ID);
+	lock_assert_held(S2PAGE_ID);
+	lock_assert_held(NPT_ID + HOSTVISOR);
+	if (!is_vm(vmid) || !r3_pfn(pfn))
+		return -KE_RANGE;
+	lock_assert_held(INFO_ID + vmid);
+	ret = clear_vm_check_state(vmid);
+	if (ret)
+		return ret;
+	if (s2page_get(pfn).owner != vmid)
+		return -KE_OWNER; /* R2 */
+	host_unmap(pfn);
+	s2page_set(pfn, host);
+	/* Still under S2PAGE: the host cannot map it before it is zero. */
+	page_zero(pfn * PAGE_SIZE);
+	return 0;
+}
+
+/* The refusals of spec local_assign_pfn_to_vm, changing nothing. */
+long local_assign_pfn_to_vm_check(vmid_t vmid, gfn_t gfn, pfn_t pfn)
+{
+	struct s2page page;
+
+	lock_assert_held(S2PAGE_ID);
+	if (!is_vm(vmid))
+		return -KE_RANGE;
+	page = s2page_get(pfn);
+	if (page.owner == HOSTVISOR)
+		return page.count == 0 ? 0 : -KE_BUSY;
+	if (page.owner == vmid && (page.gfn == INVALID64 || page.gfn == gfn))
+		return 0;
+	return -KE_OWNER;
+}
+
+/* spec: local_assign_pfn_to_vm (D11: the updated page' is stored) */
+long local_assign_pfn_to_vm(vmid_t vmid, gfn_t gfn, pfn_t pfn)
+{
+	struct s2page page;
+	long ret;
+
+	lock_assert_held(S2PAGE_ID);
+	lock_assert_held(NPT_ID + HOSTVISOR);
+	ret = local_assign_pfn_to_vm_check(vmid, gfn, pfn);
+	if (ret)
+		return ret;
+	page = s2page_get(pfn);
+	if (page.owner == HOSTVISOR) {
+		/* The host loses its mapping before the VM owns the page. */
+		host_unmap(pfn);
+		page.owner = vmid;
+		page.count = 0;
+		page.gfn = gfn;
+	} else {
+		/* Already the VM's (e.g. assigned through the SMMU). */
+		if (page.count == INVALID)
+			page.count = 0;
+		if (page.gfn == INVALID64)
+			page.gfn = gfn;
+	}
+	s2page_set(pfn, page);
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* Private helpers shared by KCore's memory modules (kcore/init.c, npt.c,
+ * mem_*.c). Not part of the interface other modules see (state.h). */
+#ifndef KCORE_PAGE_H
+#define KCORE_PAGE_H
+
+#include "kcore/constants.h"
+#include "kcore/types.h"
+
+/* R3 bounds (docs/deviations.md): a physical frame, and an IPA or a
+ * physical address, must lie in the KVM_ADDR_SPACE. */
+static inline bool r3_pfn(pfn_t pfn)
+{
+	return pfn < (KVM_ADDR_SPACE >> PAGE_SHIFT);
+}
+
+static inline bool r3_addr(u64 addr)
+{
+	return addr < KVM_ADDR_SPACE;
+}
+
+/* Zero one 4 KB page through KCore's linear map, then clean it to the
+ * point of coherency (a table walker or a device may read it next). */
+void page_zero(phys_addr_t pa);
+
+/* host-unmap(pfn) of docs/deviations.md: if the host's table maps gfn pfn,
+ * remove that entry (npt_map to PAGE_GUEST, which invalidates the TLB).
+ * Needs NPT(HOSTVISOR). It cannot fail: the entry exists, so no table is
+ * allocated, and the host's table holds no blocks; a failure halts (R5). */
+void host_unmap(pfn_t pfn);
+
+/* For range loops over a principal's table: the next gfn after `gfn` that
+ * can be mapped, skipping the rest of a table that does not exist (every
+ * gfn skipped has npt_lookup level 0). Needs NPT(p). */
+gfn_t npt_next_gfn(vmid_t p, gfn_t gfn);
+
+#endif

@@ -1,0 +1,42 @@
+/* The owner table (the spec's s2page), indexed by RAM pfn. Frames outside
+ * RAM are not stored: they read as "not RAM" (owner INVALID), except the
+ * MMIO that KCore keeps for itself, which reads as owned by COREVISOR so
+ * that no map path (host fault, MAP_IO) can hand it out. */
+#include "kcore/arch.h"
+#include "kcore/state.h"
+
+#define RAM_BASE_PFN (KCORE_RAM_BASE >> PAGE_SHIFT)
+#define RESERVED_MMIO_PFN (KCORE_RESERVED_MMIO_BASE >> PAGE_SHIFT)
+#define RESERVED_MMIO_PAGES (KCORE_RESERVED_MMIO_SIZE >> PAGE_SHIFT)
+
+bool pfn_is_ram(pfn_t pfn)
+{
+	return pfn >= RAM_BASE_PFN && pfn - RAM_BASE_PFN < kc.ram_pages;
+}
+
+static bool pfn_is_reserved_mmio(pfn_t pfn)
+{
+	return pfn >= RESERVED_MMIO_PFN && pfn - RESERVED_MMIO_PFN < RESERVED_MMIO_PAGES;
+}
+
+/* spec: pfn @ s2page */
+struct s2page s2page_get(pfn_t pfn)
+{
+	struct s2page none = { INVALID, 0, INVALID64 };
+
+	if (pfn_is_ram(pfn))
+		return kc.s2page[pfn - RAM_BASE_PFN];
+	if (pfn_is_reserved_mmio(pfn))
+		none.owner = COREVISOR;
+	return none;
+}
+
+/* spec: s2page # pfn == page. Callers only change RAM pages (they check the
+ * owner first, and non-RAM never has an owner they accept). */
+void s2page_set(pfn_t pfn, struct s2page page)
+{
+	lock_assert_held(S2PAGE_ID);
+	if (!pfn_is_ram(pfn))
+		arch_halt("s2page_set: not RAM", pfn, page.owner);
+	kc.s2page[pfn - RAM_BASE_PFN] = page;
+}

@@ -1,0 +1,190 @@
+/* VM and vCPU lifecycle: the state machines of vminfos (spec VS).
+ *
+ *   VM:   UNUSED -register_kvm-> READY -verify-> VERIFIED
+ *         READY/VERIFIED -(guest SYSTEM_OFF, host POWEROFF_VM D33)-> POWEROFF
+ *   vCPU: UNUSED -register_vcpu-> READY <-run / exit-> ACTIVE
+ *
+ * Every local_* here needs INFO(vmid) (local_gen_vmid: CORE). Each range-
+ * checks its arguments itself (R3) before it uses them to index anything,
+ * so that the hypercall layer, the harness and the model may call it with
+ * raw values. A refusal changes nothing (R1). */
+#include "kcore/arch.h"
+#include "kcore/errno.h"
+#include "kcore/state.h"
+
+/* Not yet in state.h (see the report): the host's POWEROFF_VM (D33). */
+
+/* spec: is_vm (VMs are 1 .. COREVISOR-1) */
+bool is_vm(vmid_t vmid)
+{
+	return vmid >= 1 && vmid < COREVISOR;
+}
+
+/* spec: is_vcpu */
+bool is_vcpu(u64 vcpuid)
+{
+	return vcpuid < KCORE_MAX_VCPUS;
+}
+
+static struct vm_info *vm_info_locked(vmid_t vmid)
+{
+	lock_assert_held(INFO_ID + vmid);
+	return &kc.vminfo[vmid];
+}
+
+/* spec: local_gen_vmid */
+long local_gen_vmid(void)
+{
+	u32 vmid;
+
+	lock_assert_held(CORE_ID);
+	vmid = kc.core.next_vmid;
+	if (vmid >= COREVISOR)
+		return -KE_FULL;
+	kc.core.next_vmid = vmid + 1;
+	return vmid;
+}
+
+/* spec: local_register_kvm */
+long local_register_kvm(vmid_t vmid)
+{
+	struct vm_info *info;
+
+	if (!is_vm(vmid))
+		return -KE_RANGE;
+	info = vm_info_locked(vmid);
+	if (info->state != UNUSED)
+		return -KE_STATE;
+	info->state = READY;
+	return 0;
+}
+
+/* spec: local_register_vcpu */
+long local_register_vcpu(vmid_t vmid, u32 vcpuid)
+{
+	struct vm_info *info;
+
+	if (!is_vm(vmid) || !is_vcpu(vcpuid))
+		return -KE_RANGE;
+	info = vm_info_locked(vmid);
+	if (info->state != READY || info->vcpu_state[vcpuid] != UNUSED)
+		return -KE_STATE;
+	info->vcpu_state[vcpuid] = READY;
+	return 0;
+}
+
+/* spec: local_set_vcpu_active */
+long local_set_vcpu_active(vmid_t vmid, u32 vcpuid)
+{
+	struct vm_info *info;
+
+	if (!is_vm(vmid) || !is_vcpu(vcpuid))
+		return -KE_RANGE;
+	info = vm_info_locked(vmid);
+	if (info->state != VERIFIED || info->vcpu_state[vcpuid] != READY)
+		return -KE_STATE;
+	info->vcpu_state[vcpuid] = ACTIVE;
+	return 0;
+}
+
+/* spec: local_set_vcpu_inactive */
+long local_set_vcpu_inactive(vmid_t vmid, u32 vcpuid)
+{
+	struct vm_info *info;
+
+	if (!is_vm(vmid) || !is_vcpu(vcpuid))
+		return -KE_RANGE;
+	info = vm_info_locked(vmid);
+	if (info->vcpu_state[vcpuid] != ACTIVE)
+		return -KE_STATE;
+	info->vcpu_state[vcpuid] = READY;
+	return 0;
+}
+
+/* spec: local_set_vm_poweroff. The guest asked (PSCI SYSTEM_OFF): no state
+ * rule, the spec powers off whatever state the VM is in. Callers pass a VM
+ * whose vCPU is running, so vmid is in range; anything else is a caller bug. */
+void local_set_vm_poweroff(vmid_t vmid)
+{
+	if (!is_vm(vmid))
+		arch_halt("poweroff of a non-VM", vmid, 0);
+	vm_info_locked(vmid)->state = POWEROFF;
+}
+
+/* D33: the host stops a VM that is READY or VERIFIED, so that it can take
+ * back the VM's memory (clear_vm_page, D16) even if the guest never powers
+ * itself off. A VM that was never registered has nothing to stop. */
+long local_poweroff_vm_by_host(vmid_t vmid)
+{
+	struct vm_info *info;
+
+	if (!is_vm(vmid))
+		return -KE_RANGE;
+	info = vm_info_locked(vmid);
+	if (info->state != READY && info->state != VERIFIED)
+		return -KE_STATE;
+	info->state = POWEROFF;
+	return 0;
+}
+
+/* D29: every load slot must be remapped page for page before the images
+ * can be authenticated: otherwise the check would read a window that does
+ * not hold the whole image. */
+static bool vm_images_complete(const struct vm_boot_info *b)
+{
+	for (u32 i = 0; i < b->next_load_info; i++) {
+		u64 pgnum = (b->load_size[i] + PAGE_SIZE - 1) / PAGE_SIZE;
+
+		if (b->mapped_pages[i] != pgnum)
+			return false;
+	}
+	return true;
+}
+
+/* spec: local_verify_vm (+ D29) */
+long local_verify_vm(vmid_t vmid)
+{
+	struct vm_info *info;
+	long ret;
+
+	if (!is_vm(vmid))
+		return -KE_RANGE;
+	info = vm_info_locked(vmid);
+	if (info->state != READY)
+		return -KE_STATE;
+	if (!vm_images_complete(&info->boot))
+		return -KE_STATE;
+	ret = image_authenticate(vmid);
+	if (ret < 0)
+		return ret;
+	info->state = VERIFIED;
+	return 0;
+}
+
+/* One scratch context per CPU: the decrypted registers are built here and
+ * copied into the shadow context only if the whole decryption succeeded
+ * (R1), without a kilobyte-sized copy on the small EL2 stack. */
+static struct shadow_ctxt vm_decrypt_scratch[KCORE_MAX_CPUS];
+
+/* spec: local_load_encryted_vcpu (D34: the cipher is issue 4; until it
+ * lands vm_vcpu_decrypt refuses and nothing changes) */
+long local_load_encryted_vcpu(vmid_t vmid, u32 vcpuid)
+{
+	struct vm_info *info;
+	struct shadow_ctxt *scratch;
+	long ret;
+
+	if (!is_vm(vmid) || !is_vcpu(vcpuid))
+		return -KE_RANGE;
+	info = vm_info_locked(vmid);
+	if (info->state != READY || info->vcpu_state[vcpuid] != READY)
+		return -KE_STATE;
+	scratch = &vm_decrypt_scratch[arch_cpu_id()];
+	*scratch = kc.shadow[vmid][vcpuid];
+	ret = vm_vcpu_decrypt(vmid, vcpuid, scratch);
+	if (ret < 0)
+		return ret;
+	kc.shadow[vmid][vcpuid] = *scratch;
+	info->boot.inc_exe = 1;
+	return 0;
+}

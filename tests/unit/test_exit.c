@@ -1,0 +1,459 @@
+/* Unit tests of kcore/exit.c (spec vm_exit_pre_process, the dispatcher and
+ * prep_exit_vm) through kcore_vm_exit, and of the run that follows an exit,
+ * over the fake machine: the "VM exit" line of the "Operation contract" of
+ * docs/deviations.md, with D3, D4, D17, D18, D19, D20, D23, D25, D26. */
+#include <setjmp.h>
+#include <string.h>
+
+#include "fake.h"
+#include "kcore/abi.h"
+#include "kcore/core.h"
+#include "kcore/errno.h"
+#include "kcore/state.h"
+#include "ut.h"
+
+#define RAM_PFN0 (KCORE_RAM_BASE >> PAGE_SHIFT)
+#define IMG_PFN (RAM_PFN0 + 0x200)
+#define MAP_PFN (RAM_PFN0 + 0x300)
+#define LOAD_IPA 0x40080000UL
+#define ENTRY (LOAD_IPA + 0x40)
+#define EL1H_DAIF (PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
+#define GUEST_PC 0x40081000UL
+#define VBAR 0x40090000UL
+#define MMIO_IPA 0x09000000UL /* below RAM: emulated */
+#define RAM_IPA 0x40200000UL
+#define PSCI_CPU_ON 0xC4000003UL
+
+static long hc(u64 fn, u64 a1, u64 a2, u64 a3)
+{
+	return kcore_host_call(fn, a1, a2, a3, 0, 0);
+}
+
+static bool no_lock_held(void)
+{
+	for (u32 id = 0; id < NR_LOCKS; id++)
+		if (lock_held(id))
+			return false;
+	return true;
+}
+
+static struct shadow_ctxt *ctxt(vmid_t vm, u32 v)
+{
+	return &kc.shadow[vm][v];
+}
+
+static u32 vcpu_state(vmid_t vm, u32 v)
+{
+	return kc.vminfo[vm].vcpu_state[v];
+}
+
+/* A verified VM whose vCPU 0 is ACTIVE (first run done). */
+static vmid_t vm_running(void)
+{
+	struct kcore_run_input in;
+	long vmid;
+
+	fake_machine_reset();
+	vmid = hc(KCORE_HC_GEN_VMID, 0, 0, 0);
+	CHECK_EQ(hc(KCORE_HC_REGISTER_KVM, vmid, 0, 0), 0);
+	CHECK_EQ(hc(KCORE_HC_REGISTER_VCPU, vmid, 0, 0), 0);
+	CHECK_EQ(hc(KCORE_HC_REGISTER_VCPU, vmid, 1, 0), 0);
+	CHECK_EQ(hc(KCORE_HC_SET_BOOT_INFO, vmid, LOAD_IPA, PAGE_SIZE), 0);
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vmid, IMG_PFN, 0), 0);
+	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vmid, 0, 0), 0);
+	memset(&in, 0, sizeof(in));
+	in.entry_pc = ENTRY;
+	in.entry_pstate = EL1H_DAIF;
+	CHECK_EQ(kcore_vcpu_run((vmid_t)vmid, 0, &in), 0);
+	ctxt((vmid_t)vmid, 0)->r[VBAR_EL1] = VBAR;
+	return (vmid_t)vmid;
+}
+
+static u64 esr_of(u32 class, u64 iss)
+{
+	return (u64)class << ESR_ELx_EC_SHIFT | ESR_ELx_IL | iss;
+}
+
+/* A trap with x_i = 0x100 + i at GUEST_PC. */
+static struct kcore_exit_hw hw_trap(u64 esr)
+{
+	struct kcore_exit_hw hw;
+
+	memset(&hw, 0, sizeof(hw));
+	hw.ec = ARM_EXCEPTION_TRAP;
+	for (u32 i = 0; i < 31; i++)
+		hw.regs[i] = 0x100 + i;
+	hw.pc = GUEST_PC;
+	hw.pstate = EL1H_DAIF;
+	hw.esr = esr;
+	return hw;
+}
+
+static bool info_is_zero(const struct kcore_exit_info *o)
+{
+	struct kcore_exit_info z;
+
+	memset(&z, 0, sizeof(z));
+	return memcmp(&z, o, sizeof(z)) == 0;
+}
+
+static long run_again(vmid_t vm, const struct kcore_run_input *in)
+{
+	return kcore_vcpu_run(vm, 0, in);
+}
+
+static void test_exit_refusals(void)
+{
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_WFx, 0));
+	struct kcore_exit_info out;
+	struct shadow_ctxt before;
+	vmid_t vm = vm_running();
+
+	memset(&out, 0xFF, sizeof(out));
+	CHECK_EQ(kcore_vm_exit(0, 0, &hw, &out), -KE_RANGE);
+	CHECK(info_is_zero(&out));
+	CHECK_EQ(kcore_vm_exit(COREVISOR, 0, &hw, &out), -KE_RANGE);
+	CHECK_EQ(kcore_vm_exit(vm, KCORE_MAX_VCPUS, &hw, &out), -KE_RANGE);
+	before = *ctxt(vm, 1);
+	CHECK_EQ(kcore_vm_exit(vm, 1, &hw, &out), -KE_STATE); /* READY, not ACTIVE */
+	CHECK(memcmp(&before, ctxt(vm, 1), sizeof(before)) == 0);
+	CHECK_EQ(kcore_vm_exit(vm, 2, &hw, &out), -KE_STATE); /* UNUSED */
+	CHECK(no_lock_held());
+}
+
+static void test_exit_saves_registers(void)
+{
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_WFx, 1));
+	struct kcore_exit_info out;
+	struct shadow_ctxt *c;
+	vmid_t vm = vm_running();
+
+	c = ctxt(vm, 0);
+	hw.far = 0xABC;
+	hw.hpfar = 0x40;
+	hw.pstate = PSR_MODE_EL0t;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	for (u32 i = X0; i <= X30; i++)
+		CHECK_EQ(c->r[i], 0x100 + i);
+	CHECK_EQ(c->r[PC], GUEST_PC);          /* D18 */
+	CHECK_EQ(c->r[PSTATE], PSR_MODE_EL0t); /* D18 */
+	CHECK_EQ(c->r[ESR_EL2], hw.esr);
+	CHECK_EQ(c->r[EC], ARM_EXCEPTION_TRAP);
+	CHECK_EQ(c->r[FAR_EL2], 0xABC);
+	CHECK_EQ(c->r[HPFAR_EL2], 0x40);
+	CHECK(no_lock_held());
+}
+
+static void test_mmio_read_then_run(void)
+{
+	/* ldr x3, [MMIO_IPA + 0x10] */
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_DABT_LOW, ESR_ELx_ISV | 3UL << 16));
+	struct kcore_exit_info out;
+	struct kcore_run_input in;
+	struct shadow_ctxt *c;
+	vmid_t vm = vm_running();
+
+	c = ctxt(vm, 0);
+	hw.hpfar = (MMIO_IPA >> PAGE_SHIFT) << 4;
+	hw.far = 0xFFFF000012345010UL; /* the guest VA: only the offset counts */
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	CHECK_EQ(out.reason, KCORE_EXIT_MMIO);
+	CHECK_EQ(out.rd, 3);
+	CHECK_EQ(out.fault_ipa, MMIO_IPA | 0x10);
+	CHECK_EQ(out.esr, hw.esr);
+	CHECK_EQ(out.mmio_data, 0);
+	CHECK_EQ(out.hvc_args[0], 0);
+	CHECK_EQ(vcpu_state(vm, 0), READY);
+	CHECK_EQ(c->r[DIRTY], (1UL << 3) | DIRTY_PC_FLAG); /* D3 */
+
+	/* The host answers x3 and may not set anything else. */
+	memset(&in, 0, sizeof(in));
+	for (u32 i = 0; i < 31; i++)
+		in.regs[i] = 0xBAD0 + i;
+	in.regs[3] = 0xABCD;
+	CHECK_EQ(run_again(vm, &in), 0);
+	CHECK_EQ(c->r[3], 0xABCD);
+	for (u32 i = X0; i <= X30; i++)
+		if (i != 3)
+			CHECK_EQ(c->r[i], 0x100 + i);
+	CHECK_EQ(c->r[PC], GUEST_PC + 4);
+	CHECK_EQ(c->r[DIRTY], 0);
+	CHECK_EQ(c->r[FAR_EL2], 0);
+	CHECK_EQ(vcpu_state(vm, 0), ACTIVE);
+}
+
+static void test_mmio_write(void)
+{
+	/* str x2, [MMIO_IPA + 0x8] */
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_DABT_LOW,
+						 ESR_ELx_ISV | ESR_ELx_WNR | 2UL << 16));
+	struct kcore_exit_info out;
+	struct kcore_run_input in;
+	struct shadow_ctxt *c;
+	vmid_t vm = vm_running();
+
+	c = ctxt(vm, 0);
+	hw.hpfar = (MMIO_IPA >> PAGE_SHIFT) << 4;
+	hw.far = 0x8;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	CHECK_EQ(out.reason, KCORE_EXIT_MMIO);
+	CHECK_EQ(out.rd, 2);
+	CHECK_EQ(out.fault_ipa, MMIO_IPA | 0x8);
+	CHECK_EQ(out.mmio_data, 0x102);
+	CHECK_EQ(c->r[DIRTY], DIRTY_PC_FLAG);
+	memset(&in, 0, sizeof(in));
+	in.regs[2] = 0xBAD;
+	CHECK_EQ(run_again(vm, &in), 0);
+	CHECK_EQ(c->r[2], 0x102); /* a write gives the host no register */
+	CHECK_EQ(c->r[PC], GUEST_PC + 4);
+
+	/* str xzr: rd 31 reports 0; S1PTW counts as a write */
+	hw.esr = esr_of(ESR_ELx_EC_DABT_LOW, ESR_ELx_ISV | ESR_ELx_S1PTW | 31UL << 16);
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	CHECK_EQ(out.rd, 31);
+	CHECK_EQ(out.mmio_data, 0);
+	CHECK_EQ(c->r[DIRTY], DIRTY_PC_FLAG);
+}
+
+static void test_s2fault(void)
+{
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_IABT_LOW, 0));
+	struct kcore_exit_info out;
+	struct kcore_run_input in;
+	struct shadow_ctxt *c;
+	vmid_t vm = vm_running();
+
+	c = ctxt(vm, 0);
+	hw.hpfar = (RAM_IPA >> PAGE_SHIFT) << 4;
+	hw.far = 0x123;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	CHECK_EQ(out.reason, KCORE_EXIT_S2FAULT);
+	CHECK_EQ(out.fault_ipa, RAM_IPA);
+	CHECK_EQ(out.rd, 0);
+	CHECK_EQ(c->r[DIRTY], 0); /* unchanged: the access is retried */
+	CHECK_EQ(vcpu_state(vm, 0), READY);
+	/* The host answers with a mapping request; PC stays. */
+	memset(&in, 0, sizeof(in));
+	in.map_addr = RAM_IPA;
+	in.map_pte = MAP_PFN * PAGE_SIZE;
+	in.map_level = 3;
+	CHECK_EQ(run_again(vm, &in), 0);
+	CHECK_EQ(c->r[PC], GUEST_PC);
+	CHECK_EQ(s2page_get(MAP_PFN).owner, vm);
+}
+
+static void test_wfi(void)
+{
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_WFx, 0));
+	struct kcore_exit_info out;
+	struct kcore_run_input in;
+	vmid_t vm = vm_running();
+
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	CHECK_EQ(out.reason, KCORE_EXIT_WFX);
+	CHECK_EQ(out.esr, hw.esr);
+	CHECK_EQ(out.fault_ipa, 0);
+	CHECK_EQ(ctxt(vm, 0)->r[DIRTY], DIRTY_PC_FLAG);
+	CHECK_EQ(vcpu_state(vm, 0), READY);
+	memset(&in, 0, sizeof(in));
+	in.regs[0] = 0xBAD;
+	CHECK_EQ(run_again(vm, &in), 0);
+	CHECK_EQ(ctxt(vm, 0)->r[PC], GUEST_PC + 4);
+	CHECK_EQ(ctxt(vm, 0)->r[0], 0x100);
+}
+
+static void test_sys64_resumes(void)
+{
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_SYS64, 0x1234));
+	struct kcore_exit_info out;
+	vmid_t vm = vm_running();
+
+	memset(&out, 0xFF, sizeof(out));
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 0);
+	CHECK(info_is_zero(&out)); /* reason NONE, nothing for the host */
+	CHECK_EQ(ctxt(vm, 0)->r[PC], GUEST_PC + 4); /* D4 */
+	CHECK_EQ(ctxt(vm, 0)->r[ESR_EL2], hw.esr);
+	CHECK_EQ(ctxt(vm, 0)->r[DIRTY], 0);
+	CHECK_EQ(vcpu_state(vm, 0), ACTIVE);
+	CHECK(no_lock_held());
+}
+
+static void test_hvc_to_host(void)
+{
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_HVC64, 0));
+	struct kcore_exit_info out;
+	struct kcore_run_input in;
+	struct shadow_ctxt *c;
+	vmid_t vm = vm_running();
+
+	c = ctxt(vm, 0);
+	hw.regs[0] = PSCI_CPU_ON;
+	hw.regs[1] = 1;
+	hw.regs[2] = 0x40080000;
+	hw.regs[3] = 0x55;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	CHECK_EQ(out.reason, KCORE_EXIT_HVC);
+	CHECK_EQ(out.hvc_args[0], PSCI_CPU_ON);
+	CHECK_EQ(out.hvc_args[1], 1);
+	CHECK_EQ(out.hvc_args[2], 0x40080000);
+	CHECK_EQ(out.hvc_args[3], 0x55);
+	CHECK_EQ(out.mmio_data, 0);
+	CHECK_EQ(c->r[DIRTY], 1); /* D23: x0 only */
+	CHECK_EQ(kc.vminfo[vm].state, VERIFIED);
+	memset(&in, 0, sizeof(in));
+	in.regs[0] = 0;
+	in.regs[1] = 0xBAD;
+	CHECK_EQ(run_again(vm, &in), 0);
+	CHECK_EQ(c->r[0], 0);
+	CHECK_EQ(c->r[1], 1);
+	CHECK_EQ(c->r[PC], GUEST_PC); /* the HVC's return address is already next */
+}
+
+static void test_system_off(void)
+{
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_HVC64, 0));
+	struct kcore_exit_info out;
+	struct kcore_run_input in;
+	vmid_t vm = vm_running();
+
+	hw.regs[0] = 0xFFFFFFFF00000000UL | PSCI_0_2_FN_SYSTEM_OFF; /* w0 counts */
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	CHECK_EQ(out.reason, KCORE_EXIT_POWEROFF);
+	CHECK_EQ(out.hvc_args[0], 0);
+	CHECK_EQ(kc.vminfo[vm].state, POWEROFF);
+	CHECK_EQ(vcpu_state(vm, 0), READY);
+	CHECK_EQ(ctxt(vm, 0)->r[DIRTY], 0);
+	memset(&in, 0, sizeof(in));
+	CHECK_EQ(run_again(vm, &in), -KE_STATE);
+	CHECK_EQ(kcore_vcpu_run(vm, 1, &in), -KE_STATE);
+}
+
+static void test_unknown_class_injects(void)
+{
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_SMC64, 0));
+	struct kcore_exit_info out;
+	struct shadow_ctxt *c;
+	vmid_t vm = vm_running();
+
+	c = ctxt(vm, 0);
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 0); /* D17: resume */
+	CHECK_EQ(out.reason, KCORE_EXIT_NONE);
+	CHECK_EQ(vcpu_state(vm, 0), ACTIVE);
+	CHECK_EQ(c->r[PC], VBAR + 0x200);
+	CHECK_EQ(c->r[ELR_EL1], GUEST_PC);
+	CHECK_EQ(c->r[ESR_EL1], ESR_EL1_INJECTED);
+	CHECK_EQ(c->r[SPSR_EL1], EL1H_DAIF);
+	CHECK_EQ(c->r[SPSR_0], EL1H_DAIF);
+	CHECK_EQ(c->r[PSTATE], PSTATE_FAULT_BITS_64);
+
+	/* from EL0: the lower-EL vector; class 0 (unknown) too */
+	hw = hw_trap(esr_of(ESR_ELx_EC_UNKNOWN, 0));
+	hw.pstate = PSR_MODE_EL0t;
+	hw.pc = 0x1000;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 0);
+	CHECK_EQ(c->r[PC], VBAR + 0x400);
+	CHECK_EQ(c->r[ELR_EL1], 0x1000);
+	CHECK_EQ(c->r[SPSR_EL1], PSR_MODE_EL0t);
+}
+
+static void test_irq_and_serror(void)
+{
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_HVC64, 0)); /* a stale ESR */
+	struct kcore_exit_info out;
+	struct kcore_run_input in;
+	vmid_t vm = vm_running();
+
+	hw.ec = ARM_EXCEPTION_INTERRUPT;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	CHECK_EQ(out.reason, KCORE_EXIT_IRQ);
+	CHECK_EQ(out.esr, 0); /* only a trap's syndrome is reported */
+	CHECK_EQ(out.hvc_args[0], 0);
+	CHECK_EQ(vcpu_state(vm, 0), READY);
+	CHECK_EQ(ctxt(vm, 0)->r[DIRTY], 0);
+	memset(&in, 0, sizeof(in));
+	CHECK_EQ(run_again(vm, &in), 0);
+	CHECK_EQ(ctxt(vm, 0)->r[PC], GUEST_PC);
+
+	hw.ec = ARM_EXCEPTION_EL1_SERROR;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1); /* D26: no halt */
+	CHECK_EQ(out.reason, KCORE_EXIT_SERROR);
+	CHECK_EQ(out.esr, 0);
+	CHECK_EQ(vcpu_state(vm, 0), READY);
+}
+
+/* R5: an exit code the world switch cannot produce halts, before any change. */
+static void test_bad_exit_code_halts(void)
+{
+	struct kcore_exit_hw hw = hw_trap(0);
+	struct kcore_exit_info out;
+	struct shadow_ctxt before;
+	jmp_buf jb;
+	vmid_t vm = vm_running();
+	volatile int halted = 0;
+
+	hw.ec = 3;
+	before = *ctxt(vm, 0);
+	fake_halt_jmp = &jb;
+	if (setjmp(jb) == 0)
+		kcore_vm_exit(vm, 0, &hw, &out);
+	else
+		halted = 1;
+	fake_halt_jmp = NULL;
+	CHECK(halted);
+	CHECK(memcmp(&before, ctxt(vm, 0), sizeof(before)) == 0);
+	fake_machine_reset(); /* the halt left locks taken */
+}
+
+static void test_guest_grant_revoke(void)
+{
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_HVC64, 0));
+	struct kcore_exit_info out;
+	struct kcore_run_input in;
+	vmid_t vm = vm_running();
+
+	/* give the VM one page at RAM_IPA */
+	hw.ec = ARM_EXCEPTION_INTERRUPT;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	memset(&in, 0, sizeof(in));
+	in.map_addr = RAM_IPA;
+	in.map_pte = MAP_PFN * PAGE_SIZE;
+	in.map_level = 3;
+	CHECK_EQ(run_again(vm, &in), 0);
+	CHECK_EQ(s2page_get(MAP_PFN).count, 0);
+
+	hw = hw_trap(esr_of(ESR_ELx_EC_HVC64, 0));
+	hw.regs[0] = HVC_KVM_SET_DESC_PFN;
+	hw.regs[2] = RAM_IPA;
+	hw.regs[3] = PAGE_SIZE;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 0);
+	CHECK_EQ(out.reason, KCORE_EXIT_NONE);
+	CHECK_EQ(ctxt(vm, 0)->r[X0], 0); /* D25 */
+	CHECK_EQ(ctxt(vm, 0)->r[PC], GUEST_PC);
+	CHECK_EQ(s2page_get(MAP_PFN).count, 1);
+	CHECK_EQ(vcpu_state(vm, 0), ACTIVE);
+
+	hw.regs[0] = HVC_KVM_UNSET_DESC_PFN;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 0);
+	CHECK_EQ(ctxt(vm, 0)->r[X0], 0);
+	CHECK_EQ(s2page_get(MAP_PFN).count, 0);
+
+	/* D25: outside the IPA space: x0 := -KE_RANGE, nothing shared */
+	hw.regs[0] = HVC_KVM_SET_DESC_PFN;
+	hw.regs[2] = RAM_IPA;
+	hw.regs[3] = KVM_ADDR_SPACE;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 0);
+	CHECK_EQ(ctxt(vm, 0)->r[X0], (u64)-KE_RANGE);
+	CHECK_EQ(s2page_get(MAP_PFN).count, 0);
+	/* a function id with upper bits set is not a grant: to the host */
+	hw.regs[0] = HVC_KVM_SET_DESC_PFN | (1UL << 32);
+	hw.regs[3] = PAGE_SIZE;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	CHECK_EQ(out.reason, KCORE_EXIT_HVC);
+	CHECK_EQ(s2page_get(MAP_PFN).count, 0);
+	CHECK(no_lock_held());
+}
+
+UT_MAIN(UT(test_exit_refusals), UT(test_exit_saves_registers), UT(test_mmio_read_then_run),
+	UT(test_mmio_write), UT(test_s2fault), UT(test_wfi), UT(test_sys64_resumes),
+	UT(test_hvc_to_host), UT(test_system_off), UT(test_unknown_class_injects),
+	UT(test_irq_and_serror), UT(test_bad_exit_code_halts), UT(test_guest_grant_revoke))

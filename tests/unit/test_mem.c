@@ -1,0 +1,499 @@
+/* Unit tests of kcore/mem_host.c, mem_vm.c and mem_share.c over the fake
+ * machine: each line of docs/deviations.md "Operation contract" they
+ * implement, with every refusal code, checking that a refusal changes
+ * nothing (owners, tables, pool pointers) and that each change is visible
+ * in the real descriptors (npt_lookup) and the owner table. */
+#include <string.h>
+
+#include "fake.h"
+#include "kcore/arch.h"
+#include "kcore/errno.h"
+#include "kcore/state.h"
+#include "ut.h"
+
+#define RAM_PFN0 (KCORE_RAM_BASE >> PAGE_SHIFT)
+#define VM 2U
+#define VM2 5U
+#define HPFN (RAM_PFN0 + 0x100) /* some host pages */
+#define BPFN (RAM_PFN0 + 0x400) /* a 2 MB aligned run of host pages */
+#define MMIO_PA 0x09000000UL    /* a device (not RAM, not reserved) */
+
+/* The locks every operation here may need, in order. */
+static void lock_all(vmid_t vmid)
+{
+	lock_acquire(SMMU_ID);
+	lock_acquire(INFO_ID + vmid);
+	lock_acquire(S2PAGE_ID);
+	lock_acquire(NPT_ID + HOSTVISOR);
+	lock_acquire(NPT_ID + vmid);
+}
+
+static void unlock_all(vmid_t vmid)
+{
+	lock_release(NPT_ID + vmid);
+	lock_release(NPT_ID + HOSTVISOR);
+	lock_release(S2PAGE_ID);
+	lock_release(INFO_ID + vmid);
+	lock_release(SMMU_ID);
+}
+
+static void reset(void)
+{
+	fake_machine_reset();
+	kc.vminfo[VM].state = READY;
+	kc.vminfo[VM2].state = READY;
+	lock_all(VM);
+}
+
+static void done(void)
+{
+	unlock_all(VM);
+	for (u32 id = 0; id < NR_LOCKS; id++)
+		CHECK(!lock_held(id));
+}
+
+static bool has_event(u32 kind, u32 a, u64 addr)
+{
+	for (u32 i = 0; i < fake_events_count(); i++) {
+		const struct fake_event *e = &fake_events()[i];
+
+		if (e->kind == kind && e->a == a && e->addr == addr)
+			return true;
+	}
+	return false;
+}
+
+static bool page_same(struct s2page a, struct s2page b)
+{
+	return a.owner == b.owner && a.count == b.count && a.gfn == b.gfn;
+}
+
+static void set_page(pfn_t pfn, u32 owner, u32 count, u64 gfn)
+{
+	struct s2page pg = { owner, count, gfn };
+
+	s2page_set(pfn, pg);
+}
+
+static u64 *ram64(pfn_t pfn)
+{
+	return fake_ram(pfn << PAGE_SHIFT);
+}
+
+/* ---- host stage-2 faults -------------------------------------------- */
+
+static void test_map_host(void)
+{
+	u64 addr = (HPFN << PAGE_SHIFT) + 0x10;
+	struct npt_entry e;
+
+	reset();
+	CHECK_EQ(local_map_host(addr), 0);
+	e = npt_lookup(HOSTVISOR, HPFN);
+	CHECK_EQ(e.level, 3);
+	CHECK_EQ(e.pfn, HPFN);
+	CHECK_EQ(e.pte, (HPFN << PAGE_SHIFT) | PAGE_S2_KERNEL);
+	/* Device MMIO (not RAM): device attributes. */
+	CHECK_EQ(local_map_host(MMIO_PA), 0);
+	CHECK_EQ(npt_lookup(HOSTVISOR, MMIO_PA >> PAGE_SHIFT).pte, MMIO_PA | PAGE_S2_DEVICE | S2_RDWR);
+	/* KCore's own memory and reserved MMIO: refused. */
+	CHECK_EQ(local_map_host(kc.core_start), -KE_OWNER);
+	CHECK_EQ(local_map_host(kc.pool_base + PAGE_SIZE), -KE_OWNER);
+	CHECK_EQ(local_map_host(KCORE_RESERVED_MMIO_BASE + PAGE_SIZE), -KE_OWNER);
+	CHECK_EQ(npt_lookup(HOSTVISOR, kc.core_start >> PAGE_SHIFT).level, 0);
+	/* R3 */
+	CHECK_EQ(local_map_host(KVM_ADDR_SPACE), -KE_RANGE);
+	CHECK_EQ(local_map_host(~0UL), -KE_RANGE);
+	/* A VM page: only while shared, and never an SMMU-assigned one (D12). */
+	set_page(HPFN + 1, VM, 0, 7);
+	CHECK_EQ(local_map_host((HPFN + 1) << PAGE_SHIFT), -KE_OWNER);
+	set_page(HPFN + 1, VM, INVALID, 7);
+	CHECK_EQ(local_map_host((HPFN + 1) << PAGE_SHIFT), -KE_OWNER);
+	CHECK_EQ(npt_lookup(HOSTVISOR, HPFN + 1).level, 0);
+	set_page(HPFN + 1, VM, 1, 7);
+	CHECK_EQ(local_map_host((HPFN + 1) << PAGE_SHIFT), 0);
+	CHECK_EQ(npt_lookup(HOSTVISOR, HPFN + 1).pte, ((HPFN + 1) << PAGE_SHIFT) | PAGE_S2_KERNEL);
+	done();
+}
+
+/* The host pool runs out: -KE_NOMEM, nothing mapped. */
+static void test_map_host_nomem(void)
+{
+	struct npt before;
+	u64 i;
+	long ret = 0;
+
+	reset();
+	/* One device page per 2 MB below RAM uses one pte table each. */
+	for (i = 0; i < 64 && ret == 0; i++)
+		ret = local_map_host(0x1000 + i * PMD_SIZE);
+	CHECK_EQ(ret, -KE_NOMEM);
+	CHECK_EQ(i - 1, KCORE_POOL_HOST_PMD);
+	CHECK_EQ(npt_lookup(HOSTVISOR, (0x1000 + (i - 1) * PMD_SIZE) >> PAGE_SHIFT).level, 0);
+	CHECK_EQ(npt_lookup(HOSTVISOR, (0x1000 + (i - 2) * PMD_SIZE) >> PAGE_SHIFT).level, 3);
+	before = kc.npt[HOSTVISOR];
+	CHECK_EQ(local_map_host(0x1000 + (i - 1) * PMD_SIZE), -KE_NOMEM);
+	CHECK_EQ(kc.npt[HOSTVISOR].pmd_next, before.pmd_next);
+	CHECK_EQ(kc.npt[HOSTVISOR].pud_next, before.pud_next);
+	done();
+}
+
+/* ---- assign ----------------------------------------------------------- */
+
+static void test_assign(void)
+{
+	reset();
+	/* A host page, mapped by the host: unmapped first, then the VM's. */
+	CHECK_EQ(local_map_host(HPFN << PAGE_SHIFT), 0);
+	fake_events_clear();
+	CHECK_EQ(local_assign_pfn_to_vm_check(VM, 0x42, HPFN), 0);
+	CHECK_EQ(fake_events_count(), 0);
+	CHECK_EQ(local_assign_pfn_to_vm(VM, 0x42, HPFN), 0);
+	CHECK_EQ(npt_lookup(HOSTVISOR, HPFN).pte, 0);
+	CHECK(has_event(FAKE_TLBI_S2_IPA, HOSTVISOR, HPFN << PAGE_SHIFT));
+	CHECK_EQ(s2page_get(HPFN).owner, VM);
+	CHECK_EQ(s2page_get(HPFN).count, 0);
+	CHECK_EQ(s2page_get(HPFN).gfn, 0x42);
+	/* Again at the same gfn: fine; elsewhere or by another VM: refused. */
+	CHECK_EQ(local_assign_pfn_to_vm(VM, 0x42, HPFN), 0);
+	CHECK_EQ(local_assign_pfn_to_vm_check(VM, 0x43, HPFN), -KE_OWNER);
+	CHECK_EQ(local_assign_pfn_to_vm(VM, 0x43, HPFN), -KE_OWNER);
+	CHECK_EQ(local_assign_pfn_to_vm(VM2, 0x42, HPFN), -KE_OWNER);
+	CHECK_EQ(s2page_get(HPFN).gfn, 0x42);
+	/* A host page in use by a device (count > 0): busy. */
+	set_page(HPFN + 1, HOSTVISOR, 1, HPFN + 1);
+	CHECK_EQ(local_assign_pfn_to_vm(VM, 0x50, HPFN + 1), -KE_BUSY);
+	CHECK_EQ(s2page_get(HPFN + 1).owner, HOSTVISOR);
+	/* KCore's pages, non-RAM: refused. */
+	CHECK_EQ(local_assign_pfn_to_vm(VM, 0x50, kc.pool_base >> PAGE_SHIFT), -KE_OWNER);
+	CHECK_EQ(local_assign_pfn_to_vm(VM, 0x50, MMIO_PA >> PAGE_SHIFT), -KE_OWNER);
+	CHECK_EQ(local_assign_pfn_to_vm(VM, 0x50, 1UL << 40), -KE_OWNER);
+	CHECK_EQ(local_assign_pfn_to_vm(HOSTVISOR, 0x50, HPFN + 2), -KE_RANGE);
+	CHECK_EQ(local_assign_pfn_to_vm(COREVISOR, 0x50, HPFN + 2), -KE_RANGE);
+	/* D11: an SMMU-assigned page (count INVALID, gfn recorded) gets
+	 * count 0; one with gfn INVALID64 takes the gfn. */
+	set_page(HPFN + 3, VM, INVALID, 0x60);
+	CHECK_EQ(local_assign_pfn_to_vm(VM, 0x60, HPFN + 3), 0);
+	CHECK_EQ(s2page_get(HPFN + 3).count, 0);
+	CHECK_EQ(s2page_get(HPFN + 3).gfn, 0x60);
+	set_page(HPFN + 4, VM, 3, INVALID64);
+	CHECK_EQ(local_assign_pfn_to_vm(VM, 0x61, HPFN + 4), 0);
+	CHECK_EQ(s2page_get(HPFN + 4).count, 3);
+	CHECK_EQ(s2page_get(HPFN + 4).gfn, 0x61);
+	done();
+}
+
+/* ---- clear ------------------------------------------------------------ */
+
+static void test_clear_vm_page(void)
+{
+	pfn_t pfn = HPFN + 9;
+
+	reset();
+	CHECK_EQ(local_assign_pfn_to_vm(VM, 0x99, pfn), 0);
+	ram64(pfn)[0] = 0x1234;
+	ram64(pfn)[511] = 0x5678;
+	/* R3 */
+	CHECK_EQ(local_clear_vm_page(HOSTVISOR, pfn), -KE_RANGE);
+	CHECK_EQ(local_clear_vm_page(COREVISOR, pfn), -KE_RANGE);
+	CHECK_EQ(local_clear_vm_page(VM, 1UL << 28), -KE_RANGE);
+	/* D16: the VM must be off, with no vCPU running and no device. */
+	CHECK_EQ(local_clear_vm_page(VM, pfn), -KE_STATE);
+	kc.vminfo[VM].state = VERIFIED;
+	CHECK_EQ(local_clear_vm_page(VM, pfn), -KE_STATE);
+	kc.vminfo[VM].state = POWEROFF;
+	kc.vminfo[VM].vcpu_state[3] = ACTIVE;
+	CHECK_EQ(local_clear_vm_page(VM, pfn), -KE_BUSY);
+	kc.vminfo[VM].vcpu_state[3] = READY;
+	kc.smmu_vmid[EL2_SMMU_CFG_SIZE - 1] = VM;
+	CHECK_EQ(local_clear_vm_page(VM, pfn), -KE_BUSY);
+	kc.smmu_vmid[EL2_SMMU_CFG_SIZE - 1] = INVALID;
+	/* Not the VM's page (R2). */
+	CHECK_EQ(local_clear_vm_page(VM, pfn + 1), -KE_OWNER);
+	CHECK_EQ(s2page_get(pfn).owner, VM);
+	CHECK_EQ(ram64(pfn)[0], 0x1234);
+	/* Shared and mapped by the host: unmapped, owned by the host, zero. */
+	set_page(pfn, VM, 2, 0x99);
+	CHECK_EQ(local_map_host(pfn << PAGE_SHIFT), 0);
+	fake_events_clear();
+	CHECK_EQ(local_clear_vm_page(VM, pfn), 0);
+	CHECK_EQ(s2page_get(pfn).owner, HOSTVISOR);
+	CHECK_EQ(s2page_get(pfn).count, 0);
+	CHECK_EQ(s2page_get(pfn).gfn, pfn + SMMU_HOST_OFFSET);
+	CHECK_EQ(npt_lookup(HOSTVISOR, pfn).pte, 0);
+	CHECK(has_event(FAKE_TLBI_S2_IPA, HOSTVISOR, pfn << PAGE_SHIFT));
+	CHECK(has_event(FAKE_DCACHE_CLEAN, 0, pfn << PAGE_SHIFT));
+	for (u32 i = 0; i < 512; i++)
+		CHECK_EQ(ram64(pfn)[i], 0);
+	/* Now the host's: the VM cannot clear it again. */
+	CHECK_EQ(local_clear_vm_page(VM, pfn), -KE_OWNER);
+	done();
+}
+
+/* ---- prot_and_map ----------------------------------------------------- */
+
+static void test_prot_and_map_page(void)
+{
+	u64 addr = 0x12345000UL;
+	u64 host_bits = PAGE_S2_DEVICE | PTE_XN | (1UL << 55);
+	struct npt before;
+	struct npt_entry e;
+
+	reset();
+	CHECK_EQ(local_map_host(HPFN << PAGE_SHIFT), 0);
+	/* The VM's mapping is normal RW memory whatever bits the host sent. */
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr, (HPFN << PAGE_SHIFT) | host_bits, 3), 0);
+	e = npt_lookup(VM, addr >> PAGE_SHIFT);
+	CHECK_EQ(e.level, 3);
+	CHECK_EQ(e.pfn, HPFN);
+	CHECK_EQ(e.pte, (HPFN << PAGE_SHIFT) | PAGE_S2_KERNEL);
+	CHECK_EQ(s2page_get(HPFN).owner, VM);
+	CHECK_EQ(s2page_get(HPFN).gfn, addr >> PAGE_SHIFT);
+	CHECK_EQ(npt_lookup(HOSTVISOR, HPFN).pte, 0);
+	/* D24 */
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr, HPFN << PAGE_SHIFT, 1), -KE_RANGE);
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr, HPFN << PAGE_SHIFT, 4), -KE_RANGE);
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, KVM_ADDR_SPACE, HPFN << PAGE_SHIFT, 3), -KE_RANGE);
+	CHECK_EQ(prot_and_map_vm_s2pt(COREVISOR, addr, HPFN << PAGE_SHIFT, 3), -KE_RANGE);
+	/* D7: a refused assign maps nothing (the page is VM's, other gfn). */
+	before = kc.npt[VM];
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x80000000UL, HPFN << PAGE_SHIFT, 3), -KE_OWNER);
+	CHECK_EQ(npt_lookup(VM, 0x80000000UL >> PAGE_SHIFT).level, 0);
+	CHECK_EQ(kc.npt[VM].pgd_next, before.pgd_next);
+	CHECK_EQ(kc.npt[VM].pud_next, before.pud_next);
+	CHECK_EQ(kc.npt[VM].pmd_next, before.pmd_next);
+	/* KCore's memory cannot be mapped into a VM. */
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr + PAGE_SIZE, kc.pool_base, 3), -KE_OWNER);
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr + PAGE_SIZE, KCORE_RESERVED_MMIO_BASE, 3), -KE_OWNER);
+	/* A refused map assigns nothing: a page inside a block. */
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x40000000UL, BPFN << PAGE_SHIFT, 2), 0);
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x40003000UL, (HPFN + 1) << PAGE_SHIFT, 3), -KE_BLOCK);
+	CHECK_EQ(s2page_get(HPFN + 1).owner, HOSTVISOR);
+	done();
+}
+
+/* Pool exhausted: the assign does not happen either. */
+static void test_prot_and_map_nomem(void)
+{
+	u32 i;
+
+	reset();
+	for (i = 0; i < KCORE_POOL_VM_PMD; i++)
+		CHECK_EQ(prot_and_map_vm_s2pt(VM, i * PMD_SIZE, (HPFN + i) << PAGE_SHIFT, 3), 0);
+	CHECK_EQ(local_map_host((HPFN + i) << PAGE_SHIFT), 0);
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, i * PMD_SIZE, (HPFN + i) << PAGE_SHIFT, 3), -KE_NOMEM);
+	CHECK_EQ(s2page_get(HPFN + i).owner, HOSTVISOR);
+	CHECK_EQ(npt_lookup(HOSTVISOR, HPFN + i).level, 3);
+	done();
+}
+
+static void test_prot_and_map_block(void)
+{
+	u64 addr = 0x40000000UL + 0x2345UL; /* any address in the block */
+	gfn_t gfn0 = 0x40000000UL >> PAGE_SHIFT;
+	struct npt before;
+	struct npt_entry e;
+
+	reset();
+	/* D8: the block's pfn must be 2 MB aligned. */
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr, (BPFN + 1) << PAGE_SHIFT, 2), -KE_ALIGN);
+	/* One page of the block is busy: nothing is assigned (R1). */
+	CHECK_EQ(local_map_host((BPFN + 7) << PAGE_SHIFT), 0);
+	set_page(BPFN + 300, HOSTVISOR, 1, BPFN + 300);
+	before = kc.npt[VM];
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr, BPFN << PAGE_SHIFT, 2), -KE_BUSY);
+	for (u32 i = 0; i < 512; i++)
+		CHECK_EQ(s2page_get(BPFN + i).owner, HOSTVISOR);
+	CHECK_EQ(npt_lookup(HOSTVISOR, BPFN + 7).level, 3);
+	CHECK_EQ(npt_lookup(VM, gfn0).level, 0);
+	CHECK_EQ(kc.npt[VM].pud_next, before.pud_next);
+	/* One page is another VM's. */
+	set_page(BPFN + 300, VM2, 0, 5);
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr, BPFN << PAGE_SHIFT, 2), -KE_OWNER);
+	CHECK_EQ(s2page_get(BPFN).owner, HOSTVISOR);
+	/* All free: every page is the VM's at its own gfn (D6). */
+	set_page(BPFN + 300, HOSTVISOR, 0, BPFN + 300);
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr, (BPFN << PAGE_SHIFT) | PTE_TABLE, 2), 0);
+	for (u32 i = 0; i < 512; i++) {
+		CHECK_EQ(s2page_get(BPFN + i).owner, VM);
+		CHECK_EQ(s2page_get(BPFN + i).gfn, gfn0 + i);
+	}
+	CHECK_EQ(npt_lookup(HOSTVISOR, BPFN + 7).pte, 0);
+	e = npt_lookup(VM, gfn0 + 5);
+	CHECK_EQ(e.level, 2);
+	CHECK_EQ(e.pfn, BPFN + 5);
+	CHECK_EQ(e.pte, ((BPFN << PAGE_SHIFT) | PAGE_S2_KERNEL) & ~PTE_TABLE);
+	/* The same block again is accepted (the pages are the VM's there). */
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr, BPFN << PAGE_SHIFT, 2), 0);
+	/* No pmd table left for a block in a third GB... */
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x80000000UL, (BPFN + 512) << PAGE_SHIFT, 2), 0);
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0xC0000000UL, (BPFN + 1024) << PAGE_SHIFT, 2),
+		 -KE_NOMEM);
+	/* ...so none of its pages was assigned. */
+	for (u32 i = 0; i < 512; i++)
+		CHECK_EQ(s2page_get(BPFN + 1024 + i).owner, HOSTVISOR);
+	done();
+}
+
+/* ---- MAP_IO ----------------------------------------------------------- */
+
+static void test_map_io(void)
+{
+	u64 gpa = 0x09001000UL;
+
+	reset();
+	CHECK_EQ(local_map_io(VM, gpa, MMIO_PA + 0x10), 0);
+	CHECK_EQ(npt_lookup(VM, gpa >> PAGE_SHIFT).pte, MMIO_PA | PAGE_S2_DEVICE | S2_RDWR);
+	/* R3, D10 */
+	CHECK_EQ(local_map_io(HOSTVISOR, gpa, MMIO_PA), -KE_RANGE);
+	CHECK_EQ(local_map_io(VM, KVM_ADDR_SPACE, MMIO_PA), -KE_RANGE);
+	CHECK_EQ(local_map_io(VM, gpa, KVM_ADDR_SPACE + MMIO_PA), -KE_RANGE);
+	/* RAM and KCore's MMIO are not I/O a VM may map (R2). */
+	CHECK_EQ(local_map_io(VM, gpa + PAGE_SIZE, HPFN << PAGE_SHIFT), -KE_OWNER);
+	CHECK_EQ(local_map_io(VM, gpa + PAGE_SIZE, KCORE_RESERVED_MMIO_BASE), -KE_OWNER);
+	CHECK_EQ(local_map_io(VM, gpa + PAGE_SIZE, kc.pool_base), -KE_OWNER);
+	CHECK_EQ(npt_lookup(VM, (gpa >> PAGE_SHIFT) + 1).level, 0);
+	/* Only while READY. */
+	kc.vminfo[VM].state = VERIFIED;
+	CHECK_EQ(local_map_io(VM, gpa + PAGE_SIZE, MMIO_PA), -KE_STATE);
+	kc.vminfo[VM].state = READY;
+	/* Inside a block: -KE_BLOCK. */
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x40000000UL, BPFN << PAGE_SHIFT, 2), 0);
+	CHECK_EQ(local_map_io(VM, 0x40001000UL, MMIO_PA), -KE_BLOCK);
+	done();
+}
+
+/* ---- grant / revoke --------------------------------------------------- */
+
+static void test_grant_revoke_page(void)
+{
+	pfn_t pfn = HPFN + 20;
+
+	reset();
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x5000, pfn << PAGE_SHIFT, 3), 0);
+	local_grant_vm_page(VM, pfn);
+	CHECK_EQ(s2page_get(pfn).count, 1);
+	CHECK_EQ(local_map_host(pfn << PAGE_SHIFT), 0);
+	local_grant_vm_page(VM2, pfn); /* not VM2's */
+	CHECK_EQ(s2page_get(pfn).count, 1);
+	/* Capped at MAX_SHARE_COUNT. */
+	for (u32 i = 0; i < MAX_SHARE_COUNT + 10; i++)
+		local_grant_vm_page(VM, pfn);
+	CHECK_EQ(s2page_get(pfn).count, MAX_SHARE_COUNT);
+	for (u32 i = 0; i < MAX_SHARE_COUNT - 1; i++)
+		local_revoke_vm_page(VM, pfn);
+	CHECK_EQ(s2page_get(pfn).count, 1);
+	CHECK_EQ(npt_lookup(HOSTVISOR, pfn).level, 3);
+	/* The last revoke takes it back from the host. */
+	fake_events_clear();
+	local_revoke_vm_page(VM, pfn);
+	CHECK_EQ(s2page_get(pfn).count, 0);
+	CHECK_EQ(npt_lookup(HOSTVISOR, pfn).pte, 0);
+	CHECK(has_event(FAKE_TLBI_S2_IPA, HOSTVISOR, pfn << PAGE_SHIFT));
+	CHECK_EQ(local_map_host(pfn << PAGE_SHIFT), -KE_OWNER);
+	local_revoke_vm_page(VM, pfn); /* count 0: nothing */
+	CHECK_EQ(s2page_get(pfn).count, 0);
+	CHECK_EQ(s2page_get(pfn).owner, VM);
+	/* D13: a count of INVALID is neither granted nor revoked. */
+	set_page(pfn, VM, INVALID, 5);
+	local_revoke_vm_page(VM, pfn);
+	CHECK_EQ(s2page_get(pfn).count, INVALID);
+	local_grant_vm_page(VM, pfn);
+	CHECK_EQ(s2page_get(pfn).count, INVALID);
+	/* Not RAM, or KCore's: nothing (and no halt). */
+	local_grant_vm_page(VM, MMIO_PA >> PAGE_SHIFT);
+	local_grant_vm_page(COREVISOR, KCORE_RESERVED_MMIO_BASE >> PAGE_SHIFT);
+	local_revoke_vm_page(VM, kc.pool_base >> PAGE_SHIFT);
+	CHECK_EQ(s2page_get(kc.pool_base >> PAGE_SHIFT).count, 0);
+	done();
+}
+
+static void test_grant_revoke_range(void)
+{
+	u64 base = 0x100000UL; /* gfn 0x100.. */
+	gfn_t bgfn = 0x40000000UL >> PAGE_SHIFT;
+
+	reset();
+	for (u32 i = 0; i < 4; i++)
+		CHECK_EQ(prot_and_map_vm_s2pt(VM, base + i * PAGE_SIZE, (HPFN + i) << PAGE_SHIFT, 3), 0);
+	/* (size + 4095) / 4096 pages from addr's page: 3 pages here. */
+	CHECK_EQ(grant_stage2_range(VM, base + PAGE_SIZE + 0x10, 2 * PAGE_SIZE + 1), 0);
+	CHECK_EQ(s2page_get(HPFN).count, 0);
+	CHECK_EQ(s2page_get(HPFN + 1).count, 1);
+	CHECK_EQ(s2page_get(HPFN + 2).count, 1);
+	CHECK_EQ(s2page_get(HPFN + 3).count, 1);
+	CHECK_EQ(grant_stage2_range(VM, base, 0), 0);
+	CHECK_EQ(s2page_get(HPFN).count, 0);
+	/* D25 */
+	CHECK_EQ(grant_stage2_range(VM, KVM_ADDR_SPACE, 1), -KE_RANGE);
+	CHECK_EQ(grant_stage2_range(VM, base, KVM_ADDR_SPACE - base + 1), -KE_RANGE);
+	CHECK_EQ(revoke_stage2_range(VM, base, ~0UL), -KE_RANGE);
+	CHECK_EQ(grant_stage2_range(HOSTVISOR, base, 1), -KE_RANGE);
+	CHECK_EQ(s2page_get(HPFN + 1).count, 1);
+	/* The whole IPA space: only mapped pages count, once each. */
+	CHECK_EQ(grant_stage2_range(VM, 0, KVM_ADDR_SPACE), 0);
+	CHECK_EQ(s2page_get(HPFN).count, 1);
+	CHECK_EQ(s2page_get(HPFN + 1).count, 2);
+	CHECK_EQ(revoke_stage2_range(VM, 0, KVM_ADDR_SPACE), 0);
+	CHECK_EQ(s2page_get(HPFN).count, 0);
+	CHECK_EQ(s2page_get(HPFN + 1).count, 1);
+	CHECK_EQ(local_map_host((HPFN + 1) << PAGE_SHIFT), 0);
+	CHECK_EQ(revoke_stage2_range(VM, base + PAGE_SIZE, PAGE_SIZE), 0);
+	CHECK_EQ(s2page_get(HPFN + 1).count, 0);
+	CHECK_EQ(npt_lookup(HOSTVISOR, HPFN + 1).pte, 0);
+	/* D9: inside a block, the page of each gfn. */
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, bgfn << PAGE_SHIFT, BPFN << PAGE_SHIFT, 2), 0);
+	CHECK_EQ(grant_stage2_range(VM, (bgfn + 10) << PAGE_SHIFT, 2 * PAGE_SIZE), 0);
+	CHECK_EQ(s2page_get(BPFN).count, 0);
+	CHECK_EQ(s2page_get(BPFN + 10).count, 1);
+	CHECK_EQ(s2page_get(BPFN + 11).count, 1);
+	CHECK_EQ(s2page_get(BPFN + 12).count, 0);
+	CHECK_EQ(revoke_stage2_range(VM, (bgfn + 11) << PAGE_SHIFT, PAGE_SIZE), 0);
+	CHECK_EQ(s2page_get(BPFN + 11).count, 0);
+	CHECK_EQ(s2page_get(BPFN + 10).count, 1);
+	/* Device pages (MAP_IO) are not the VM's: nothing happens. */
+	CHECK_EQ(local_map_io(VM, 0x9000000UL, MMIO_PA), 0);
+	CHECK_EQ(grant_stage2_range(VM, 0x9000000UL, PAGE_SIZE), 0);
+	done();
+}
+
+/* ---- encrypted buffers (D34: no cipher yet) --------------------------- */
+
+static void test_crypt_bufs(void)
+{
+	pfn_t vpfn = HPFN + 30, hpfn = HPFN + 31;
+	struct s2page before;
+
+	reset();
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x7000, vpfn << PAGE_SHIFT, 3), 0);
+	CHECK_EQ(local_save_encrypt_buf(HOSTVISOR, vpfn << PAGE_SHIFT, hpfn << PAGE_SHIFT), -KE_RANGE);
+	CHECK_EQ(local_save_encrypt_buf(VM, KVM_ADDR_SPACE, hpfn << PAGE_SHIFT), -KE_RANGE);
+	CHECK_EQ(local_save_encrypt_buf(VM, vpfn << PAGE_SHIFT, KVM_ADDR_SPACE), -KE_RANGE);
+	CHECK_EQ(local_save_encrypt_buf(VM, hpfn << PAGE_SHIFT, hpfn << PAGE_SHIFT), -KE_OWNER);
+	CHECK_EQ(local_save_encrypt_buf(VM, vpfn << PAGE_SHIFT, vpfn << PAGE_SHIFT), -KE_OWNER);
+	CHECK_EQ(local_save_encrypt_buf(VM2, vpfn << PAGE_SHIFT, hpfn << PAGE_SHIFT), -KE_OWNER);
+	CHECK_EQ(local_save_encrypt_buf(VM, vpfn << PAGE_SHIFT, hpfn << PAGE_SHIFT), -KE_NOTSUPP);
+	/* Load: READY, a free host page, then the cipher refuses and the
+	 * page stays the host's, mapped as before. */
+	CHECK_EQ(local_map_host(hpfn << PAGE_SHIFT), 0);
+	CHECK_EQ(local_load_decrypt_buf(VM, vpfn << PAGE_SHIFT), -KE_OWNER);
+	CHECK_EQ(local_load_decrypt_buf(VM, KVM_ADDR_SPACE), -KE_RANGE);
+	set_page(hpfn, HOSTVISOR, 1, hpfn);
+	CHECK_EQ(local_load_decrypt_buf(VM, hpfn << PAGE_SHIFT), -KE_BUSY);
+	set_page(hpfn, HOSTVISOR, 0, hpfn);
+	kc.vminfo[VM].state = VERIFIED;
+	CHECK_EQ(local_load_decrypt_buf(VM, hpfn << PAGE_SHIFT), -KE_STATE);
+	kc.vminfo[VM].state = READY;
+	before = s2page_get(hpfn);
+	ram64(hpfn)[3] = 77;
+	CHECK_EQ(local_load_decrypt_buf(VM, hpfn << PAGE_SHIFT), -KE_NOTSUPP);
+	CHECK(page_same(s2page_get(hpfn), before));
+	CHECK_EQ(npt_lookup(HOSTVISOR, hpfn).pte, (hpfn << PAGE_SHIFT) | PAGE_S2_KERNEL);
+	CHECK_EQ(ram64(hpfn)[3], 77);
+	done();
+}
+
+UT_MAIN(UT(test_map_host), UT(test_map_host_nomem), UT(test_assign), UT(test_clear_vm_page),
+	UT(test_prot_and_map_page), UT(test_prot_and_map_nomem), UT(test_prot_and_map_block),
+	UT(test_map_io), UT(test_grant_revoke_page), UT(test_grant_revoke_range),
+	UT(test_crypt_bufs))
