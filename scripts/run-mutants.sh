@@ -9,6 +9,16 @@ root=$(pwd)
 steps=${MUTANT_STEPS:-60000}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
+# The tests must pass on the tree as it is, or no mutant result means anything.
+base="$scratch/base"
+mkdir -p "$base"
+tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$base"
+if ! make -s -C "$base" host >/dev/null 2>&1 || ! make -s -C "$base" unit >/dev/null 2>&1 ||
+	! (cd "$base" && /usr/bin/python3 tests/model/driver.py --lib build/host/libkcore_test.so \
+		--steps "$steps" --fresh-seed 2 >"$base/model.log" 2>&1); then
+	echo "BROKEN baseline: the unmutated tree fails the mutant tests"; tail -n 5 "$base/model.log"
+	exit 1
+fi
 for m in tests/mutants/*.patch; do
 	name=$(basename "$m" .patch)
 	d="$scratch/$name"

@@ -26,6 +26,9 @@ $MAKE -s el2 >"$log/build-el2.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 30 "$lo
 $MAKE -s host >"$log/build-host.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 30 "$log/build-host.log"; count "build host" $rc
 if [ $rc -ne 0 ]; then echo "$pass passed, $((fail + 1)) failed"; exit 1; fi
 
+echo "== spec map (every HighSpecs definition -> C -> model)"
+$PY scripts/spec-map.py --check | sed 's/^/  /'; count "spec map" "${PIPESTATUS[0]}"
+
 echo "== unit tests"
 line=$($MAKE -s unit 2>&1 | tee "$log/unit.log" | tail -n 1)
 grep -E 'passed|FAIL|CHECK' "$log/unit.log" | grep -v '^unit:' | sed 's/^/  /'
