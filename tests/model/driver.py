@@ -145,31 +145,54 @@ def footprint(model, op):
 
 # ---- comparisons ---------------------------------------------------------------
 
+def step_vmids(op):
+    """The VMs whose info a step may change: the one it names, if any."""
+    if op[0] in ('run', 'exit', 'vm_store'):
+        v = op[1]
+    elif op[0] == 'call' and op[1] in VM_CALLS and len(op) > 2:
+        v = op[2]
+    elif op[0] == 'call' and op[1] == K.KCORE_HC_SMMU_ALLOC and len(op) > 3:
+        v = op[3]
+    else:
+        return ()
+    return (v,) if 0 < v < K.COREVISOR else ()
+
+
+VM_CALLS = {K.KCORE_HC_REGISTER_KVM, K.KCORE_HC_REGISTER_VCPU, K.KCORE_HC_SET_BOOT_INFO,
+            K.KCORE_HC_REMAP_VM_IMAGE, K.KCORE_HC_VERIFY_VM, K.KCORE_HC_CLEAR_VM_PAGE,
+            K.KCORE_HC_MAP_IO, K.KCORE_HC_SAVE_ENCRYPT_BUF, K.KCORE_HC_LOAD_DECRYPT_BUF,
+            K.KCORE_HC_LOAD_ENCRYPTED_VCPU, K.KCORE_HC_POWEROFF_VM}
+
+
 def expect(what, m, c):
     if m != c:
         raise Divergence('%s: model %r, C %r' % (what, m, c))
 
 
-def compare_small(model, cside):
-    """The state that is small enough to compare after every step."""
+ALL_VMS = range(1, K.COREVISOR)
+
+
+def compare_small(model, cside, vmids=ALL_VMS):
+    """The small state: the core data, the SMMU owners and counts, the pool
+    pointers, and the VM infos (all, or those of the VMs a step names)."""
     expect('core_data', model.core_data(), cside.core_data())
     expect('smmu_vmid', list(model.smmu_vmid()), cside.smmu_vmid())
     expect('smmu_nr_mapped', list(model.smmu_nr_mapped()), cside.smmu_nr_mapped())
     expect('spt_ptrs', tuple(model.spt_ptrs()), cside.spt_ptrs())
-    for p in range(K.COREVISOR + 1):
+    for p in set([K.HOSTVISOR, K.COREVISOR]) | set(vmids):
         expect('npt_ptrs(%d)' % p, tuple(model.npt_ptrs(p)), cside.npt_ptrs(p))
-    for v in range(1, K.COREVISOR):
+    for v in vmids:
         expect('vminfo(%d)' % v, tuple(model.vminfo(v)), cside.vminfo(v))
 
 
 def compare_footprint(model, cside, fp, layout):
     pfns, gfns, vcpus, spt = fp
-    known = model.flatmem_known()
+    known = model.flatmem  # pfn -> first word, None where the spec's oracle chose it
     for pfn in pfns:
         if pfn >= (1 << 52):
             continue
         expect('s2page(0x%x)' % pfn, tuple(model.s2page(pfn)), cside.s2page(pfn))
-        if ram_pfn(layout, pfn) and pfn in known:
+        if ram_pfn(layout, pfn) and known.get(pfn) is not None:
             expect('page word(0x%x)' % pfn, known[pfn], cside.page_word(pfn))
     for p, gs in gfns.items():
         if not (0 <= p <= K.COREVISOR):
@@ -245,8 +268,7 @@ class Runner:
         expect('result of %s' % op[0], rm, rc)
         if isinstance(rm, int) and rm < 0:
             self.stats['refused'] += 1
-        # pages a run or exit gave away may have moved: include what they map now
-        compare_small(model, self.cside)
+        compare_small(model, self.cside, step_vmids(op))
         compare_footprint(model, self.cside, fp, self.layout)
         check_invariants(model, self.cside, fp)
         if full:
@@ -255,7 +277,7 @@ class Runner:
             self.stats['full'] += 1
         self.stats['steps'] += 1
 
-    def replay(self, ops, check_every=1):
+    def replay(self, ops, check_every=CHECK_EVERY):
         """Run ops from a fresh start; return the failure message or None."""
         model = self.fresh()
         try:

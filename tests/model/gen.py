@@ -96,6 +96,10 @@ class Gen:
 
     # ---- operations ----------------------------------------------------------
     def op(self):
+        if self.chance(0.4):
+            g = self.guided()
+            if g:
+                return g
         x = self.r.random()
         if x < 0.30:
             return self.host_op()
@@ -113,6 +117,71 @@ class Gen:
             return ('dev_store', self.r.randrange(0, 2), self.r.randrange(0, 8), self.iova_gfn(),
                     self.r.getrandbits(64))
         return self.smmu_op()
+
+    # ---- the usual life of a VM, one step at a time ------------------------
+    def host_pfn(self, lo=64, hi=None):
+        """A page the host owns with count 0 (a few tries), else any RAM page."""
+        hi = hi or (self.core_pfn0 - RAM_PFN0)
+        for _ in range(8):
+            pfn = RAM_PFN0 + self.r.randrange(lo, hi)
+            if tuple(self.m.s2page(pfn))[:2] == (K.HOSTVISOR, 0):
+                return pfn
+        return pfn
+
+    def guided(self):
+        r = self.r
+        nxt = self.m.core_data()[0]
+        if nxt < 4 or (nxt < K.COREVISOR and self.chance(0.02)):
+            return ('call', HC['GEN_VMID'])
+        v = r.randrange(1, nxt)
+        info = self.m.vminfo(v)
+        state, vcpus, nload = info[0], info[1], info[2]
+        if state == K.UNUSED:
+            return ('call', HC['REGISTER_KVM'], v)
+        if state == K.READY:
+            for c in range(2):
+                if vcpus[c] == K.UNUSED:
+                    return ('call', HC['REGISTER_VCPU'], v, c)
+            if nload == 0 or (nload < 2 and self.chance(0.1)):
+                addr = (GUEST_GFN0 + 8 * nload) * PAGE
+                return ('call', HC['SET_BOOT_INFO'], v, addr, r.randrange(1, 4 * PAGE))
+            for i in range(nload):
+                pg = (info[4][i] + PAGE - 1) // PAGE
+                if info[6][i] < pg:
+                    return ('call', HC['REMAP_VM_IMAGE'], v, self.host_pfn(), i)
+            if self.chance(0.1):
+                return ('call', HC['MAP_IO'], v, self.r.choice(MMIO_GFNS) * PAGE, 0x09000000)
+            return ('call', HC['VERIFY_VM'], v)
+        if state == K.VERIFIED:
+            c = r.randrange(0, 2)
+            if vcpus[c] == K.ACTIVE:
+                return self.exit_op_for(v, c)
+            op = self.run_op_for(v, c)
+            return op
+        if state == K.POWEROFF and self.vm_pages:
+            return ('call', HC['CLEAR_VM_PAGE'], v, r.choice(self.vm_pages))
+        return None
+
+    def run_op_for(self, v, c):
+        op = self.run_op()
+        run = op[3]
+        if run['map_addr'] and self.chance(0.7):
+            if run['map_level'] == 2 or self.chance(0.05):
+                blk = RAM_PFN0 + 512 * self.r.randrange(1, (self.core_pfn0 - RAM_PFN0) // 512)
+                run['map_level'], run['map_pte'] = 2, blk * PAGE | 3
+                run['map_addr'] = (GUEST_GFN0 + 512 * self.r.randrange(0, 4)) * PAGE
+            else:
+                pfn = self.host_pfn()
+                run['map_pte'] = pfn * PAGE | 3
+                run['map_addr'] = (GUEST_GFN0 + self.r.randrange(0, 2048)) * PAGE
+                self.vm_pages.append(pfn)
+                if len(self.vm_pages) > 64:
+                    self.vm_pages.pop(0)
+        return ('run', v, c, run)
+
+    def exit_op_for(self, v, c):
+        op = self.exit_op()
+        return ('exit', v, c, op[3])
 
     def fault_addr(self):
         return self.addr_of_gfn(self.pfn())
