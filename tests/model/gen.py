@@ -134,6 +134,10 @@ class Gen:
         if nxt < 4 or (nxt < K.COREVISOR and self.chance(0.02)):
             return ('call', HC['GEN_VMID'])
         v = r.randrange(1, nxt)
+        if self.chance(0.12):
+            g = self.smmu_guided(0)
+            if g:
+                return g
         info = self.m.vminfo(v)
         state, vcpus, nload = info[0], info[1], info[2]
         if state == K.UNUSED:
@@ -152,14 +156,56 @@ class Gen:
             if self.chance(0.1):
                 return ('call', HC['MAP_IO'], v, self.r.choice(MMIO_GFNS) * PAGE, 0x09000000)
             return ('call', HC['VERIFY_VM'], v)
+        if state == K.READY and self.chance(0.3):
+            return self.smmu_guided(v)
         if state == K.VERIFIED:
+            maps = self.m.mappings(v)
+            if maps and self.chance(0.15):
+                return ('vm_store', v, r.choice(list(maps)), r.getrandbits(64))
             c = r.randrange(0, 2)
             if vcpus[c] == K.ACTIVE:
-                return self.exit_op_for(v, c)
+                return self.exit_op_for(v, c, maps)
             op = self.run_op_for(v, c)
             return op
-        if state == K.POWEROFF and self.vm_pages:
-            return ('call', HC['CLEAR_VM_PAGE'], v, r.choice(self.vm_pages))
+        if state == K.POWEROFF:
+            maps = self.m.mappings(v)
+            if maps and self.chance(0.9):
+                return ('call', HC['CLEAR_VM_PAGE'], v, r.choice(list(maps.values()))[0])
+            if self.vm_pages:
+                return ('call', HC['CLEAR_VM_PAGE'], v, r.choice(self.vm_pages))
+        return self.smmu_guided(0)
+
+    def smmu_guided(self, v):
+        """Device contexts of the host (v = 0) or of a VM being built."""
+        r = self.r
+        owners = self.m.smmu_vmid()
+        mine = [i for i, o in enumerate(owners) if o == v]
+        free = [i for i, o in enumerate(owners) if o == K.INVALID and i % K.KCORE_SMMU_MAX_CFG < 4]
+        if not mine or (free and self.chance(0.05)):
+            if not free:
+                return None
+            ctx = r.choice(free)
+            return ('call', HC['SMMU_ALLOC'], ctx % K.KCORE_SMMU_MAX_CFG, v, ctx // K.KCORE_SMMU_MAX_CFG)
+        ctx = r.choice(mine)
+        index, cb = ctx // K.KCORE_SMMU_MAX_CFG, ctx % K.KCORE_SMMU_MAX_CFG
+        maps = self.m.spt_mappings(index, cb)
+        x = r.random()
+        if maps and x < 0.25:
+            return ('dev_store', index, cb, r.choice(list(maps)), r.getrandbits(64))
+        if maps and x < 0.4:
+            return ('call', HC['SMMU_CLEAR'], r.choice(list(maps)) * PAGE, cb, index)
+        if v == 0:
+            pfn = self.host_pfn(0, 64) if self.chance(0.5) else self.host_pfn()
+            return ('call', HC['SMMU_MAP'], cb, index, pfn * PAGE, pfn * PAGE | 3)
+        gfn = GUEST_GFN0 + r.randrange(0, 64)
+        if x < 0.7:
+            pfn = self.host_pfn()
+            self.vm_pages.append(pfn)
+            return ('call', HC['SMMU_ASSIGN'], cb, index, pfn, gfn)
+        mine_pages = [p for p in self.vm_pages[-16:] if self.m.s2page(p)[0] == v]
+        if mine_pages:
+            pfn = r.choice(mine_pages)
+            return ('call', HC['SMMU_MAP'], cb, index, self.m.s2page(pfn)[2] * PAGE, pfn * PAGE)
         return None
 
     def run_op_for(self, v, c):
@@ -179,9 +225,12 @@ class Gen:
                     self.vm_pages.pop(0)
         return ('run', v, c, run)
 
-    def exit_op_for(self, v, c):
+    def exit_op_for(self, v, c, maps):
         op = self.exit_op()
-        return ('exit', v, c, op[3])
+        hw = op[3]
+        if maps and hw['regs'][0] in (K.HVC_KVM_SET_DESC_PFN, K.HVC_KVM_UNSET_DESC_PFN):
+            hw['regs'][2] = self.r.choice(list(maps)) * PAGE
+        return ('exit', v, c, hw)
 
     def fault_addr(self):
         return self.addr_of_gfn(self.pfn())
