@@ -1,42 +1,43 @@
 #!/usr/bin/env bash
 # Apply each patch in tests/mutants/ to a scratch copy of the tree, build it,
-# and run the tests that must catch it: the unit tests and a differential
-# run. A mutant is "caught" if they fail, "MISSED" if they pass, "BROKEN" if
-# the patch no longer applies or the tree does not build without it.
+# and run the tests that must catch it: the differential test (with its
+# invariant and TLB checkers) and, for the record, the unit tests. A mutant
+# is "caught" if the differential test fails on it, "MISSED" if it passes,
+# "BROKEN" if the patch does not apply or the tree does not build. The
+# unmutated tree must pass the same run first, or nothing here means much.
 set -u
 cd "$(dirname "$0")/.."
-root=$(pwd)
-steps=${MUTANT_STEPS:-60000}
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-# The tests must pass on the tree as it is, or no mutant result means anything.
-base="$scratch/base"
-mkdir -p "$base"
-tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$base"
-if ! make -s -C "$base" host >/dev/null 2>&1 || ! make -s -C "$base" unit >/dev/null 2>&1 ||
-	! (cd "$base" && /usr/bin/python3 tests/model/driver.py --lib build/host/libkcore_test.so \
-		--steps "$steps" --fresh-seed 2 >"$base/model.log" 2>&1); then
-	echo "BROKEN baseline: the unmutated tree fails the mutant tests"; tail -n 5 "$base/model.log"
-	exit 1
-fi
-for m in tests/mutants/*.patch; do
-	name=$(basename "$m" .patch)
-	d="$scratch/$name"
+steps=${MUTANT_STEPS:-20000}
+jobs=${MUTANT_JOBS:-2}
+
+one() { # name scratch-dir
+	local name=$1 d=$2/$1 why=""
 	mkdir -p "$d"
 	tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$d"
-	if ! patch -s -d "$d" -p1 <"$m" >/dev/null 2>&1; then
-		echo "BROKEN $name: patch does not apply"; continue
+	if [ "$name" != base ] && ! patch -s -d "$d" -p1 <"tests/mutants/$name.patch" >/dev/null 2>&1; then
+		echo "BROKEN $name: patch does not apply"; return
 	fi
 	if ! make -s -C "$d" host >"$d/build.log" 2>&1; then
-		echo "BROKEN $name: does not build"; tail -n 5 "$d/build.log"; continue
+		echo "BROKEN $name: does not build: $(grep -m1 error "$d/build.log")"; return
 	fi
-	why=""
-	if ! make -s -C "$d" unit >"$d/unit.log" 2>&1; then
-		why="unit tests: $(grep -m1 -E 'CHECK|FAIL' "$d/unit.log")"
-	fi
+	make -s -C "$d" unit >"$d/unit.log" 2>&1 || why="unit tests: $(grep -m1 -E 'CHECK|FAIL' "$d/unit.log")"
 	if (cd "$d" && /usr/bin/python3 tests/model/driver.py --lib build/host/libkcore_test.so \
-		--steps "$steps" --fresh-seed 2 >"$d/model.log" 2>&1); then :; else
-		why="$why${why:+; }differential: $(grep -m1 'FAILURE' "$d/model.log")"
+		--steps "$steps" --fresh-seed 2 --no-shrink >"$d/model.log" 2>&1); then
+		if [ "$name" = base ]; then echo "baseline ok${why:+ BUT $why}"; else echo "MISSED $name${why:+ (only $why)}"; fi
+	else
+		local f
+		f=$(grep -m1 'FAILURE' "$d/model.log" | cut -c1-200)
+		if [ "$name" = base ]; then echo "BROKEN baseline: $f"; else echo "caught $name: differential: $f"; fi
 	fi
-	if [ -n "$why" ]; then echo "caught $name: $why"; else echo "MISSED $name"; fi
-done
+	rm -rf "$d"
+}
+
+if [ "${1:-}" = --one ]; then one "$2" "$3"; exit 0; fi
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+base=$(one base "$scratch")
+echo "$base"
+case "$base" in "baseline ok") ;; *) exit 1 ;; esac
+ls tests/mutants/*.patch | xargs -n1 basename | sed 's/\.patch$//' |
+	xargs -P "$jobs" -I{} "$0" --one {} "$scratch"

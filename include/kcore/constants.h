@@ -28,7 +28,7 @@
 #define ACTIVE 2U
 
 #define MAX_LOAD_INFO_NUM 5U
-#define MAX_SHARE_COUNT 100U
+#define MAX_SHARE_COUNT KCORE_MAX_SHARE_COUNT
 #define EL2_SMMU_CFG_SIZE (KCORE_SMMU_NUM * KCORE_SMMU_MAX_CFG)
 #define SMMU_HOST_OFFSET 0UL /* host pages are device-mapped at iova == pa */
 

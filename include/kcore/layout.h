@@ -39,6 +39,7 @@
 #define KCORE_SPT_PTE_POOL 256UL /* SMMU: pte tables */
 #define KCORE_SMMU_CFG_NUM_0 8U  /* contexts present on SMMU 0 */
 #define KCORE_SMMU_CFG_NUM_1 0U
+#define KCORE_MAX_SHARE_COUNT 100U /* the spec's MAX_SHARE_COUNT */
 #else
 #define KCORE_RAM_MAX_PAGES (1UL << 14) /* 64 MB */
 #define KCORE_POOL_HOST_PGD 2UL
@@ -58,6 +59,7 @@
 #define KCORE_SPT_PTE_POOL 8UL
 #define KCORE_SMMU_CFG_NUM_0 8U
 #define KCORE_SMMU_CFG_NUM_1 4U
+#define KCORE_MAX_SHARE_COUNT 3U /* a few grants reach it */
 #endif
 
 #define KCORE_REMAP_END (KCORE_REMAP_START + KCORE_REMAP_SIZE)

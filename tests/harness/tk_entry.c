@@ -160,6 +160,7 @@ void tk_layout(u64 *out)
 	out[n++] = KCORE_SMMU_MAX_CFG;
 	for (u32 i = 0; i < KCORE_SMMU_NUM; i++)
 		out[n++] = smmu_cfg_num(i);
+	out[n++] = MAX_SHARE_COUNT;
 	for (u32 p = 0; p <= COREVISOR; p++) {
 		struct pool_bounds b = pool_bounds(p);
 

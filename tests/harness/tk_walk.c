@@ -43,6 +43,10 @@ u64 tk_walk_leaf(tk_mem_fn mem, u64 root, u32 root_level, u64 va, u32 *level)
 {
 	u64 table = root;
 
+	/* Beyond the table's reach the MMU faults; it never wraps around. */
+	if (va >> (tk_shift(root_level) + 9))
+		return 0;
+
 	for (u32 l = root_level; l <= 3; l++) {
 		const u64 *t = mem(table);
 		u64 d;

@@ -95,6 +95,8 @@ class CSide:
         L.corevisor, L.max_vcpus, L.nr_ctxt_regs, smmu_num, max_cfg = v[12:17]
         L.smmu_cfg_num = v[17:17 + smmu_num]
         n = 17 + smmu_num
+        L.max_share_count = v[n]
+        n += 1
         L.pools = {}
         for p in range(L.corevisor + 1):
             L.pools[p] = tuple(v[n:n + 4])

@@ -29,6 +29,7 @@ from gen import Gen, RAM_PFN0, GUEST_GFN0  # noqa: E402
 import spec  # noqa: E402
 
 EPISODE = 2000
+NO_SHRINK = False
 CHECK_EVERY = 1000
 PAGE = 4096
 
@@ -323,7 +324,7 @@ def run_worker(args):
                 runner.step(model, op, full=(i + 1) % CHECK_EVERY == 0 or i + 1 == n)
             except Divergence as e:
                 msg = str(e)
-                small = runner.shrink(ops, time.time() + 300)
+                small = runner.shrink(ops, time.time() + (0 if NO_SHRINK else 300))
                 why = runner.replay(small) or msg
                 return dict(label=label, seed=seed, steps=done + i + 1, failed=True, msg=why,
                             seq=small, stats=runner.stats, secs=time.time() - t0)
@@ -340,6 +341,7 @@ def main():
     ap.add_argument('--fresh-seed', type=int, default=None, help='default: from os.urandom')
     ap.add_argument('--jobs', type=int, default=2)
     ap.add_argument('--replay', help='a file with a printed failing sequence')
+    ap.add_argument('--no-shrink', action='store_true', help='report the first failure as found')
     a = ap.parse_args()
 
     if a.replay:
@@ -348,6 +350,8 @@ def main():
         print(why or 'replay: no failure')
         return 1 if why else 0
 
+    global NO_SHRINK
+    NO_SHRINK = a.no_shrink
     fresh = a.fresh_seed if a.fresh_seed is not None else int.from_bytes(os.urandom(4), 'little')
     print('differential: fixed seed %d, fresh seed %d, %d steps' % (a.seed, fresh, a.steps))
     sys.stdout.flush()

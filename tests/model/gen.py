@@ -12,7 +12,7 @@ import constants as K
 PAGE = 4096
 RAM_PFN0 = K.KCORE_RAM_BASE >> 12
 GUEST_GFN0 = 0x40000          # guest RAM at 1 GB, like QEMU virt
-GUEST_GFNS = 4 * 512          # four 2 MB blocks of guest RAM
+GUEST_GFNS = 8 * 512          # eight 2 MB blocks of guest RAM: more than a VM pool holds
 MMIO_GFNS = [0x09000, 0x09001, 0x0a000, 0x08010]
 HOSTILE64 = [0, 1, 0xFFF, 1 << 40, (1 << 40) - 1, 1 << 47, 1 << 63, (1 << 64) - 1, 0xFFFFFFFF]
 HC = dict(
@@ -233,6 +233,9 @@ class Gen:
         return ('exit', v, c, hw)
 
     def fault_addr(self):
+        if self.chance(0.1):    # anywhere in RAM or MMIO: the host's pte-table pool runs out
+            return self.r.choice([RAM_PFN0 + self.r.randrange(0, self.L.ram_pages),
+                                  self.r.randrange(0, 1 << 18)]) * PAGE
         return self.addr_of_gfn(self.pfn())
 
     def host_op(self):

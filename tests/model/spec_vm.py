@@ -1,0 +1,197 @@
+"""HighSpecs, VM part: VM and vCPU states (vminfos), VM ids (core_data), boot
+images and their remapping into KCore's window. See spec_mem.py for the
+conventions (R1 check-then-commit, 0 / -KE_*)."""
+
+try:
+    from .constants import *  # noqa: F401,F403
+    from .spec_mem import is_vm, is_vcpu
+except ImportError:
+    from constants import *  # noqa: F401,F403
+    from spec_mem import is_vm, is_vcpu
+
+
+class VMInfo:
+    """spec: VMInfo = VS (vm_state, vm_vcpu_state) + VB (BootInfo)."""
+
+    __slots__ = ('state', 'vcpu_state', 'next_load_info', 'load_addr', 'load_size',
+                 'remap_addr', 'mapped_pages', 'inc_exe')
+
+    def __init__(self):
+        self.state = UNUSED
+        self.vcpu_state = [UNUSED] * KCORE_MAX_VCPUS
+        self.next_load_info = 0
+        self.load_addr = [0] * MAX_LOAD_INFO_NUM
+        self.load_size = [0] * MAX_LOAD_INFO_NUM
+        self.remap_addr = [0] * MAX_LOAD_INFO_NUM
+        self.mapped_pages = [0] * MAX_LOAD_INFO_NUM
+        self.inc_exe = 0
+
+    def as_tuple(self):
+        return (self.state, tuple(self.vcpu_state), self.next_load_info, tuple(self.load_addr),
+                tuple(self.load_size), tuple(self.remap_addr), tuple(self.mapped_pages),
+                self.inc_exe)
+
+
+class CoreData:
+    """spec: core_data. Calling it gives (next_vmid, next_remap_ptr) (the accessor)."""
+
+    __slots__ = ('next_vmid', 'next_remap_ptr')
+
+    def __init__(self, next_remap_ptr):
+        self.next_vmid = 1
+        self.next_remap_ptr = next_remap_ptr
+
+    def __call__(self):
+        return (self.next_vmid, self.next_remap_ptr)
+
+
+class VmSpec:
+    """Mixin of Model: the VM half of the spec."""
+
+    # ---- vCPU states --------------------------------------------------------------------
+    def local_set_vcpu_active(self, vmid, vcpuid, commit=True):
+        info = self.vminfos[vmid]
+        vms, vcpus = info.state, info.vcpu_state[vcpuid]
+        if vms == VERIFIED and vcpus == READY:
+            if commit:
+                info.vcpu_state[vcpuid] = ACTIVE
+            return 0
+        return -KE_STATE
+
+    def local_set_vcpu_inactive(self, vmid, vcpuid):
+        info = self.vminfos[vmid]
+        vcpus = info.vcpu_state[vcpuid]
+        if vcpus == ACTIVE:
+            info.vcpu_state[vcpuid] = READY
+            return 0
+        return -KE_STATE
+
+    def local_set_vm_poweroff(self, vmid):
+        self.vminfos[vmid].state = POWEROFF
+
+    def local_poweroff_vm(self, vmid):
+        """D33: KCORE_HC_POWEROFF_VM, the host stops a VM."""
+        if not is_vm(vmid):
+            return -KE_RANGE
+        if self.vminfos[vmid].state not in (READY, VERIFIED):
+            return -KE_STATE
+        self.local_set_vm_poweroff(vmid)
+        return 0
+
+    def local_register_vcpu(self, vmid, vcpuid):
+        if not is_vm(vmid) or not is_vcpu(vcpuid):
+            return -KE_RANGE
+        info = self.vminfos[vmid]
+        vms, vcpus = info.state, info.vcpu_state[vcpuid]
+        if vms == READY and vcpus == UNUSED:
+            info.vcpu_state[vcpuid] = READY  # (shared_vcpu is not modelled)
+            return 0
+        return -KE_STATE
+
+    # ---- VM ids and states ----------------------------------------------------------------
+    def local_gen_vmid(self):
+        vmid = self.core_data.next_vmid
+        if vmid < COREVISOR:
+            self.core_data.next_vmid = vmid + 1
+            return vmid
+        return -KE_FULL
+
+    def local_register_kvm(self, vmid):
+        if not is_vm(vmid):
+            return -KE_RANGE
+        info = self.vminfos[vmid]
+        vms = info.state
+        if vms == UNUSED:
+            info.state = READY  # (shared_kvm is not modelled)
+            return 0
+        return -KE_STATE
+
+    # ---- boot images ------------------------------------------------------------------------
+    def local_set_boot_info(self, vmid, load_addr, size):
+        if not is_vm(vmid):
+            return -KE_RANGE
+        info = self.vminfos[vmid]
+        core = self.core_data
+        vms = info.state
+        if vms != READY:
+            return -KE_STATE
+        # D28: aligned, inside KVM_ADDR_SPACE, size not 0.
+        if load_addr % PAGE_SIZE != 0:
+            return -KE_ALIGN
+        if load_addr + size > KVM_ADDR_SPACE:
+            return -KE_RANGE
+        if size == 0:
+            return -KE_RANGE
+        load_idx = info.next_load_info
+        if not load_idx < MAX_LOAD_INFO_NUM:
+            return -KE_FULL  # D14 (spec: silently dropped)
+        pgnum = (size + 4095) // PAGE_SIZE
+        remap = core.next_remap_ptr
+        if 0 < pgnum and remap + pgnum * PAGE_SIZE < self.layout.remap_end:
+            core.next_remap_ptr = remap + pgnum * PAGE_SIZE
+            info.next_load_info = load_idx + 1
+            info.load_addr[load_idx] = load_addr
+            info.load_size[load_idx] = size
+            info.remap_addr[load_idx] = remap
+            info.mapped_pages[load_idx] = 0
+            return load_idx
+        return -KE_FULL  # D28: window overflow
+
+    def local_remap_vm_image(self, vmid, pfn, load_idx):
+        if not is_vm(vmid) or not pfn < PFN_SPACE:
+            return -KE_RANGE
+        info = self.vminfos[vmid]
+        vms = info.state
+        if vms != READY:
+            return -KE_STATE
+        load_cnt = info.next_load_info
+        if not load_idx < load_cnt:
+            return -KE_RANGE  # R2
+        size, remap, mapped = (info.load_size[load_idx], info.remap_addr[load_idx],
+                               info.mapped_pages[load_idx])
+        pgnum = (size + 4095) // PAGE_SIZE
+        target = remap + mapped * PAGE_SIZE
+        if not mapped < pgnum:
+            return -KE_FULL  # R2
+        if self.s2page(pfn)[0] != HOSTVISOR:
+            return -KE_OWNER  # D27
+        rc = self.local_mmap_h(COREVISOR, target, 3, (pfn * PAGE_SIZE) | PAGE_HYP)
+        if rc:
+            return rc
+        info.mapped_pages[load_idx] = mapped + 1
+        return 0
+
+    def local_verify_vm(self, vmid):
+        if not is_vm(vmid):
+            return -KE_RANGE
+        info = self.vminfos[vmid]
+        state = info.state
+        if state != READY:
+            return -KE_STATE
+        # D29: every load slot completely remapped, then image_authenticate (which accepts
+        # every complete image until issue 4 lands).
+        for idx in range(info.next_load_info):
+            if info.mapped_pages[idx] != (info.load_size[idx] + 4095) // PAGE_SIZE:
+                return -KE_STATE
+        info.state = VERIFIED
+        return 0
+
+    def local_load_encryted_vcpu(self, vmid, vcpuid):
+        if not is_vm(vmid) or not is_vcpu(vcpuid):
+            return -KE_RANGE
+        info = self.vminfos[vmid]
+        vms, vcpus = info.state, info.vcpu_state[vcpuid]
+        if vms == READY and vcpus == READY:
+            # D34: with a cipher: decrypt the context, vm_inc_exe := 1.
+            return -KE_NOTSUPP
+        return -KE_STATE
+
+    # ---- search_load_info_loop_h ------------------------------------------------------------
+    @staticmethod
+    def search_load_info_loop_h(n, idx, addr, ret, info):
+        for _ in range(n):
+            base, size, remap = info.load_addr[idx], info.load_size[idx], info.remap_addr[idx]
+            if addr >= base and addr < base + size:
+                ret = (addr - base) + remap
+            idx += 1
+        return idx, ret
