@@ -229,7 +229,14 @@ class Gen:
         op = self.exit_op()
         hw = op[3]
         if maps and hw['regs'][0] in (K.HVC_KVM_SET_DESC_PFN, K.HVC_KVM_UNSET_DESC_PFN):
-            hw['regs'][2] = self.r.choice(list(maps)) * PAGE
+            gfns = sorted(maps)
+            # Mostly the same few pages, granted more often than revoked,
+            # so that share counts reach MAX_SHARE_COUNT.
+            if self.chance(0.6):
+                hw['regs'][0] = K.HVC_KVM_SET_DESC_PFN if self.chance(0.7) else K.HVC_KVM_UNSET_DESC_PFN
+                hw['regs'][2] = self.r.choice(gfns[:3]) * PAGE
+            else:
+                hw['regs'][2] = self.r.choice(gfns) * PAGE
         return ('exit', v, c, hw)
 
     def fault_addr(self):
