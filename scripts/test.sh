@@ -26,6 +26,9 @@ $MAKE -s el2 >"$log/build-el2.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 30 "$lo
 $MAKE -s host >"$log/build-host.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 30 "$log/build-host.log"; count "build host" $rc
 if [ $rc -ne 0 ]; then echo "$pass passed, $((fail + 1)) failed"; exit 1; fi
 
+echo "== static analysis (make check: cppcheck, clang-tidy)"
+scripts/check.sh >"$log/check.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 20 "$log/check.log"; count "static analysis" $rc
+
 echo "== spec map (every HighSpecs definition -> C -> model)"
 $PY scripts/spec-map.py --check | sed 's/^/  /'; count "spec map" "${PIPESTATUS[0]}"
 
