@@ -41,7 +41,7 @@ echo "== model tests (pytest)"
 $PY -m pytest -q -p no:cacheprovider tests/model >"$log/pytest.log" 2>&1; rc=$?
 line=$(tail -n 1 "$log/pytest.log")
 echo "  $line"
-p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); f=$(echo "$line" | grep -oE '[0-9]+ (failed|error)' | grep -oE '[0-9]+' | paste -sd+ | bc 2>/dev/null)
+p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); f=$(echo "$line" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {if (s) print s}')
 pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
 [ $rc -eq 0 ] || [ -n "$f" ] || { tail -n 30 "$log/pytest.log"; fail=$((fail + 1)); }
 
