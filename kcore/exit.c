@@ -11,7 +11,7 @@
 #include "kcore/state.h"
 #include "kcore/vcpu.h"
 
-/* Defined in vcpu.c; not yet in a shared header (see the report). */
+#include "vcpu_locks.h"
 
 static u64 exit_reg(const struct shadow_ctxt *c, u32 index)
 {
@@ -183,10 +183,7 @@ long vm_exit_process(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
 	exit_info_clear(out);
 	if (!is_vm(vmid) || !is_vcpu(vcpuid))
 		return -KE_RANGE;
-	lock_assert_held(INFO_ID + vmid);
-	lock_assert_held(S2PAGE_ID);
-	lock_assert_held(NPT_ID + HOSTVISOR);
-	lock_assert_held(NPT_ID + vmid);
+	vcpu_locks_assert_held(vmid);
 	if (kc.vminfo[vmid].vcpu_state[vcpuid] != ACTIVE)
 		return -KE_STATE;
 	/* R5: the world switch only produces these three. */

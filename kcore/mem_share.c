@@ -61,31 +61,34 @@ static pfn_t range_pfn(vmid_t vmid, gfn_t gfn)
 	return e.level == 2 ? pfn + (gfn & (PTRS_PER_PMD - 1)) : pfn;
 }
 
-/* The spec's loops run over (size + 4095) / PAGE_SIZE pages from addr's
- * gfn. Gfns in tables that do not exist map nothing and are skipped whole,
- * so a guest's huge range costs table walks, not 2^28 lookups. */
-static void range_each(vmid_t vmid, u64 addr, u64 size, void (*fn)(vmid_t, pfn_t))
+/* Both range calls: -KE_RANGE unless vmid is a VM and the range lies in
+ * the IPA space (D25); then fn on the page of each mapped gfn. The spec's
+ * loops run over (size + 4095) / PAGE_SIZE pages from addr's gfn. Gfns in
+ * tables that do not exist map nothing and are skipped whole, so a guest's
+ * huge range costs table walks, not 2^28 lookups. */
+static long range_each(vmid_t vmid, u64 addr, u64 size, void (*fn)(vmid_t, pfn_t))
 {
-	gfn_t gfn = addr / PAGE_SIZE;
-	gfn_t end = gfn + (size + PAGE_SIZE - 1) / PAGE_SIZE;
+	gfn_t gfn, end;
 
+	if (!is_vm(vmid) || !range_ok(addr, size))
+		return -KE_RANGE;
+	lock_assert_held(NPT_ID + vmid);
+	gfn = addr / PAGE_SIZE;
+	end = gfn + (size + PAGE_SIZE - 1) / PAGE_SIZE;
 	for (; gfn < end; gfn = npt_next_gfn(vmid, gfn)) {
 		pfn_t pfn = range_pfn(vmid, gfn);
 
 		if (pfn != 0)
 			fn(vmid, pfn);
 	}
+	return 0;
 }
 
 /* spec: grant_stage2_loop (D9, D25) */
 long grant_stage2_range(vmid_t vmid, u64 addr, u64 size)
 {
 	lock_assert_held(S2PAGE_ID);
-	if (!is_vm(vmid) || !range_ok(addr, size))
-		return -KE_RANGE;
-	lock_assert_held(NPT_ID + vmid);
-	range_each(vmid, addr, size, local_grant_vm_page);
-	return 0;
+	return range_each(vmid, addr, size, local_grant_vm_page);
 }
 
 /* spec: revoke_stage2_loop (D9, D13, D15, D25) */
@@ -93,11 +96,7 @@ long revoke_stage2_range(vmid_t vmid, u64 addr, u64 size)
 {
 	lock_assert_held(S2PAGE_ID);
 	lock_assert_held(NPT_ID + HOSTVISOR);
-	if (!is_vm(vmid) || !range_ok(addr, size))
-		return -KE_RANGE;
-	lock_assert_held(NPT_ID + vmid);
-	range_each(vmid, addr, size, local_revoke_vm_page);
-	return 0;
+	return range_each(vmid, addr, size, local_revoke_vm_page);
 }
 
 /* spec: local_save_encrypt_buf (D34: the cipher is vm_page_encrypt) */

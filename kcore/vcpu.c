@@ -13,6 +13,8 @@
 #include "kcore/state.h"
 #include "kcore/vcpu.h"
 
+#include "vcpu_locks.h"
+
 /* Not yet in a shared header (see the report): exit.c injects too (D17). */
 
 /* spec: reg_desc (a Parameter: see deviations.md "Constants") */
@@ -205,10 +207,7 @@ long vcpu_run_process(vmid_t vmid, u32 vcpuid, const struct kcore_run_input *in)
 
 	if (!is_vm(vmid) || !is_vcpu(vcpuid))
 		return -KE_RANGE;
-	lock_assert_held(INFO_ID + vmid);
-	lock_assert_held(S2PAGE_ID);
-	lock_assert_held(NPT_ID + HOSTVISOR);
-	lock_assert_held(NPT_ID + vmid);
+	vcpu_locks_assert_held(vmid);
 	info = &kc.vminfo[vmid];
 	if (info->state != VERIFIED || info->vcpu_state[vcpuid] != READY)
 		return -KE_STATE;

@@ -11,62 +11,25 @@
 #include "kcore/errno.h"
 #include "kcore/state.h"
 #include "ut.h"
+#include "kit.h"
 
-#define RAM_PFN0 (KCORE_RAM_BASE >> PAGE_SHIFT)
-#define IMG_PFN (RAM_PFN0 + 0x200)
-#define MAP_PFN (RAM_PFN0 + 0x300)
-#define LOAD_IPA 0x40080000UL
-#define ENTRY (LOAD_IPA + 0x40)
-#define EL1H_DAIF (PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
 #define GUEST_PC 0x40081000UL
 #define VBAR 0x40090000UL
 #define MMIO_IPA 0x09000000UL /* below RAM: emulated */
 #define RAM_IPA 0x40200000UL
 #define PSCI_CPU_ON 0xC4000003UL
 
-static long hc(u64 fn, u64 a1, u64 a2, u64 a3)
-{
-	return kcore_host_call(fn, a1, a2, a3, 0, 0);
-}
-
-static bool no_lock_held(void)
-{
-	for (u32 id = 0; id < NR_LOCKS; id++)
-		if (lock_held(id))
-			return false;
-	return true;
-}
-
-static struct shadow_ctxt *ctxt(vmid_t vm, u32 v)
-{
-	return &kc.shadow[vm][v];
-}
-
-static u32 vcpu_state(vmid_t vm, u32 v)
-{
-	return kc.vminfo[vm].vcpu_state[v];
-}
-
 /* A verified VM whose vCPU 0 is ACTIVE (first run done). */
 static vmid_t vm_running(void)
 {
-	struct kcore_run_input in;
-	long vmid;
+	struct kcore_run_input in = first_input();
+	vmid_t vm;
 
 	fake_machine_reset();
-	vmid = hc(KCORE_HC_GEN_VMID, 0, 0, 0);
-	CHECK_EQ(hc(KCORE_HC_REGISTER_KVM, vmid, 0, 0), 0);
-	CHECK_EQ(hc(KCORE_HC_REGISTER_VCPU, vmid, 0, 0), 0);
-	CHECK_EQ(hc(KCORE_HC_REGISTER_VCPU, vmid, 1, 0), 0);
-	CHECK_EQ(hc(KCORE_HC_SET_BOOT_INFO, vmid, LOAD_IPA, PAGE_SIZE), 0);
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vmid, IMG_PFN, 0), 0);
-	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vmid, 0, 0), 0);
-	memset(&in, 0, sizeof(in));
-	in.entry_pc = ENTRY;
-	in.entry_pstate = EL1H_DAIF;
-	CHECK_EQ(kcore_vcpu_run((vmid_t)vmid, 0, &in), 0);
-	ctxt((vmid_t)vmid, 0)->r[VBAR_EL1] = VBAR;
-	return (vmid_t)vmid;
+	vm = vm_make(2, 1, true);
+	CHECK_EQ(kcore_vcpu_run(vm, 0, &in), 0);
+	ctxt(vm, 0)->r[VBAR_EL1] = VBAR;
+	return vm;
 }
 
 static u64 esr_of(u32 class, u64 iss)
@@ -87,6 +50,28 @@ static struct kcore_exit_hw hw_trap(u64 esr)
 	hw.pstate = EL1H_DAIF;
 	hw.esr = esr;
 	return hw;
+}
+
+/* A stage-2 abort (class and ISS in esr) at ipa, with the guest's FAR. */
+static struct kcore_exit_hw hw_abort(u64 esr, u64 ipa, u64 far)
+{
+	struct kcore_exit_hw hw = hw_trap(esr);
+
+	hw.hpfar = (ipa >> PAGE_SHIFT) << 4;
+	hw.far = far;
+	return hw;
+}
+
+/* vm_running, then an exit of its vCPU 0 that goes to the host (1) with
+ * the given reason. */
+static vmid_t exit_to_host(const struct kcore_exit_hw *hw, struct kcore_exit_info *out,
+			   u32 reason)
+{
+	vmid_t vm = vm_running();
+
+	CHECK_EQ(kcore_vm_exit(vm, 0, hw, out), 1);
+	CHECK_EQ(out->reason, reason);
+	return vm;
 }
 
 static bool info_is_zero(const struct kcore_exit_info *o)
@@ -146,18 +131,16 @@ static void test_exit_saves_registers(void)
 
 static void test_mmio_read_then_run(void)
 {
-	/* ldr x3, [MMIO_IPA + 0x10] */
-	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_DABT_LOW, ESR_ELx_ISV | 3UL << 16));
+	/* ldr x3, [MMIO_IPA + 0x10]; FAR is the guest VA: only the offset counts */
+	struct kcore_exit_hw hw = hw_abort(esr_of(ESR_ELx_EC_DABT_LOW, ESR_ELx_ISV | 3UL << 16),
+					   MMIO_IPA, 0xFFFF000012345010UL);
 	struct kcore_exit_info out;
 	struct kcore_run_input in;
 	struct shadow_ctxt *c;
-	vmid_t vm = vm_running();
+	vmid_t vm;
 
+	vm = exit_to_host(&hw, &out, KCORE_EXIT_MMIO);
 	c = ctxt(vm, 0);
-	hw.hpfar = (MMIO_IPA >> PAGE_SHIFT) << 4;
-	hw.far = 0xFFFF000012345010UL; /* the guest VA: only the offset counts */
-	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
-	CHECK_EQ(out.reason, KCORE_EXIT_MMIO);
 	CHECK_EQ(out.rd, 3);
 	CHECK_EQ(out.fault_ipa, MMIO_IPA | 0x10);
 	CHECK_EQ(out.esr, hw.esr);
@@ -185,18 +168,16 @@ static void test_mmio_read_then_run(void)
 static void test_mmio_write(void)
 {
 	/* str x2, [MMIO_IPA + 0x8] */
-	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_DABT_LOW,
-						 ESR_ELx_ISV | ESR_ELx_WNR | 2UL << 16));
+	struct kcore_exit_hw hw = hw_abort(esr_of(ESR_ELx_EC_DABT_LOW,
+						  ESR_ELx_ISV | ESR_ELx_WNR | 2UL << 16),
+					   MMIO_IPA, 0x8);
 	struct kcore_exit_info out;
 	struct kcore_run_input in;
 	struct shadow_ctxt *c;
-	vmid_t vm = vm_running();
+	vmid_t vm;
 
+	vm = exit_to_host(&hw, &out, KCORE_EXIT_MMIO);
 	c = ctxt(vm, 0);
-	hw.hpfar = (MMIO_IPA >> PAGE_SHIFT) << 4;
-	hw.far = 0x8;
-	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
-	CHECK_EQ(out.reason, KCORE_EXIT_MMIO);
 	CHECK_EQ(out.rd, 2);
 	CHECK_EQ(out.fault_ipa, MMIO_IPA | 0x8);
 	CHECK_EQ(out.mmio_data, 0x102);
@@ -217,26 +198,20 @@ static void test_mmio_write(void)
 
 static void test_s2fault(void)
 {
-	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_IABT_LOW, 0));
+	struct kcore_exit_hw hw = hw_abort(esr_of(ESR_ELx_EC_IABT_LOW, 0), RAM_IPA, 0x123);
 	struct kcore_exit_info out;
 	struct kcore_run_input in;
 	struct shadow_ctxt *c;
-	vmid_t vm = vm_running();
+	vmid_t vm;
 
+	vm = exit_to_host(&hw, &out, KCORE_EXIT_S2FAULT);
 	c = ctxt(vm, 0);
-	hw.hpfar = (RAM_IPA >> PAGE_SHIFT) << 4;
-	hw.far = 0x123;
-	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
-	CHECK_EQ(out.reason, KCORE_EXIT_S2FAULT);
 	CHECK_EQ(out.fault_ipa, RAM_IPA);
 	CHECK_EQ(out.rd, 0);
 	CHECK_EQ(c->r[DIRTY], 0); /* unchanged: the access is retried */
 	CHECK_EQ(vcpu_state(vm, 0), READY);
 	/* The host answers with a mapping request; PC stays. */
-	memset(&in, 0, sizeof(in));
-	in.map_addr = RAM_IPA;
-	in.map_pte = MAP_PFN * PAGE_SIZE;
-	in.map_level = 3;
+	in = map_input(RAM_IPA, MAP_PFN * PAGE_SIZE, 3);
 	CHECK_EQ(run_again(vm, &in), 0);
 	CHECK_EQ(c->r[PC], GUEST_PC);
 	CHECK_EQ(s2page_get(MAP_PFN).owner, vm);
@@ -247,10 +222,9 @@ static void test_wfi(void)
 	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_WFx, 0));
 	struct kcore_exit_info out;
 	struct kcore_run_input in;
-	vmid_t vm = vm_running();
+	vmid_t vm;
 
-	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
-	CHECK_EQ(out.reason, KCORE_EXIT_WFX);
+	vm = exit_to_host(&hw, &out, KCORE_EXIT_WFX);
 	CHECK_EQ(out.esr, hw.esr);
 	CHECK_EQ(out.fault_ipa, 0);
 	CHECK_EQ(ctxt(vm, 0)->r[DIRTY], DIRTY_PC_FLAG);
@@ -284,15 +258,14 @@ static void test_hvc_to_host(void)
 	struct kcore_exit_info out;
 	struct kcore_run_input in;
 	struct shadow_ctxt *c;
-	vmid_t vm = vm_running();
+	vmid_t vm;
 
-	c = ctxt(vm, 0);
 	hw.regs[0] = PSCI_CPU_ON;
 	hw.regs[1] = 1;
 	hw.regs[2] = 0x40080000;
 	hw.regs[3] = 0x55;
-	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
-	CHECK_EQ(out.reason, KCORE_EXIT_HVC);
+	vm = exit_to_host(&hw, &out, KCORE_EXIT_HVC);
+	c = ctxt(vm, 0);
 	CHECK_EQ(out.hvc_args[0], PSCI_CPU_ON);
 	CHECK_EQ(out.hvc_args[1], 1);
 	CHECK_EQ(out.hvc_args[2], 0x40080000);
@@ -314,11 +287,10 @@ static void test_system_off(void)
 	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_HVC64, 0));
 	struct kcore_exit_info out;
 	struct kcore_run_input in;
-	vmid_t vm = vm_running();
+	vmid_t vm;
 
 	hw.regs[0] = 0xFFFFFFFF00000000UL | PSCI_0_2_FN_SYSTEM_OFF; /* w0 counts */
-	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
-	CHECK_EQ(out.reason, KCORE_EXIT_POWEROFF);
+	vm = exit_to_host(&hw, &out, KCORE_EXIT_POWEROFF);
 	CHECK_EQ(out.hvc_args[0], 0);
 	CHECK_EQ(kc.vminfo[vm].state, POWEROFF);
 	CHECK_EQ(vcpu_state(vm, 0), READY);
@@ -361,11 +333,10 @@ static void test_irq_and_serror(void)
 	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_HVC64, 0)); /* a stale ESR */
 	struct kcore_exit_info out;
 	struct kcore_run_input in;
-	vmid_t vm = vm_running();
+	vmid_t vm;
 
 	hw.ec = ARM_EXCEPTION_INTERRUPT;
-	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
-	CHECK_EQ(out.reason, KCORE_EXIT_IRQ);
+	vm = exit_to_host(&hw, &out, KCORE_EXIT_IRQ);
 	CHECK_EQ(out.esr, 0); /* only a trap's syndrome is reported */
 	CHECK_EQ(out.hvc_args[0], 0);
 	CHECK_EQ(vcpu_state(vm, 0), READY);
@@ -414,10 +385,7 @@ static void test_guest_grant_revoke(void)
 	/* give the VM one page at RAM_IPA */
 	hw.ec = ARM_EXCEPTION_INTERRUPT;
 	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
-	memset(&in, 0, sizeof(in));
-	in.map_addr = RAM_IPA;
-	in.map_pte = MAP_PFN * PAGE_SIZE;
-	in.map_level = 3;
+	in = map_input(RAM_IPA, MAP_PFN * PAGE_SIZE, 3);
 	CHECK_EQ(run_again(vm, &in), 0);
 	CHECK_EQ(s2page_get(MAP_PFN).count, 0);
 

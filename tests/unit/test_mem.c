@@ -10,8 +10,8 @@
 #include "kcore/errno.h"
 #include "kcore/state.h"
 #include "ut.h"
+#include "kit.h"
 
-#define RAM_PFN0 (KCORE_RAM_BASE >> PAGE_SHIFT)
 #define VM 2U
 #define VM2 5U
 #define HPFN (RAM_PFN0 + 0x100) /* some host pages */
@@ -39,28 +39,14 @@ static void unlock_all(vmid_t vmid)
 
 static void reset(void)
 {
-	fake_machine_reset();
-	kc.vminfo[VM].state = READY;
-	kc.vminfo[VM2].state = READY;
+	machine_reset_ready(VM, VM2);
 	lock_all(VM);
 }
 
 static void done(void)
 {
 	unlock_all(VM);
-	for (u32 id = 0; id < NR_LOCKS; id++)
-		CHECK(!lock_held(id));
-}
-
-static bool has_event(u32 kind, u32 a, u64 addr)
-{
-	for (u32 i = 0; i < fake_events_count(); i++) {
-		const struct fake_event *e = &fake_events()[i];
-
-		if (e->kind == kind && e->a == a && e->addr == addr)
-			return true;
-	}
-	return false;
+	CHECK(no_lock_held());
 }
 
 static bool page_same(struct s2page a, struct s2page b)
@@ -223,8 +209,7 @@ static void test_clear_vm_page(void)
 	CHECK_EQ(npt_lookup(HOSTVISOR, pfn).pte, 0);
 	CHECK(has_event(FAKE_TLBI_S2_IPA, HOSTVISOR, pfn << PAGE_SHIFT));
 	CHECK(has_event(FAKE_DCACHE_CLEAN, 0, pfn << PAGE_SHIFT));
-	for (u32 i = 0; i < 512; i++)
-		CHECK_EQ(ram64(pfn)[i], 0);
+	CHECK(page_is_zero(pfn << PAGE_SHIFT));
 	/* Now the host's: the VM cannot clear it again. */
 	CHECK_EQ(local_clear_vm_page(VM, pfn), -KE_OWNER);
 	done();

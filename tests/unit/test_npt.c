@@ -12,10 +12,10 @@
 #include "kcore/smmu.h"
 #include "kcore/state.h"
 #include "ut.h"
+#include "kit.h"
 
 #include "../../kcore/page.h" /* npt_next_gfn */
 
-#define RAM_PFN0 (KCORE_RAM_BASE >> PAGE_SHIFT)
 #define VM 3U
 #define GB (1UL << 30)
 
@@ -58,36 +58,6 @@ static long map_check(vmid_t p, u64 addr, u32 level)
 	ret = npt_map_check(p, addr, level);
 	lock_release(NPT_ID + p);
 	return ret;
-}
-
-static u32 count_events(u32 kind)
-{
-	u32 n = 0;
-
-	for (u32 i = 0; i < fake_events_count(); i++)
-		n += fake_events()[i].kind == kind;
-	return n;
-}
-
-static bool has_event(u32 kind, u32 a, u64 addr)
-{
-	for (u32 i = 0; i < fake_events_count(); i++) {
-		const struct fake_event *e = &fake_events()[i];
-
-		if (e->kind == kind && e->a == a && e->addr == addr)
-			return true;
-	}
-	return false;
-}
-
-static bool page_is_zero(phys_addr_t pa)
-{
-	const u64 *p = fake_ram(pa);
-
-	for (u32 i = 0; i < 512; i++)
-		if (p[i])
-			return false;
-	return true;
 }
 
 static void test_init_state(void)
@@ -133,8 +103,7 @@ static void test_init_state(void)
 	CHECK_EQ(kc.shadow[COREVISOR - 1][KCORE_MAX_VCPUS - 1].r[DIRTY], INVALID64);
 	CHECK_EQ(kc.shadow[1][0].r[X0], 0);
 	CHECK_EQ(kc.shadow[HOSTVISOR][0].r[DIRTY], 0);
-	for (u32 id = 0; id < NR_LOCKS; id++)
-		CHECK(!lock_held(id));
+	CHECK(no_lock_held());
 }
 
 static void test_pool_layout(void)
@@ -532,8 +501,7 @@ static void test_locks(void)
 	lock_release(INFO_ID + 5);
 	lock_release(SMMU_ID);
 	lock_release(CORE_ID);
-	for (u32 id = 0; id < NR_LOCKS; id++)
-		CHECK(!lock_held(id));
+	CHECK(no_lock_held());
 	/* Tickets: served in turn, again and again. */
 	for (u32 i = 0; i < 1000; i++) {
 		lock_acquire(SPT_ID);

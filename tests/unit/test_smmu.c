@@ -12,8 +12,8 @@
 #include "kcore/smmu.h"
 #include "kcore/state.h"
 #include "ut.h"
+#include "kit.h"
 
-#define RAM_PFN0 (KCORE_RAM_BASE >> PAGE_SHIFT)
 #define HPFN (RAM_PFN0 + 0x100) /* a host page */
 #define HPFN2 (RAM_PFN0 + 0x101)
 #define VM1 1U
@@ -42,9 +42,7 @@ static void unlock_all(void)
 
 static void setup(void)
 {
-	fake_machine_reset();
-	kc.vminfo[VM1].state = READY;
-	kc.vminfo[VM2].state = READY;
+	machine_reset_ready(VM1, VM2);
 	lock_all();
 	fake_events_clear();
 }
@@ -62,27 +60,6 @@ static u32 nr_mapped(u32 index, u32 cbndx)
 static u32 owner_of_ctx(u32 index, u32 cbndx)
 {
 	return kc.smmu_vmid[smmu_id(index, cbndx)];
-}
-
-/* Count recorded events of one kind. */
-static u32 events_of(u32 kind)
-{
-	u32 n = 0;
-
-	for (u32 i = 0; i < fake_events_count(); i++)
-		n += fake_events()[i].kind == kind;
-	return n;
-}
-
-static bool has_event(u32 kind, u32 a, u32 b, u64 addr)
-{
-	for (u32 i = 0; i < fake_events_count(); i++) {
-		const struct fake_event *e = &fake_events()[i];
-
-		if (e->kind == kind && e->a == a && e->b == b && e->addr == addr)
-			return true;
-	}
-	return false;
 }
 
 /* A host page mapped into a host context at iova == pa (gfn == pfn). */
@@ -141,7 +118,7 @@ static void test_alloc_rules(void)
 	CHECK_EQ(local_alloc_smmu_pgd(0, HOSTVISOR, 0), 0);
 	CHECK_EQ(owner_of_ctx(0, 0), HOSTVISOR);
 	CHECK_EQ(nr_mapped(0, 0), 0);
-	CHECK(has_event(FAKE_SMMU_TLBI_CTX, 0, 0, 0));
+	CHECK(has_event_b(FAKE_SMMU_TLBI_CTX, 0, 0, 0));
 	/* R2: double alloc is -KE_BUSY, and busy comes before D32. */
 	CHECK_EQ(local_alloc_smmu_pgd(0, VM1, 0), -KE_BUSY);
 	CHECK_EQ(local_alloc_smmu_pgd(0, COREVISOR, 0), -KE_BUSY);
@@ -175,7 +152,7 @@ static void test_free_rules(void)
 	fake_events_clear();
 	CHECK_EQ(local_free_smmu_pgd(1, 0), 0);
 	CHECK_EQ(owner_of_ctx(0, 1), INVALID);
-	CHECK(has_event(FAKE_SMMU_TLBI_CTX, 0, 1, 0));
+	CHECK(has_event_b(FAKE_SMMU_TLBI_CTX, 0, 1, 0));
 	CHECK_EQ(local_free_smmu_pgd(1, 0), -KE_STATE);
 
 	/* D30: a host context goes once it maps nothing. */
@@ -188,7 +165,7 @@ static void test_free_rules(void)
 	CHECK_EQ(local_smmu_clear(pa_of(HPFN), 0, 0), 0);
 	CHECK_EQ(local_free_smmu_pgd(0, 0), 0);
 	CHECK_EQ(owner_of_ctx(0, 0), INVALID);
-	CHECK(has_event(FAKE_SMMU_TLBI_CTX, 0, 0, 0));
+	CHECK(has_event_b(FAKE_SMMU_TLBI_CTX, 0, 0, 0));
 	unlock_all();
 }
 
@@ -248,7 +225,7 @@ static void test_assign(void)
 	CHECK_EQ(p.gfn, 0x1234);
 	e = npt_lookup(HOSTVISOR, HPFN);
 	CHECK_EQ(e.pte, 0);
-	CHECK(has_event(FAKE_TLBI_S2_IPA, HOSTVISOR, 0, pa_of(HPFN)));
+	CHECK(has_event_b(FAKE_TLBI_S2_IPA, HOSTVISOR, 0, pa_of(HPFN)));
 	/* The host cannot fault it back in (D12). */
 	CHECK(local_map_host(pa_of(HPFN)) < 0);
 	/* Already VM1's: nothing to do, whatever gfn. */
@@ -267,7 +244,7 @@ static void test_assign(void)
 	fake_events_clear();
 	CHECK_EQ(local_smmu_assign_page(2, 0, HPFN2, 7), 0);
 	CHECK_EQ(s2page_get(HPFN2).owner, VM2);
-	CHECK_EQ(events_of(FAKE_TLBI_S2_IPA), 0);
+	CHECK_EQ(count_events(FAKE_TLBI_S2_IPA), 0);
 	unlock_all();
 }
 
@@ -400,7 +377,7 @@ static void test_clear(void)
 	CHECK_EQ(local_smmu_clear(pa_of(HPFN) + 0x10, 0, 0), 0);
 	CHECK_EQ(spt_lookup(0, 0, HPFN).pte, 0);
 	CHECK_EQ(smmu_iova_to_phys(pa_of(HPFN), 0, 0), 0);
-	CHECK(has_event(FAKE_SMMU_TLBI, 0, 0, pa_of(HPFN)));
+	CHECK(has_event_b(FAKE_SMMU_TLBI, 0, 0, pa_of(HPFN)));
 	CHECK_EQ(s2page_get(HPFN).count, 0);
 	CHECK_EQ(nr_mapped(0, 0), 0);
 	/* An unmapped iova: 0, nothing happens. */
@@ -419,7 +396,7 @@ static void test_clear(void)
 	kc.vminfo[VM1].state = READY;
 	fake_events_clear();
 	CHECK_EQ(local_smmu_clear(viova, 5, 0), 0);
-	CHECK(has_event(FAKE_SMMU_TLBI, 0, 5, viova));
+	CHECK(has_event_b(FAKE_SMMU_TLBI, 0, 5, viova));
 	CHECK_EQ(spt_lookup(0, 5, 0x4000).pte, 0);
 	CHECK_EQ(nr_mapped(0, 5), 0);
 	CHECK_EQ(s2page_get(HPFN2).owner, VM1);
@@ -537,7 +514,7 @@ static void test_spt_tables(void)
 	CHECK_EQ(local_spt_map_h(2, 1, iova, pa_of(HPFN) | PAGE_SMMU), 0);
 	CHECK_EQ(fake_events_count(), 0);
 	CHECK_EQ(local_spt_map_h(2, 1, iova, pa_of(HPFN2) | PAGE_SMMU), 0);
-	CHECK(has_event(FAKE_SMMU_TLBI, 1, 2, iova));
+	CHECK(has_event_b(FAKE_SMMU_TLBI, 1, 2, iova));
 	CHECK_EQ(spt_lookup(1, 2, iova >> PAGE_SHIFT).pfn, HPFN2);
 	/* Unmapping where there is no table allocates nothing. */
 	fake_events_clear();
@@ -550,7 +527,7 @@ static void test_spt_tables(void)
 	spt_reset(1, 2);
 	CHECK_EQ(root[3], 0);
 	CHECK_EQ(spt_lookup(1, 2, iova >> PAGE_SHIFT).pte, 0);
-	CHECK(has_event(FAKE_SMMU_TLBI_CTX, 1, 2, 0));
+	CHECK(has_event_b(FAKE_SMMU_TLBI_CTX, 1, 2, 0));
 	/* Out-of-range lookups read as unmapped. */
 	CHECK_EQ(spt_lookup(KCORE_SMMU_NUM, 0, 1).pte, 0);
 	CHECK_EQ(spt_lookup(0, 0, SMMU_IOVA_SPACE >> PAGE_SHIFT).pte, 0);

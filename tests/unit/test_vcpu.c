@@ -11,65 +11,11 @@
 #include "kcore/errno.h"
 #include "kcore/state.h"
 #include "ut.h"
+#include "kit.h"
 
-#define RAM_PFN0 (KCORE_RAM_BASE >> PAGE_SHIFT)
-#define IMG_PFN (RAM_PFN0 + 0x200) /* host pages holding the image */
-#define MAP_PFN (RAM_PFN0 + 0x300) /* host page given to the VM */
-#define LOAD_IPA 0x40080000UL
-#define IMG_SIZE (2 * PAGE_SIZE)
-#define ENTRY (LOAD_IPA + 0x40)
-#define EL1H_DAIF (PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
+#define IMG_PAGES 2 /* the image: IMG_PFN, IMG_PFN + 1 */
+#define IMG_SIZE (IMG_PAGES * PAGE_SIZE)
 #define JUNK 0xDEADBEEFCAFEF00DUL
-
-static long hc(u64 fn, u64 a1, u64 a2, u64 a3)
-{
-	return kcore_host_call(fn, a1, a2, a3, 0, 0);
-}
-
-static bool no_lock_held(void)
-{
-	for (u32 id = 0; id < NR_LOCKS; id++)
-		if (lock_held(id))
-			return false;
-	return true;
-}
-
-/* A VM with nvcpu READY vCPUs and one two-page image at LOAD_IPA. */
-static vmid_t vm_make(u32 nvcpu, bool verify)
-{
-	long vmid = hc(KCORE_HC_GEN_VMID, 0, 0, 0);
-
-	CHECK(vmid >= 1);
-	CHECK_EQ(hc(KCORE_HC_REGISTER_KVM, vmid, 0, 0), 0);
-	for (u32 v = 0; v < nvcpu; v++)
-		CHECK_EQ(hc(KCORE_HC_REGISTER_VCPU, vmid, v, 0), 0);
-	CHECK_EQ(hc(KCORE_HC_SET_BOOT_INFO, vmid, LOAD_IPA, IMG_SIZE), 0);
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vmid, IMG_PFN, 0), 0);
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vmid, IMG_PFN + 1, 0), 0);
-	if (verify)
-		CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vmid, 0, 0), 0);
-	return (vmid_t)vmid;
-}
-
-static struct kcore_run_input first_input(void)
-{
-	struct kcore_run_input in;
-
-	memset(&in, 0, sizeof(in));
-	in.entry_pc = ENTRY;
-	in.entry_pstate = EL1H_DAIF;
-	return in;
-}
-
-static struct shadow_ctxt *ctxt(vmid_t vm, u32 v)
-{
-	return &kc.shadow[vm][v];
-}
-
-static u32 vcpu_state(vmid_t vm, u32 v)
-{
-	return kc.vminfo[vm].vcpu_state[v];
-}
 
 /* A vCPU that ran once and is READY again, as after an exit: EC and dirty
  * as given, pc/pstate/VBAR set. */
@@ -85,6 +31,18 @@ static void vcpu_make_exited(vmid_t vm, u32 v, u64 ec, u64 dirty)
 	ctxt(vm, v)->r[PSTATE] = EL1H_DAIF;
 	ctxt(vm, v)->r[VBAR_EL1] = 0x40090000;
 	ctxt(vm, v)->r[FAR_EL2] = 0x1234;
+}
+
+/* A fresh machine with one verified VM of nvcpu vCPUs, whose vCPU 0 ran
+ * once and exited as vcpu_make_exited says. */
+static vmid_t vm_exited(u32 nvcpu, u64 ec, u64 dirty)
+{
+	vmid_t vm;
+
+	fake_machine_reset();
+	vm = vm_make(nvcpu, IMG_PAGES, true);
+	vcpu_make_exited(vm, 0, ec, dirty);
+	return vm;
 }
 
 /* Check that a refused run changed nothing. */
@@ -105,8 +63,8 @@ static void test_run_refusals(void)
 	vmid_t vm, unverified;
 
 	fake_machine_reset();
-	unverified = vm_make(1, false);
-	vm = vm_make(2, true);
+	unverified = vm_make(1, IMG_PAGES, false);
+	vm = vm_make(2, IMG_PAGES, true);
 	CHECK_EQ(kcore_vcpu_run(0, 0, &in), -KE_RANGE);
 	CHECK_EQ(kcore_vcpu_run(COREVISOR, 0, &in), -KE_RANGE);
 	CHECK_EQ(kcore_vcpu_run(vm, KCORE_MAX_VCPUS, &in), -KE_RANGE);
@@ -150,7 +108,7 @@ static void test_first_run(void)
 	vmid_t vm;
 
 	fake_machine_reset();
-	vm = vm_make(8, true);
+	vm = vm_make(8, IMG_PAGES, true);
 	c = ctxt(vm, 5);
 	/* whatever was there before the first run */
 	for (u32 i = 0; i < NR_CTXT_REGS; i++)
@@ -202,7 +160,7 @@ static void test_first_run_after_encrypted_load(void)
 	vmid_t vm;
 
 	fake_machine_reset();
-	vm = vm_make(1, true);
+	vm = vm_make(1, IMG_PAGES, true);
 	/* inc_exe is only set by a successful LOAD_ENCRYPTED_VCPU (issue 4);
 	 * set by hand: the decrypted context is kept, only dirty := 0, and
 	 * the entry point is not checked. */
@@ -224,10 +182,8 @@ static void test_dirty_sync(void)
 	struct shadow_ctxt *c;
 	vmid_t vm;
 
-	fake_machine_reset();
-	vm = vm_make(2, true);
+	vm = vm_exited(2, ARM_EXCEPTION_TRAP, (1UL << 1) | (1UL << 5) | (1UL << 30));
 	c = ctxt(vm, 0);
-	vcpu_make_exited(vm, 0, ARM_EXCEPTION_TRAP, (1UL << 1) | (1UL << 5) | (1UL << 30));
 	for (u32 i = X0; i <= X30; i++)
 		c->r[i] = 0x100 + i;
 	memset(&in, 0, sizeof(in));
@@ -258,9 +214,7 @@ static void test_pc_advance(void)
 	struct kcore_run_input in;
 	vmid_t vm;
 
-	fake_machine_reset();
-	vm = vm_make(1, true);
-	vcpu_make_exited(vm, 0, ARM_EXCEPTION_TRAP, DIRTY_PC_FLAG);
+	vm = vm_exited(1, ARM_EXCEPTION_TRAP, DIRTY_PC_FLAG);
 	memset(&in, 0, sizeof(in));
 	CHECK_EQ(kcore_vcpu_run(vm, 0, &in), 0);
 	CHECK_EQ(ctxt(vm, 0)->r[PC], 0x40081004);
@@ -274,10 +228,8 @@ static void check_inject(u64 old_pstate, u64 offset)
 	struct shadow_ctxt *c;
 	vmid_t vm;
 
-	fake_machine_reset();
-	vm = vm_make(1, true);
+	vm = vm_exited(1, ARM_EXCEPTION_TRAP, DIRTY_PC_FLAG | 1UL);
 	c = ctxt(vm, 0);
-	vcpu_make_exited(vm, 0, ARM_EXCEPTION_TRAP, DIRTY_PC_FLAG | 1UL);
 	c->r[PSTATE] = old_pstate;
 	memset(&in, 0, sizeof(in));
 	in.request = KCORE_RUN_INJECT;
@@ -308,24 +260,12 @@ static void test_no_inject_without_request(void)
 	struct kcore_run_input in;
 	vmid_t vm;
 
-	fake_machine_reset();
-	vm = vm_make(1, true);
-	vcpu_make_exited(vm, 0, ARM_EXCEPTION_TRAP, 0);
+	vm = vm_exited(1, ARM_EXCEPTION_TRAP, 0);
 	memset(&in, 0, sizeof(in));
 	CHECK_EQ(kcore_vcpu_run(vm, 0, &in), 0);
 	CHECK_EQ(ctxt(vm, 0)->r[PC], 0x40081000);
 	CHECK_EQ(ctxt(vm, 0)->r[ESR_EL1], 0);
 	CHECK_EQ(ctxt(vm, 0)->r[PSTATE], EL1H_DAIF);
-}
-
-static struct npt_entry vm_lookup(vmid_t vm, u64 ipa)
-{
-	struct npt_entry e;
-
-	lock_acquire(NPT_ID + vm);
-	e = npt_lookup(vm, ipa >> PAGE_SHIFT);
-	lock_release(NPT_ID + vm);
-	return e;
 }
 
 static void test_map_request(void)
@@ -335,16 +275,11 @@ static void test_map_request(void)
 	struct npt_entry e;
 	vmid_t vm;
 
-	fake_machine_reset();
-	vm = vm_make(1, true);
-	vcpu_make_exited(vm, 0, ARM_EXCEPTION_TRAP, DIRTY_PC_FLAG);
-	memset(&in, 0, sizeof(in));
-	in.map_addr = 0x40200000;
-	in.map_pte = MAP_PFN * PAGE_SIZE | 0x3;
-	in.map_level = 3;
+	vm = vm_exited(1, ARM_EXCEPTION_TRAP, DIRTY_PC_FLAG);
+	in = map_input(0x40200000, MAP_PFN * PAGE_SIZE | 0x3, 3);
 	CHECK_EQ(kcore_vcpu_run(vm, 0, &in), 0);
 	CHECK(no_lock_held());
-	e = vm_lookup(vm, 0x40200000);
+	e = npt_lookup_locked(vm, 0x40200000);
 	CHECK_EQ(e.level, 3);
 	CHECK_EQ(e.pfn, MAP_PFN);
 	pg = s2page_get(MAP_PFN);
@@ -361,19 +296,14 @@ static void test_map_request_refused(void)
 	vmid_t vm;
 	u32 nev;
 
-	fake_machine_reset();
-	vm = vm_make(1, true);
-	vcpu_make_exited(vm, 0, ARM_EXCEPTION_TRAP, DIRTY_PC_FLAG | (1UL << 4));
-	memset(&in, 0, sizeof(in));
+	vm = vm_exited(1, ARM_EXCEPTION_TRAP, DIRTY_PC_FLAG | (1UL << 4));
+	in = map_input(0x40200000, kc.core_start, 3); /* KCore's own page */
 	in.regs[4] = JUNK;
 	in.request = KCORE_RUN_INJECT;
-	in.map_addr = 0x40200000;
-	in.map_level = 3;
-	in.map_pte = kc.core_start; /* KCore's own page */
 	fake_events_clear();
 	check_refused(vm, 0, &in, -KE_OWNER);
 	CHECK_EQ(vcpu_state(vm, 0), READY);
-	CHECK_EQ(vm_lookup(vm, 0x40200000).level, 0);
+	CHECK_EQ(npt_lookup_locked(vm, 0x40200000).level, 0);
 	nev = fake_events_count();
 	CHECK_EQ(nev, 0);
 	/* D24: level 2 or 3 only, also when it only looks like 2 in 32 bits */

@@ -11,43 +11,9 @@
 #include "kcore/errno.h"
 #include "kcore/state.h"
 #include "ut.h"
+#include "kit.h"
 
-#define RAM_PFN0 (KCORE_RAM_BASE >> PAGE_SHIFT)
-#define HPFN (RAM_PFN0 + 0x200) /* host pages used as image pages */
-#define LOAD_IPA 0x40080000UL
 #define BIG (1UL << 32) /* added to an id: must not alias a small one */
-
-static long hc(u64 fn, u64 a1, u64 a2, u64 a3)
-{
-	return kcore_host_call(fn, a1, a2, a3, 0, 0);
-}
-
-static bool no_lock_held(void)
-{
-	for (u32 id = 0; id < NR_LOCKS; id++)
-		if (lock_held(id))
-			return false;
-	return true;
-}
-
-static vmid_t new_vm(void)
-{
-	long vmid = hc(KCORE_HC_GEN_VMID, 0, 0, 0);
-
-	CHECK(vmid >= 1 && vmid < COREVISOR);
-	CHECK_EQ(hc(KCORE_HC_REGISTER_KVM, vmid, 0, 0), 0);
-	return (vmid_t)vmid;
-}
-
-static struct npt_entry core_lookup(u64 va)
-{
-	struct npt_entry e;
-
-	lock_acquire(NPT_ID + COREVISOR);
-	e = npt_lookup(COREVISOR, va >> PAGE_SHIFT);
-	lock_release(NPT_ID + COREVISOR);
-	return e;
-}
 
 static void test_gen_vmid(void)
 {
@@ -98,7 +64,7 @@ static void test_set_boot_info_refusals(void)
 
 	fake_machine_reset();
 	CHECK_EQ(hc(KCORE_HC_SET_BOOT_INFO, 1, LOAD_IPA, PAGE_SIZE), -KE_STATE);
-	vm = new_vm();
+	vm = vm_new();
 	CHECK_EQ(hc(KCORE_HC_SET_BOOT_INFO, 0, LOAD_IPA, PAGE_SIZE), -KE_RANGE);
 	CHECK_EQ(hc(KCORE_HC_SET_BOOT_INFO, BIG + vm, LOAD_IPA, PAGE_SIZE), -KE_RANGE);
 	/* D28: alignment, then range, then size 0 */
@@ -125,7 +91,7 @@ static void test_set_boot_info_slots_and_window(void)
 	u64 window_pages = KCORE_REMAP_SIZE / PAGE_SIZE;
 
 	fake_machine_reset();
-	vm = new_vm();
+	vm = vm_new();
 	/* slot i: i + 1 pages, recorded and bumped */
 	for (u32 i = 0; i < MAX_LOAD_INFO_NUM; i++) {
 		u64 before = kc.core.next_remap_ptr;
@@ -143,7 +109,7 @@ static void test_set_boot_info_slots_and_window(void)
 	CHECK_EQ(kc.vminfo[vm].boot.next_load_info, MAX_LOAD_INFO_NUM);
 
 	/* The window: remap + pgnum * 4K must stay below REMAP_END. */
-	vm2 = new_vm();
+	vm2 = vm_new();
 	{
 		u64 used = (kc.core.next_remap_ptr - KCORE_REMAP_START) / PAGE_SIZE;
 		u64 left = window_pages - used; /* pages up to REMAP_END */
@@ -166,38 +132,38 @@ static void test_remap(void)
 
 	fake_machine_reset();
 	core_pfn = kc.core_start >> PAGE_SHIFT;
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, 1, HPFN, 0), -KE_STATE);
-	vm = new_vm();
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, HPFN, 0), -KE_RANGE); /* no slot yet (R2) */
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, 1, IMG_PFN, 0), -KE_STATE);
+	vm = vm_new();
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN, 0), -KE_RANGE); /* no slot yet (R2) */
 	CHECK_EQ(hc(KCORE_HC_SET_BOOT_INFO, vm, LOAD_IPA, 2 * PAGE_SIZE), 0);
 	remap = kc.vminfo[vm].boot.remap_addr[0];
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, 0, HPFN, 0), -KE_RANGE);
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, 0, IMG_PFN, 0), -KE_RANGE);
 	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, KVM_ADDR_SPACE / PAGE_SIZE, 0), -KE_RANGE);
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, HPFN, 1), -KE_RANGE);
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, HPFN, BIG), -KE_RANGE);
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN, 1), -KE_RANGE);
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN, BIG), -KE_RANGE);
 	/* D27: KCore's own page and a non-RAM frame are not host RAM */
 	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, core_pfn, 0), -KE_OWNER);
 	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, 0x9000, 0), -KE_OWNER);
 	CHECK_EQ(kc.vminfo[vm].boot.mapped_pages[0], 0);
-	CHECK_EQ(core_lookup(remap).level, 0);
+	CHECK_EQ(npt_lookup_locked(COREVISOR, remap).level, 0);
 
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, HPFN, 0), 0);
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN, 0), 0);
 	CHECK_EQ(kc.vminfo[vm].boot.mapped_pages[0], 1);
-	e = core_lookup(remap);
+	e = npt_lookup_locked(COREVISOR, remap);
 	CHECK_EQ(e.level, 3);
-	CHECK_EQ(e.pfn, HPFN);
-	CHECK_EQ(e.pte, HPFN * PAGE_SIZE | PAGE_HYP);
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, HPFN + 7, 0), 0);
-	CHECK_EQ(core_lookup(remap + PAGE_SIZE).pfn, HPFN + 7);
+	CHECK_EQ(e.pfn, IMG_PFN);
+	CHECK_EQ(e.pte, IMG_PFN * PAGE_SIZE | PAGE_HYP);
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN + 7, 0), 0);
+	CHECK_EQ(npt_lookup_locked(COREVISOR, remap + PAGE_SIZE).pfn, IMG_PFN + 7);
 	CHECK_EQ(kc.vminfo[vm].boot.mapped_pages[0], 2);
 	/* all pages remapped (R2): full, tested before the owner (D27) */
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, HPFN + 8, 0), -KE_FULL);
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN + 8, 0), -KE_FULL);
 	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, core_pfn, 0), -KE_FULL);
-	CHECK_EQ(core_lookup(remap + 2 * PAGE_SIZE).level, 0);
+	CHECK_EQ(npt_lookup_locked(COREVISOR, remap + 2 * PAGE_SIZE).level, 0);
 	/* no remap once verified */
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), 0);
 	CHECK_EQ(hc(KCORE_HC_SET_BOOT_INFO, vm, LOAD_IPA, PAGE_SIZE), -KE_STATE);
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, HPFN, 0), -KE_STATE);
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN, 0), -KE_STATE);
 	CHECK(no_lock_held());
 }
 
@@ -208,21 +174,21 @@ static void test_verify(void)
 	fake_machine_reset();
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, 1, 0, 0), -KE_STATE); /* UNUSED */
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, COREVISOR, 0, 0), -KE_RANGE);
-	vm = new_vm();
+	vm = vm_new();
 	CHECK_EQ(hc(KCORE_HC_SET_BOOT_INFO, vm, LOAD_IPA, PAGE_SIZE), 0);
 	CHECK_EQ(hc(KCORE_HC_SET_BOOT_INFO, vm, 2 * LOAD_IPA, PAGE_SIZE + 1), 1);
 	/* D29: every page of every slot first */
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), -KE_STATE);
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, HPFN, 0), 0);
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, HPFN + 1, 1), 0);
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN, 0), 0);
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN + 1, 1), 0);
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), -KE_STATE); /* slot 1: 1 of 2 */
 	CHECK_EQ(kc.vminfo[vm].state, READY);
-	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, HPFN + 2, 1), 0);
+	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN + 2, 1), 0);
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), 0);
 	CHECK_EQ(kc.vminfo[vm].state, VERIFIED);
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), -KE_STATE);
 	/* no image at all: nothing to check */
-	empty = new_vm();
+	empty = vm_new();
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, empty, 0, 0), 0);
 	CHECK(no_lock_held());
 }
@@ -235,13 +201,13 @@ static void test_poweroff_by_host(void)
 	CHECK_EQ(hc(KCORE_HC_POWEROFF_VM, 1, 0, 0), -KE_STATE); /* UNUSED */
 	CHECK_EQ(hc(KCORE_HC_POWEROFF_VM, 0, 0, 0), -KE_RANGE);
 	CHECK_EQ(hc(KCORE_HC_POWEROFF_VM, BIG + 1, 0, 0), -KE_RANGE);
-	a = new_vm();
+	a = vm_new();
 	CHECK_EQ(hc(KCORE_HC_POWEROFF_VM, a, 0, 0), 0); /* READY */
 	CHECK_EQ(kc.vminfo[a].state, POWEROFF);
 	CHECK_EQ(hc(KCORE_HC_POWEROFF_VM, a, 0, 0), -KE_STATE);
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, a, 0, 0), -KE_STATE);
 	CHECK_EQ(hc(KCORE_HC_REGISTER_KVM, a, 0, 0), -KE_STATE);
-	b = new_vm();
+	b = vm_new();
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, b, 0, 0), 0);
 	CHECK_EQ(hc(KCORE_HC_POWEROFF_VM, b, 0, 0), 0); /* VERIFIED */
 	CHECK_EQ(kc.vminfo[b].state, POWEROFF);
@@ -255,7 +221,7 @@ static void test_load_encrypted_vcpu(void)
 
 	fake_machine_reset();
 	CHECK_EQ(hc(KCORE_HC_LOAD_ENCRYPTED_VCPU, 1, 0, 0), -KE_STATE);
-	vm = new_vm();
+	vm = vm_new();
 	CHECK_EQ(hc(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, KCORE_MAX_VCPUS, 0), -KE_RANGE);
 	CHECK_EQ(hc(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, 0, 0), -KE_STATE); /* vCPU UNUSED */
 	CHECK_EQ(hc(KCORE_HC_REGISTER_VCPU, vm, 0, 0), 0);
@@ -280,7 +246,7 @@ static void test_dispatch(void)
 	CHECK_EQ(hc(KCORE_HC_GEN_VMID | (1UL << 32), 0, 0, 0), -KE_NOFUNC);
 	CHECK_EQ(kc.core.next_vmid, 1);
 	/* every VM-id call range-checks before it takes a lock */
-	CHECK_EQ(hc(KCORE_HC_CLEAR_VM_PAGE, BIG + 1, HPFN, 0), -KE_RANGE);
+	CHECK_EQ(hc(KCORE_HC_CLEAR_VM_PAGE, BIG + 1, IMG_PFN, 0), -KE_RANGE);
 	CHECK_EQ(hc(KCORE_HC_MAP_IO, 0, 0, 0), -KE_RANGE);
 	CHECK_EQ(hc(KCORE_HC_SAVE_ENCRYPT_BUF, COREVISOR, 0, 0), -KE_RANGE);
 	CHECK_EQ(hc(KCORE_HC_LOAD_DECRYPT_BUF, COREVISOR, 0, 0), -KE_RANGE);
