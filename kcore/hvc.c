@@ -15,8 +15,6 @@
 #include "kcore/state.h"
 #include "kcore/vcpu.h"
 
-/* Defined in vm.c; not yet in state.h (see the report). */
-
 _Static_assert(NR_LOCKS <= 64, "a lock set is one u64");
 
 #define LK(id) (1UL << (id))

@@ -15,8 +15,6 @@
 
 #include "vcpu_locks.h"
 
-/* Not yet in a shared header (see the report): exit.c injects too (D17). */
-
 /* spec: reg_desc (a Parameter: see deviations.md "Constants") */
 static u64 reg_desc(u32 index)
 {

@@ -12,8 +12,6 @@
 #include "kcore/errno.h"
 #include "kcore/state.h"
 
-/* Not yet in state.h (see the report): the host's POWEROFF_VM (D33). */
-
 /* spec: is_vm (VMs are 1 .. COREVISOR-1) */
 bool is_vm(vmid_t vmid)
 {
