@@ -1,4 +1,5 @@
 /* Fake arch for host tests: see tests/fake/fake.h. */
+#include <sched.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@ static u8 touched[FAKE_RAM_SIZE / PAGE_SIZE];
 #define MAX_EVENTS 65536
 static struct fake_event events[MAX_EVENTS];
 static u32 nevents;
+/* Which fake CPU this thread is (the SMP stress test runs one per thread). */
+static _Thread_local u32 fake_cpu;
 void (*fake_event_hook)(const struct fake_event *e);
 void *fake_halt_jmp;
 const char *fake_halt_reason;
@@ -47,9 +50,12 @@ void *arch_phys_to_virt(phys_addr_t pa)
 static void record(u32 kind, u32 a, u32 b, u64 addr)
 {
 	struct fake_event e = { kind, a, b, addr };
+	u32 i = __atomic_fetch_add(&nevents, 1, __ATOMIC_RELAXED);
 
-	if (nevents < MAX_EVENTS)
-		events[nevents++] = e;
+	if (i < MAX_EVENTS)
+		events[i] = e;
+	else
+		__atomic_store_n(&nevents, MAX_EVENTS, __ATOMIC_RELAXED);
 	if (fake_event_hook)
 		fake_event_hook(&e);
 }
@@ -61,8 +67,10 @@ void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova) { record(FAKE_SMMU_TLBI, ind
 void arch_smmu_tlbi_ctx(u32 index, u32 cbndx) { record(FAKE_SMMU_TLBI_CTX, index, cbndx, 0); }
 void arch_dcache_clean_page(phys_addr_t pa) { record(FAKE_DCACHE_CLEAN, 0, 0, pa); }
 u64 arch_actlr_el1(void) { return FAKE_ACTLR; }
-u32 arch_cpu_id(void) { return 0; }
-void arch_cpu_relax(void) {}
+u32 arch_cpu_id(void) { return fake_cpu; }
+void fake_set_cpu(u32 cpu) { fake_cpu = cpu; }
+/* More threads than cores: let the lock holder run. */
+void arch_cpu_relax(void) { sched_yield(); }
 
 void arch_halt(const char *why, u64 a, u64 b)
 {
@@ -77,7 +85,7 @@ void arch_halt(const char *why, u64 a, u64 b)
 	abort();
 }
 
-u32 fake_events_count(void) { return nevents; }
+u32 fake_events_count(void) { return nevents < MAX_EVENTS ? nevents : MAX_EVENTS; }
 const struct fake_event *fake_events(void) { return events; }
 void fake_events_clear(void) { nevents = 0; }
 

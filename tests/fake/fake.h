@@ -32,6 +32,9 @@ void fake_machine_reset(void);
 void *fake_ram(u64 pa);
 void *fake_ram_write(u64 pa);
 
+/* The CPU (arch_cpu_id) of the calling thread; 0 unless set. */
+void fake_set_cpu(u32 cpu);
+
 /* Events since the last fake_events_clear(). */
 u32 fake_events_count(void);
 const struct fake_event *fake_events(void);
