@@ -18,7 +18,7 @@ EL2_CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdlib -fno-builtin -fno-stack-p
 	-mgeneral-regs-only -mno-outline-atomics -fno-pic -Iinclude $(WARN)
 EL2_OBJS := $(CORE_SRCS:%.c=$(B)/el2/%.o)
 
-$(B)/el2/%.o: %.c $(wildcard include/kcore/*.h)
+$(B)/el2/%.o: %.c $(wildcard include/kcore/*.h kcore/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -c $< -o $@
 
@@ -30,6 +30,52 @@ $(B)/el2/kcore-core.o: $(EL2_OBJS) scripts/check-freestanding.sh
 
 el2: $(B)/el2/kcore-core.o
 
+# ---- the EL2 image for QEMU virt (boot/, arch/arm64/) --------------------------
+IMG_CFLAGS := $(EL2_CFLAGS) -Iboot -Iarch/arm64 -fno-tree-loop-distribute-patterns
+IMG_SRCS := $(sort $(wildcard boot/*.c arch/arm64/*.c)) boot/start.S arch/arm64/vectors.S
+IMG_OBJS := $(patsubst %,$(B)/el2/img/%.o,$(IMG_SRCS))
+IMG_HDRS := $(wildcard include/kcore/*.h boot/*.h arch/arm64/*.h)
+
+$(B)/el2/img/%.c.o: %.c $(IMG_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc $(IMG_CFLAGS) -c $< -o $@
+$(B)/el2/img/%.S.o: %.S $(IMG_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc $(IMG_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+$(B)/el2/kcore.ld: boot/kcore.ld.S boot/platform.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)cpp -P -Iboot $< -o $@
+$(B)/el2/kcore.elf: $(IMG_OBJS) $(B)/el2/kcore-core.o $(B)/el2/kcore.ld
+	$(Q)$(CROSS)ld -nostdlib -T $(B)/el2/kcore.ld -o $@ $(IMG_OBJS) $(B)/el2/kcore-core.o
+
+kcore.elf: $(B)/el2/kcore.elf
+
+# ---- the bare-metal test host (tests/qemu/host), one image per scenario ------
+QEMU_SCENARIOS := hello forbidden
+QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c boot/fmt.c
+QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot
+$(B)/qemu/host.ld: tests/qemu/host/host.ld.S boot/platform.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)cpp -P -Iboot $< -o $@
+$(B)/qemu/host-%.elf: $(QHOST_SRCS) $(B)/qemu/host.ld $(IMG_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z A-Z) \
+		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(QHOST_SRCS)
+
+qemu-images: $(B)/el2/kcore.elf $(QEMU_SCENARIOS:%=$(B)/qemu/host-%.elf)
+
+qemu-test: qemu-images
+	$(Q)tests/qemu/run.sh
+
+# The demo: boots the `hello` host on virt, GICv3, 2 CPUs, 1 GB; QEMU exits
+# when the host powers off (timeout as a safety net).
+QEMU ?= qemu-system-aarch64
+QEMU_GIC := $(if $(filter qemu-virt-gicv2,$(PLATFORM)),2,3)
+run: deps qemu-images
+	$(Q)timeout 60 $(QEMU) -M virt,virtualization=on,gic-version=$(QEMU_GIC) -cpu cortex-a72 \
+		-smp 2 -m 1G -nographic -no-reboot -kernel $(B)/el2/kcore.elf \
+		-device loader,file=$(B)/qemu/host-hello.elf
+
 # ---- host build over the fake arch ------------------------------------------
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=c11 -O2 -g -fPIC -DKCORE_PROFILE_TEST -DKCORE_DEBUG=1 -Iinclude -Itests/fake \
@@ -38,7 +84,7 @@ FAKE_SRCS := tests/fake/arch_fake.c
 HARNESS_SRCS := $(sort $(wildcard tests/harness/*.c))
 HOST_OBJS := $(CORE_SRCS:%.c=$(B)/host/%.o) $(FAKE_SRCS:%.c=$(B)/host/%.o)
 
-$(B)/host/%.o: %.c $(wildcard include/kcore/*.h tests/fake/*.h tests/harness/*.h)
+$(B)/host/%.o: %.c $(wildcard include/kcore/*.h kcore/*.h tests/fake/*.h tests/harness/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
 
@@ -51,13 +97,13 @@ $(B)/host/libkcore_test.so: $(HOST_OBJS) $(HARNESS_SRCS:%.c=$(B)/host/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/host/unit/%)
 
-$(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a tests/unit/ut.h
+$(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a tests/unit/ut.h tests/unit/kit.h
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Itests/unit $< $(B)/host/libkcore.a -o $@
 
 host: $(B)/host/libkcore.a $(B)/host/libkcore_test.so $(UNIT_BINS)
 
-all: el2 host
+all: el2 host qemu-images
 .DEFAULT_GOAL := all
 
 # ---- tests -------------------------------------------------------------------
@@ -78,7 +124,7 @@ FUZZ_COMMON := -std=c11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recove
 # page would otherwise drown the fuzzer's signal (and its speed).
 FUZZ_CORE_OBJS := $(CORE_SRCS:%.c=$(B)/fuzz/%.o)
 FUZZ_KIT_OBJS := $(FAKE_SRCS:%.c=$(B)/fuzz/%.o) $(HARNESS_SRCS:%.c=$(B)/fuzz/%.o) $(B)/fuzz/tests/fuzz/hvc_fuzz.o
-$(FUZZ_CORE_OBJS): $(B)/fuzz/%.o: %.c $(wildcard include/kcore/*.h)
+$(FUZZ_CORE_OBJS): $(B)/fuzz/%.o: %.c $(wildcard include/kcore/*.h kcore/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(FUZZ_COMMON) -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ_KIT_OBJS): $(B)/fuzz/%.o: %.c $(wildcard include/kcore/*.h tests/fake/*.h tests/harness/*.h)
@@ -96,6 +142,17 @@ fuzz: $(B)/fuzz/hvc_fuzz
 mutants:
 	$(Q)scripts/run-mutants.sh
 
+# SMP stress: four threads over the fake machine, with ThreadSanitizer.
+$(B)/tsan/smp_stress: tests/smp/smp_stress.c $(CORE_SRCS) $(FAKE_SRCS) $(HARNESS_SRCS) \
+		$(wildcard include/kcore/*.h kcore/*.h tests/fake/*.h tests/harness/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) -std=c11 -O1 -g -fsanitize=thread -DKCORE_PROFILE_TEST -DKCORE_DEBUG=1 -D_DEFAULT_SOURCE \
+		-Iinclude -Itests/fake -Itests/harness tests/smp/smp_stress.c $(CORE_SRCS) $(FAKE_SRCS) \
+		$(HARNESS_SRCS) -lpthread -o $@
+
+smp: $(B)/tsan/smp_stress
+	$(Q)$<
+
 test: deps
 	$(Q)scripts/test.sh
 
@@ -105,4 +162,5 @@ check: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all el2 host deps unit model fuzz fuzz-smoke mutants test check clean
+.PHONY: all el2 host deps unit model smp fuzz fuzz-smoke mutants test check clean kcore.elf \
+	qemu-images qemu-test run

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every test tier of this tree, then one line "N passed, N failed".
 # Counted: each unit test, each model test, the differential run, the fuzz
-# smoke run, each mutant (passes when the tests catch it), and the builds.
+# smoke run, each QEMU scenario, each mutant (passes when the tests catch
+# it), and the builds.
 set -u
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
@@ -26,6 +27,8 @@ $MAKE -s el2 >"$log/build-el2.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 30 "$lo
 $MAKE -s host >"$log/build-host.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 30 "$log/build-host.log"; count "build host" $rc
 if [ $rc -ne 0 ]; then echo "$pass passed, $((fail + 1)) failed"; exit 1; fi
 
+$MAKE -s qemu-images >"$log/build-qemu.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 30 "$log/build-qemu.log"; count "build EL2 image + test hosts" $rc
+
 echo "== static analysis (make check: cppcheck, clang-tidy)"
 scripts/check.sh >"$log/check.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 20 "$log/check.log"; count "static analysis" $rc
 
@@ -36,6 +39,14 @@ echo "== unit tests"
 line=$($MAKE -s unit 2>&1 | tee "$log/unit.log" | tail -n 1)
 grep -E 'passed|FAIL|CHECK' "$log/unit.log" | grep -v '^unit:' | sed 's/^/  /'
 if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "unit (did not run)" 1; fi
+
+echo "== SMP stress (4 CPUs at once, ThreadSanitizer)"
+$MAKE -s smp >"$log/smp.log" 2>&1; rc=$?
+grep -E '^smp: cpu|WARNING|violation' "$log/smp.log" | head -n 8 | sed 's/^/  /'
+line=$(grep -E '^smp: [0-9]+ passed' "$log/smp.log" | tail -n 1)
+if echo "$line" | grep -q 'passed'; then add_counts "$line"; else tail -n 20 "$log/smp.log"; fi
+# ThreadSanitizer reports make the exit code non-zero even when the counts pass.
+[ $rc -eq 0 ] || { echo "  smp: exit code $rc"; count "smp (sanitizer or crash)" 1; }
 
 echo "== model tests (pytest)"
 $PY -m pytest -q -p no:cacheprovider tests/model >"$log/pytest.log" 2>&1; rc=$?
@@ -53,6 +64,11 @@ echo "== fuzz smoke run"
 $MAKE -s fuzz-smoke >"$log/fuzz.log" 2>&1; rc=$?
 grep '^fuzz:' "$log/fuzz.log" | sed 's/^/  /'; [ $rc -eq 0 ] || tail -n 30 "$log/fuzz.log"
 count "fuzz smoke" $rc
+
+echo "== QEMU scenarios (KCore at EL2, test host at EL1; a fresh QEMU each)"
+line=$(tests/qemu/run.sh 2>&1 | tee "$log/qemu.log" | tail -n 1)
+grep -E '^(PASS|FAIL|  \|)' "$log/qemu.log" | sed 's/^/  /'
+if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "qemu (did not run)" 1; fi
 
 echo "== mutants (each must be caught)"
 scripts/run-mutants.sh >"$log/mutants.log" 2>&1

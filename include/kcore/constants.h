@@ -54,8 +54,9 @@
 #define PAGE_S2_KERNEL (PTE_VALID | PTE_TABLE | S2_MEMATTR_NORMAL | S2_RDWR | PTE_SH_INNER | PTE_AF)
 #define PAGE_S2_DEVICE (PTE_VALID | PTE_TABLE | S2_MEMATTR_DEVICE | PTE_AF | PTE_XN)
 #define PAGE_GUEST 0UL /* "unmap": the spec maps the host's entry to this */
-/* EL2 stage 1: AttrIndx 0 (normal WB), AP[7:6]=00 (EL2 RW), not executable. */
-#define PAGE_HYP (PTE_VALID | PTE_TABLE | PTE_SH_INNER | PTE_AF | PTE_XN)
+/* EL2 stage 1: AttrIndx 0 (normal WB), AP[2]=0 (read-write), AP[1]=1, not executable. */
+#define PTE_HYP_AP1 (1UL << 6) /* AP[1]: RES1 in the EL2 (one privilege level) regime */
+#define PAGE_HYP (PTE_VALID | PTE_TABLE | PTE_HYP_AP1 | PTE_SH_INNER | PTE_AF | PTE_XN)
 /* Device (SMMU stage-1 format) page: AttrIndx 0, AP[7:6]=01 (RW), AF. */
 #define PAGE_SMMU (PTE_VALID | PTE_TABLE | PTE_SH_INNER | PTE_AF | (1UL << 6))
 

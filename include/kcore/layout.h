@@ -30,9 +30,13 @@
 #define KCORE_POOL_VM_PGD 3UL
 #define KCORE_POOL_VM_PUD 4UL
 #define KCORE_POOL_VM_PMD 264UL /* 512 MB of 4 KB pages per VM + MMIO */
-#define KCORE_POOL_CORE_PGD 2UL
-#define KCORE_POOL_CORE_PUD 2UL
-#define KCORE_POOL_CORE_PMD 72UL
+/* KCore's own EL2 table (boot/el2_mmu.c): RAM below 512 GB and the remap
+ * window above it need two pud tables; pmd tables for MMIO, 4 GB of RAM and
+ * the window; pte tables for the window (64), the UART and KCore's own
+ * memory, mapped page by page (about 48 MB). */
+#define KCORE_POOL_CORE_PGD 3UL
+#define KCORE_POOL_CORE_PUD 8UL
+#define KCORE_POOL_CORE_PMD 104UL
 #define KCORE_REMAP_START 0x0000008000000000UL /* EL2 VA of the image remap window */
 #define KCORE_REMAP_SIZE (128UL << 20)
 #define KCORE_SPT_PMD_POOL 64UL  /* SMMU: pmd tables */

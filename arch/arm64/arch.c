@@ -1,0 +1,115 @@
+/* The arch boundary (include/kcore/arch.h) at EL2 on arm64. */
+#include "kcore/arch.h"
+#include "kcore/state.h"
+
+#include "boot.h"
+#include "sysreg.h"
+
+/* KCore's EL2 table maps all RAM at its physical address. */
+void *arch_phys_to_virt(phys_addr_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+/* Stage-2 TLB maintenance acts on the VMID in VTTBR_EL2, so the principal's
+ * table and VMID (VMID = principal id; the host is VMID 0) are selected for
+ * the invalidation and the current VTTBR_EL2 restored after. Stage-1 entries
+ * cached with that VMID are dropped too (VMALLE1IS): they may combine the
+ * removed stage-2 translation. */
+static u64 tlbi_select_vmid(vmid_t vmid)
+{
+	u64 old = read_sysreg(vttbr_el2);
+
+	write_sysreg(kc.npt[vmid].root | (u64)vmid << VTTBR_VMID_SHIFT, vttbr_el2);
+	isb();
+	return old;
+}
+
+static void tlbi_restore_vmid(u64 old)
+{
+	write_sysreg(old, vttbr_el2);
+	isb();
+}
+
+void arch_tlbi_s2_ipa(vmid_t vmid, ipa_t ipa)
+{
+	u64 old;
+
+	dsb(ishst); /* the descriptor write is visible to the walkers first */
+	old = tlbi_select_vmid(vmid);
+	__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(ipa >> 12) : "memory");
+	dsb(ish);
+	__asm__ volatile("tlbi vmalle1is" : : : "memory");
+	dsb(ish);
+	isb();
+	tlbi_restore_vmid(old);
+}
+
+void arch_tlbi_s2_vmid(vmid_t vmid)
+{
+	u64 old;
+
+	dsb(ishst);
+	old = tlbi_select_vmid(vmid);
+	__asm__ volatile("tlbi vmalls12e1is" : : : "memory");
+	dsb(ish);
+	isb();
+	tlbi_restore_vmid(old);
+}
+
+void arch_tlbi_el2_va(u64 va)
+{
+	dsb(ishst);
+	__asm__ volatile("tlbi vae2is, %0" : : "r"(va >> 12) : "memory");
+	dsb(ish);
+	isb();
+}
+
+/* The SMMUv3 driver is issue 5: until it exists no device context is live
+ * in hardware, so there is no device TLB to invalidate. */
+void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova)
+{
+}
+
+void arch_smmu_tlbi_ctx(u32 index, u32 cbndx)
+{
+}
+
+void arch_dcache_clean_page(phys_addr_t pa)
+{
+	u64 line = 4UL << ((read_sysreg(ctr_el0) >> 16) & 0xF); /* DminLine */
+
+	for (u64 a = pa; a < pa + PAGE_SIZE; a += line)
+		__asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
+	dsb(ish);
+}
+
+u64 arch_actlr_el1(void)
+{
+	return read_sysreg(actlr_el1);
+}
+
+/* QEMU virt numbers CPUs Aff1.Aff0 with up to 8 (GICv2) or 16 (GICv3) per
+ * cluster; KCore's CPUs are 0 .. KCORE_MAX_CPUS-1 of cluster 0. */
+u32 arch_cpu_id(void)
+{
+	u64 mpidr = read_sysreg(mpidr_el1);
+	u64 id = (mpidr & 0xFF) + ((mpidr >> 8) & 0xFF) * 16;
+
+	if (id >= KCORE_MAX_CPUS) { /* not arch_halt: it prints this CPU's id */
+		uart_printf_nolock("KCORE HALT: CPU MPIDR 0x%lx beyond KCORE_MAX_CPUS\n", mpidr);
+		psci_system_off();
+	}
+	return (u32)id;
+}
+
+void arch_cpu_relax(void)
+{
+	__asm__ volatile("yield" : : : "memory");
+}
+
+void arch_halt(const char *why, u64 a, u64 b)
+{
+	uart_printf_nolock("KCORE HALT: %s (0x%lx, 0x%lx) on cpu %u\n", why, a, b, arch_cpu_id());
+	psci_system_off();
+}

@@ -1,0 +1,83 @@
+/* System register access and the EL2 register values KCore programs. */
+#ifndef KCORE_ARM64_SYSREG_H
+#define KCORE_ARM64_SYSREG_H
+
+#include "kcore/types.h"
+
+/* Two levels, so that a register given by a macro (SYS_*) is expanded. */
+#define read_sysreg(r) read_sysreg_(r)
+#define read_sysreg_(r)                                             \
+	({                                                          \
+		u64 __v;                                            \
+		__asm__ volatile("mrs %0, " #r : "=r"(__v));        \
+		__v;                                                \
+	})
+#define write_sysreg(v, r) write_sysreg_(v, r)
+#define write_sysreg_(v, r) __asm__ volatile("msr " #r ", %0" : : "r"((u64)(v)) : "memory")
+#define isb() __asm__ volatile("isb" : : : "memory")
+#define dsb(opt) __asm__ volatile("dsb " #opt : : : "memory")
+
+/* Encodings the assembler may not know by name. */
+#define SYS_ICC_SRE_EL2 S3_4_C12_C9_5
+
+/* SCTLR_EL2 (nVHE). */
+#define SCTLR_EL2_RES1 0x30C50830UL
+#define SCTLR_M (1UL << 0)
+#define SCTLR_C (1UL << 2)
+#define SCTLR_SA (1UL << 3)
+#define SCTLR_I (1UL << 12)
+#define SCTLR_WXN (1UL << 19)
+
+/* MAIR_EL2: index 0 normal write-back, index 1 Device-nGnRE. */
+#define MAIR_EL2_VALUE 0x04FFUL
+/* The PA size field (PS) of TCR_EL2 and VTCR_EL2 is the CPU's own
+ * (ID_AA64MMFR0_EL1.PARange, bits 3:0). A stage-2 walk that starts at
+ * level 0 with the 4 KB granule needs a PA size above 42 bits (44 or more):
+ * the boot checks it (PARANGE_MIN). */
+#define PARANGE_MIN 4UL /* 44 bits */
+#define TCR_PS_SHIFT 16
+/* TCR_EL2: 48-bit VA (T0SZ 16, walk from level 0, as KCore's four-level
+ * table), 4 KB granule, inner-shareable write-back walks; | PS. */
+#define TCR_EL2_VALUE ((16UL << 0) | (1UL << 8) | (1UL << 10) | (3UL << 12) | (1UL << 23) | \
+		       (1UL << 31))
+/* VTCR_EL2: 40-bit IPA (T0SZ 24), start at level 0 (SL0 2), 4 KB granule,
+ * inner-shareable write-back walks, 8-bit VMID; | PS. */
+#define VTCR_EL2_VALUE ((24UL << 0) | (2UL << 6) | (1UL << 8) | (1UL << 10) | (3UL << 12) | \
+			(1UL << 31))
+#define VTTBR_VMID_SHIFT 48
+
+static inline u64 cpu_parange(void)
+{
+	return read_sysreg(id_aa64mmfr0_el1) & 0xF;
+}
+
+/* HCR_EL2 for the host: stage 2 on (VM), EL1 is AArch64 (RW), SMCs trap
+ * (TSC) so that PSCI goes through KCore, set/way cache ops upgraded (SWIO).
+ * The host owns the interrupt controller: IMO/FMO/AMO stay clear, so its
+ * physical IRQ/FIQ/SError are taken at EL1 (as Linux KVM nVHE runs its
+ * host); the world switch sets them while a VM runs. */
+#define HCR_VM (1UL << 0)
+#define HCR_SWIO (1UL << 1)
+#define HCR_TSC (1UL << 19)
+#define HCR_RW (1UL << 31)
+#define HCR_HOST (HCR_VM | HCR_SWIO | HCR_TSC | HCR_RW)
+
+#define CPTR_EL2_DEFAULT 0x33FFUL /* RES1 bits; FP/SIMD not trapped */
+#define CNTHCTL_EL1PCTEN_EL1PCEN 3UL
+#define SCTLR_EL1_HOST 0x30D00800UL /* RES1 bits, MMU and caches off */
+
+/* ESR_ELx. */
+#define ESR_EC(esr) (((esr) >> 26) & 0x3F)
+#define EC_IABT_CUR 0x21U
+#define EC_DABT_CUR 0x25U
+#define FSC_MASK 0x3FUL
+#define FSC_TRANS_MASK 0x3CUL /* translation fault, level 0..3 */
+#define FSC_TRANS 0x04UL
+#define FSC_EXTABT 0x10UL /* synchronous external abort */
+
+/* EL2 stage-1 descriptors (single VA range): AP[1] is RES1, AP[2] read-only. */
+#define EL2_AP1 (1UL << 6)
+#define EL2_AP_RO (1UL << 7)
+#define EL2_ATTR_DEVICE (1UL << 2)
+
+#endif

@@ -1,0 +1,203 @@
+/* The host under stage 2: its EL2 configuration, and every trap it takes to
+ * EL2 (arch/arm64/vectors.S calls el2_trap):
+ *  - HVC: a KCore hypercall (include/kcore/abi.h), result in x0;
+ *  - SMC (HCR_EL2.TSC): PSCI, of which only what cannot hurt KCore is
+ *    forwarded to the firmware;
+ *  - a stage-2 translation fault: kcore_host_stage2_fault maps the page if
+ *    the host may have it, and the access is retried; otherwise (and for any
+ *    other abort) a synchronous abort is injected into the host, which
+ *    survives, and KCore's state is unchanged (the core refused, R1);
+ *  - anything else from the host: an undefined-instruction exception.
+ * An exception taken from EL2 itself is a KCore bug: halt. */
+#include "kcore/abi.h"
+#include "kcore/arch.h"
+#include "kcore/core.h"
+#include "kcore/errno.h"
+#include "kcore/state.h"
+
+#include "boot.h"
+#include "sysreg.h"
+
+struct trap_frame {
+	u64 x[31];
+	u64 pad;
+};
+
+_Static_assert(sizeof(struct trap_frame) == 256, "FRAME_SIZE in vectors.S");
+
+enum vec_kind {
+	VEC_LOWER64_SYNC = 8,
+	VEC_LOWER32_SYNC = 12, /* a host process in AArch32 at EL0 */
+};
+
+#define PSCI_VERSION 0x84000000UL
+#define PSCI_CPU_ON_32 0x84000003UL
+#define PSCI_CPU_ON_64 0xC4000003UL
+#define PSCI_SYSTEM_OFF 0x84000008UL
+#define PSCI_SYSTEM_RESET 0x84000009UL
+#define PSCI_FEATURES 0x8400000AUL
+#define PSCI_RET_NOT_SUPPORTED ((u64)-1)
+
+/* The host's EL2 context: stage 2 on its (empty) table with VMID 0, traps
+ * as HCR_HOST says, EL1 registers at their reset values. */
+void host_stage2_init(void)
+{
+	u64 pmcr_n = (read_sysreg(pmcr_el0) >> 11) & 0x1F;
+
+	write_sysreg(read_sysreg(midr_el1), vpidr_el2);
+	write_sysreg(read_sysreg(mpidr_el1), vmpidr_el2);
+	write_sysreg(CPTR_EL2_DEFAULT, cptr_el2);
+	write_sysreg(pmcr_n, mdcr_el2); /* HPMN: every counter to the host */
+	write_sysreg(0, hstr_el2);
+	write_sysreg(CNTHCTL_EL1PCTEN_EL1PCEN, cnthctl_el2);
+	write_sysreg(0, cntvoff_el2);
+	if ((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xF) /* GICv3 system registers */
+		write_sysreg(0xF, SYS_ICC_SRE_EL2);    /* Enable, DIB, DFB, SRE */
+	write_sysreg(SCTLR_EL1_HOST, sctlr_el1);
+	write_sysreg(VTCR_EL2_VALUE | cpu_parange() << TCR_PS_SHIFT, vtcr_el2);
+	write_sysreg(kc.npt[HOSTVISOR].root | (u64)HOSTVISOR << VTTBR_VMID_SHIFT, vttbr_el2);
+	isb();
+	__asm__ volatile("tlbi vmalls12e1is" : : : "memory");
+	dsb(ish);
+	write_sysreg(HCR_HOST, hcr_el2);
+	isb();
+}
+
+/* Enter the host's synchronous exception vector as if the abort (or
+ * undefined instruction) had been taken to EL1: ESR/FAR/ELR/SPSR_EL1 as
+ * the hardware would set them, ELR_EL2 := the vector (D20's choice of
+ * offset), SPSR_EL2 := EL1h with DAIF masked. */
+static void host_inject(u64 esr_el1, u64 far)
+{
+	u64 spsr = read_sysreg(spsr_el2);
+	u64 off;
+
+	if (spsr & PSR_MODE32_BIT)
+		off = 0x600;
+	else if ((spsr & PSR_MODE_MASK) == PSR_MODE_EL1t)
+		off = 0x000;
+	else if ((spsr & PSR_MODE_MASK) == PSR_MODE_EL1h)
+		off = 0x200;
+	else
+		off = 0x400;
+	write_sysreg(esr_el1, esr_el1);
+	write_sysreg(far, far_el1);
+	write_sysreg(read_sysreg(elr_el2), elr_el1);
+	write_sysreg(spsr, spsr_el1);
+	write_sysreg(read_sysreg(vbar_el1) + off, elr_el2);
+	write_sysreg(PSTATE_FAULT_BITS_64, spsr_el2);
+}
+
+static bool host_from_el0(void)
+{
+	u64 spsr = read_sysreg(spsr_el2);
+
+	return (spsr & PSR_MODE32_BIT) || (spsr & PSR_MODE_MASK) == PSR_MODE_EL0t;
+}
+
+static void host_inject_abort(u64 esr, u64 far)
+{
+	bool iabt = ESR_EC(esr) == ESR_ELx_EC_IABT_LOW;
+	u64 ec = iabt ? (host_from_el0() ? ESR_ELx_EC_IABT_LOW : EC_IABT_CUR)
+		      : (host_from_el0() ? ESR_ELx_EC_DABT_LOW : EC_DABT_CUR);
+	u64 esr1 = ec << ESR_ELx_EC_SHIFT | ESR_ELx_IL | FSC_EXTABT;
+
+	if (!iabt)
+		esr1 |= esr & ESR_ELx_WNR;
+	host_inject(esr1, far);
+}
+
+static void host_abort(u64 esr)
+{
+	u64 far = read_sysreg(far_el2);
+	u64 ipa = (read_sysreg(hpfar_el2) & 0x00000FFFFFFFFFF0UL) << 8 | (far & 0xFFF);
+	long ret = -KE_OWNER;
+
+	/* Only a translation fault can be a page the host may still get; a
+	 * permission or other fault on a mapped page is the host's own. */
+	if ((esr & FSC_TRANS_MASK) == FSC_TRANS) {
+		ret = kcore_host_stage2_fault(ipa);
+		if (ret == 0)
+			return; /* mapped: the access is retried */
+	}
+	uart_printf("kcore: host %s at IPA 0x%lx (pc 0x%lx) refused (%ld): abort injected\n",
+		    ESR_EC(esr) == ESR_ELx_EC_IABT_LOW ? "fetch" :
+		    (esr & ESR_ELx_WNR) ? "write" : "read",
+		    ipa, read_sysreg(elr_el2), ret);
+	host_inject_abort(esr, far);
+}
+
+/* VCPU_RUN needs the world switch (not done yet): refused as unknown. */
+static void host_hvc(struct trap_frame *f)
+{
+	if (f->x[0] == KCORE_HC_VCPU_RUN) {
+		f->x[0] = (u64)-KE_NOFUNC;
+		return;
+	}
+	f->x[0] = (u64)kcore_host_call(f->x[0], f->x[1], f->x[2], f->x[3], f->x[4], f->x[5]);
+}
+
+/* PSCI from the host. Forwarded: VERSION, FEATURES of a forwarded call,
+ * SYSTEM_OFF and SYSTEM_RESET. CPU_ON would start a CPU at EL2 at an
+ * address the host chose: it must go through KCore's own entry, which
+ * arrives with the secondary CPUs; until then it is refused. */
+static void host_smc(struct trap_frame *f)
+{
+	u64 fn = f->x[0];
+
+	write_sysreg(read_sysreg(elr_el2) + 4, elr_el2); /* a trapped SMC returns to itself */
+	switch (fn) {
+	case PSCI_SYSTEM_OFF:
+		uart_printf("kcore: host PSCI SYSTEM_OFF: powering off\n");
+		f->x[0] = psci_smc(fn, 0, 0, 0);
+		break;
+	case PSCI_SYSTEM_RESET:
+	case PSCI_VERSION:
+		f->x[0] = psci_smc(fn, 0, 0, 0);
+		break;
+	case PSCI_FEATURES:
+		if (f->x[1] == PSCI_VERSION || f->x[1] == PSCI_SYSTEM_OFF ||
+		    f->x[1] == PSCI_SYSTEM_RESET || f->x[1] == PSCI_FEATURES)
+			f->x[0] = psci_smc(fn, f->x[1], 0, 0);
+		else
+			f->x[0] = PSCI_RET_NOT_SUPPORTED;
+		break;
+	default: /* CPU_ON and the rest: not yet, or not for the host */
+		f->x[0] = PSCI_RET_NOT_SUPPORTED;
+		break;
+	}
+}
+
+static void host_sync(struct trap_frame *f)
+{
+	u64 esr = read_sysreg(esr_el2);
+
+	switch (ESR_EC(esr)) {
+	case ESR_ELx_EC_HVC64:
+		host_hvc(f);
+		break;
+	case ESR_ELx_EC_SMC64:
+		host_smc(f);
+		break;
+	case ESR_ELx_EC_IABT_LOW:
+	case ESR_ELx_EC_DABT_LOW:
+		host_abort(esr);
+		break;
+	default:
+		uart_printf("kcore: host trap ESR 0x%lx at pc 0x%lx: undefined instruction injected\n",
+			    esr, read_sysreg(elr_el2));
+		host_inject(ESR_EL1_INJECTED, 0);
+		break;
+	}
+}
+
+void el2_trap(u64 kind, void *frame)
+{
+	if (kind == VEC_LOWER64_SYNC || kind == VEC_LOWER32_SYNC) {
+		host_sync(frame);
+		return;
+	}
+	uart_printf_nolock("kcore: exception kind %lu at EL2: ESR 0x%lx ELR 0x%lx FAR 0x%lx\n", kind,
+			   read_sysreg(esr_el2), read_sysreg(elr_el2), read_sysreg(far_el2));
+	arch_halt("unexpected exception", kind, read_sysreg(elr_el2));
+}

@@ -1,0 +1,41 @@
+/* The standalone boot's internal interfaces (boot/ and arch/arm64/). */
+#ifndef KCORE_BOOT_H
+#define KCORE_BOOT_H
+
+#include "kcore/types.h"
+#include "platform.h"
+
+/* boot/uart.c: the PL011 console. uart_printf takes a console lock so that
+ * lines of several CPUs do not interleave. */
+void uart_putc(char c);
+__attribute__((format(printf, 1, 2))) void uart_printf(const char *fmt, ...);
+/* For arch_halt: prints without the lock (the holder may be the halting CPU). */
+__attribute__((format(printf, 1, 2))) void uart_printf_nolock(const char *fmt, ...);
+
+/* boot/dtb.c: a small flattened-device-tree reader. */
+bool dtb_valid(const void *fdt);
+u32 dtb_total_size(const void *fdt);
+/* The first /memory node's first (base, size). 0, or -1 if none. */
+int dtb_memory(const void *fdt, u64 *base, u64 *size);
+
+/* boot/el2_mmu.c: KCore's own EL2 stage-1 table (principal COREVISOR),
+ * built with the core's walker, and the MMU switched on. */
+void el2_mmu_init(phys_addr_t ram_base, u64 ram_size);
+
+/* arch/arm64/traps.c */
+void host_stage2_init(void);
+void el2_trap(u64 kind, void *frame);
+/* arch/arm64/psci.c: PSCI calls to the firmware (SMC). */
+u64 psci_smc(u64 fn, u64 a1, u64 a2, u64 a3);
+__attribute__((noreturn)) void psci_system_off(void);
+
+/* boot/start.S */
+__attribute__((noreturn)) void enter_host(u64 entry, u64 arg, u64 sp_el2);
+
+/* Linker symbols (boot/kcore.ld.S). */
+extern char __image_start[], __text_end[], __rodata_end[], __bss_start[], __bss_end[],
+	__image_end[];
+/* boot/main.c: one EL2 stack per CPU. */
+extern u8 el2_stacks[][EL2_STACK_SIZE];
+
+#endif

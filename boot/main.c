@@ -1,0 +1,99 @@
+/* KCore's standalone boot on QEMU virt, primary CPU (boot/start.S calls
+ * boot_main at EL2 with the MMU off): find RAM in the DTB, place the pools
+ * after the image, kcore_init, KCore's own EL2 table and MMU, the host's
+ * stage 2 (empty), then the host at EL1. docs/qemu.md has the memory map. */
+#include "kcore/arch.h"
+#include "kcore/state.h"
+
+#include "boot.h"
+#include "platform.h"
+#include "sysreg.h"
+
+#define FALLBACK_RAM_SIZE (256UL << 20) /* enough for KCore and the test host */
+
+u8 el2_stacks[KCORE_MAX_CPUS][EL2_STACK_SIZE] __attribute__((aligned(16)));
+
+void boot_main(u64 dtb_arg);
+
+static u64 page_up(u64 x)
+{
+	return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
+/* QEMU passes the DTB in x0 to a Linux image; for an ELF it leaves it at the
+ * start of RAM. Take whichever holds a valid blob. */
+static const void *boot_find_dtb(u64 dtb_arg)
+{
+	if (dtb_arg && dtb_valid((const void *)(uintptr_t)dtb_arg))
+		return (const void *)(uintptr_t)dtb_arg;
+	if (dtb_valid((const void *)(uintptr_t)QEMU_DTB_BASE))
+		return (const void *)(uintptr_t)QEMU_DTB_BASE;
+	return NULL;
+}
+
+static void boot_ram(const void *dtb, u64 *base, u64 *size)
+{
+	if (!dtb || dtb_memory(dtb, base, size) != 0) {
+		uart_printf("kcore: no DTB memory node: assuming %lu MB of RAM at 0x%lx\n",
+			    FALLBACK_RAM_SIZE >> 20, (u64)KCORE_RAM_BASE);
+		*base = KCORE_RAM_BASE;
+		*size = FALLBACK_RAM_SIZE;
+		return;
+	}
+	if (*base != KCORE_RAM_BASE)
+		arch_halt("boot: RAM does not start where KCore was built for", *base, *size);
+	if (*size > KCORE_RAM_MAX_PAGES * PAGE_SIZE) {
+		uart_printf("kcore: RAM 0x%lx bytes, using the first %lu MB (KCORE_RAM_MAX_PAGES)\n",
+			    *size, (KCORE_RAM_MAX_PAGES * PAGE_SIZE) >> 20);
+		*size = KCORE_RAM_MAX_PAGES * PAGE_SIZE;
+	}
+	*size &= ~(PAGE_SIZE - 1);
+}
+
+void boot_main(u64 dtb_arg)
+{
+	const void *dtb = boot_find_dtb(dtb_arg);
+	struct kcore_boot_params p;
+	u64 ram_base, ram_size, host_magic;
+	u32 cpu = arch_cpu_id();
+
+	uart_printf("\nkcore: KCore at EL2 on QEMU virt (cpu %u, MPIDR 0x%lx)\n", cpu,
+		    read_sysreg(mpidr_el1));
+	if (dtb)
+		uart_printf("kcore: DTB at %p (%u bytes)\n", dtb, dtb_total_size(dtb));
+	if (cpu_parange() < PARANGE_MIN)
+		arch_halt("boot: PA size below 44 bits: no level-0 stage-2 walk", cpu_parange(), 0);
+	boot_ram(dtb, &ram_base, &ram_size);
+	uart_printf("kcore: RAM [0x%lx, 0x%lx), %lu MB\n", ram_base, ram_base + ram_size,
+		    ram_size >> 20);
+
+	/* kc is zero (BSS), so layout_pool_bytes() is the pools' size. */
+	p.ram_base = ram_base;
+	p.ram_size = ram_size;
+	p.core_start = (u64)(uintptr_t)__image_start;
+	p.pool_base = page_up((u64)(uintptr_t)__image_end);
+	p.core_end = p.pool_base + page_up(layout_pool_bytes());
+	if (p.core_end > HOST_IMAGE_BASE || p.core_end > ram_base + ram_size)
+		arch_halt("boot: KCore's memory overlaps the host image or RAM's end", p.core_end,
+			  ram_base + ram_size);
+	uart_printf("kcore: image [0x%lx, 0x%lx) (bss %lu MB), pools [0x%lx, 0x%lx) (%lu MB)\n",
+		    p.core_start, p.pool_base, ((u64)(uintptr_t)__bss_end - (u64)(uintptr_t)__bss_start) >> 20, p.pool_base,
+		    p.core_end, (p.core_end - p.pool_base) >> 20);
+	kcore_init(&p);
+	el2_mmu_init(ram_base, ram_size);
+	uart_printf("kcore: EL2 MMU on (own table at 0x%lx), KCore's memory owned by COREVISOR\n",
+		    kc.npt[COREVISOR].root);
+
+	host_magic = *(volatile u64 *)(uintptr_t)(HOST_IMAGE_BASE + 8);
+	if (host_magic != HOST_IMAGE_MAGIC) {
+		uart_printf("kcore: no host image at 0x%x (load one with -device loader)\n",
+			    HOST_IMAGE_BASE);
+		psci_system_off();
+	}
+	host_stage2_init();
+	uart_printf("kcore: host stage 2 on and empty (root 0x%lx, VMID 0); entering the host "
+		    "at EL1, pc 0x%x\n",
+		    kc.npt[HOSTVISOR].root, HOST_IMAGE_BASE);
+	enter_host(HOST_IMAGE_BASE, (u64)(uintptr_t)dtb,
+		   (u64)(uintptr_t)&el2_stacks[cpu][EL2_STACK_SIZE]);
+}

@@ -1,0 +1,16 @@
+/* QEMU virt as KCore's standalone boot sees it: fixed addresses shared by
+ * the EL2 image (boot/), its linker script and the test host (tests/qemu).
+ * The memory map is documented in docs/qemu.md. Also included by the
+ * linker scripts, so: only #defines of plain numbers here. */
+#ifndef KCORE_BOOT_PLATFORM_H
+#define KCORE_BOOT_PLATFORM_H
+
+#define QEMU_UART_BASE 0x09000000   /* PL011 */
+#define QEMU_DTB_BASE 0x40000000    /* where QEMU puts the DTB for an ELF -kernel */
+#define KCORE_IMAGE_BASE 0x40200000 /* KCore's image, then its pools (2 MB aligned) */
+#define HOST_IMAGE_BASE 0x48000000  /* the host's entry point (its image starts here) */
+/* The host image carries this 64-bit word at HOST_IMAGE_BASE + 8 ("KCHOST01"). */
+#define HOST_IMAGE_MAGIC 0x313054534F48434B
+#define EL2_STACK_SIZE 0x4000       /* per CPU */
+
+#endif

@@ -1,0 +1,101 @@
+/* The test host's entry (EL1h, MMU off, every exception masked) and its
+ * EL1 vectors. Every access it makes is a stage-2 fault the first time:
+ * KCore maps the page, or injects an abort that lands in host_vectors. */
+#include "platform.h"
+
+	.section .text.boot, "ax"
+	.global _start
+_start:
+	b	1f
+	.balign	8
+	.quad	HOST_IMAGE_MAGIC		// KCore checks it before entering
+1:	adrp	x1, host_stack_top
+	add	x1, x1, :lo12:host_stack_top
+	mov	sp, x1
+	adrp	x1, host_vectors
+	add	x1, x1, :lo12:host_vectors
+	msr	vbar_el1, x1
+	isb
+	adrp	x1, __host_bss_start
+	add	x1, x1, :lo12:__host_bss_start
+	adrp	x2, __host_bss_end
+	add	x2, x2, :lo12:__host_bss_end
+2:	cmp	x1, x2
+	b.hs	3f
+	stp	xzr, xzr, [x1], #16
+	b	2b
+3:	bl	host_main
+	ldr	x0, =0x84000008			// PSCI SYSTEM_OFF
+	smc	#0
+4:	wfe
+	b	4b
+
+	.macro	hventry kind
+	.balign	128
+	sub	sp, sp, #256
+	stp	x0, x1, [sp, #0]
+	mov	x0, #\kind
+	b	host_vector_common
+	.endm
+
+	.text
+	.balign	2048
+host_vectors:
+	.irp	k, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	hventry	\k
+	.endr
+
+host_vector_common:
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x19, [sp, #144]
+	stp	x20, x21, [sp, #160]
+	stp	x22, x23, [sp, #176]
+	stp	x24, x25, [sp, #192]
+	stp	x26, x27, [sp, #208]
+	stp	x28, x29, [sp, #224]
+	str	x30, [sp, #240]
+	mov	x1, sp
+	bl	host_exception
+	ldp	x0, x1, [sp, #0]
+	ldp	x2, x3, [sp, #16]
+	ldp	x4, x5, [sp, #32]
+	ldp	x6, x7, [sp, #48]
+	ldp	x8, x9, [sp, #64]
+	ldp	x10, x11, [sp, #80]
+	ldp	x12, x13, [sp, #96]
+	ldp	x14, x15, [sp, #112]
+	ldp	x16, x17, [sp, #128]
+	ldp	x18, x19, [sp, #144]
+	ldp	x20, x21, [sp, #160]
+	ldp	x22, x23, [sp, #176]
+	ldp	x24, x25, [sp, #192]
+	ldp	x26, x27, [sp, #208]
+	ldp	x28, x29, [sp, #224]
+	ldr	x30, [sp, #240]
+	add	sp, sp, #256
+	eret
+
+/* long host_hvc(fn, a1..a5): an SMCCC call to KCore. */
+	.global	host_hvc
+host_hvc:
+	hvc	#0
+	ret
+
+/* u64 host_smc(fn, a1, a2, a3): PSCI (trapped by KCore). */
+	.global	host_smc
+host_smc:
+	smc	#0
+	ret
+
+	.bss
+	.balign	16
+host_stack:
+	.space	0x4000
+host_stack_top:

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The QEMU scenarios: boot KCore (build/el2/kcore.elf) on QEMU virt at EL2
+# with one test host image per scenario (build/qemu/host-<name>.elf, loaded
+# by QEMU's generic loader at HOST_IMAGE_BASE), a fresh QEMU each time, with
+# a timeout. A scenario passes when QEMU powers off by itself (exit 0), the
+# console has every expected line, no "[FAIL]" and no "KCORE HALT".
+# Usage: tests/qemu/run.sh [scenario...]   (default: all)
+# Logs: build/test-logs/qemu-<name>.log. Ends "N passed, M failed".
+set -u
+cd "$(dirname "$0")/../.."
+QEMU=${QEMU:-qemu-system-aarch64}
+TIMEOUT=${QEMU_TIMEOUT:-25}
+GIC=${QEMU_GIC:-3}
+log=build/test-logs
+mkdir -p "$log"
+
+# Expected console lines (fixed strings), one per line, per scenario.
+expect_hello() {
+	cat <<'EOT'
+kcore: KCore at EL2 on QEMU virt
+kcore: EL2 MMU on
+kcore: host stage 2 on and empty
+host: hello from EL1 under KCore's stage 2
+host: NOP -> 0
+host: GEN_VMID -> 1
+host: REGISTER_KVM(vmid) -> 0
+host: REGISTER_VCPU(vmid, 0) -> 0
+host: VCPU_RUN(vmid, 0) -> -12
+host: [PASS] no abort taken
+host: 7 passed, 0 failed
+kcore: host PSCI SYSTEM_OFF: powering off
+EOT
+}
+expect_forbidden() {
+	cat <<'EOT'
+kcore: host read at IPA 0x40200000
+kcore: host write at IPA 0x40201000
+kcore: host fetch at IPA 0x40200000
+kcore: host read at IPA 0x9050000
+host: [PASS] read of KCore's image refused
+host: [PASS] write to KCore's image refused
+host: [PASS] read of KCore's data (bss) refused
+host: [PASS] write to KCore's pools refused
+host: [PASS] call into KCore's code refused
+host: [PASS] read of KCore's reserved MMIO (SMMU) refused
+host: [PASS] read of the VM's page refused
+host: [PASS] write to the VM's page refused
+host: [PASS] REGISTER_KVM(99) is -KE_RANGE
+host: [PASS] SMMU_ALLOC(99, ...) is -KE_RANGE
+host: [PASS] KCore still answers
+host: [PASS] the VM's page is still refused
+host: [PASS] 9 aborts taken in all
+host: 20 passed, 0 failed
+kcore: host PSCI SYSTEM_OFF: powering off
+EOT
+}
+
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(hello forbidden)
+pass=0 fail=0
+for s in "${scenarios[@]}"; do
+	out="$log/qemu-$s.log"
+	img=build/qemu/host-$s.elf
+	if [ ! -f build/el2/kcore.elf ] || [ ! -f "$img" ]; then
+		echo "FAIL qemu $s (missing build/el2/kcore.elf or $img: make qemu-images)"
+		fail=$((fail + 1))
+		continue
+	fi
+	t0=$(date +%s%N)
+	timeout "$TIMEOUT" "$QEMU" -M virt,virtualization=on,gic-version="$GIC" -cpu cortex-a72 \
+		-smp 2 -m 1G -nographic -no-reboot -monitor none -serial stdio -display none \
+		-kernel build/el2/kcore.elf -device loader,file="$img" </dev/null >"$out" 2>&1
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	why=""
+	[ $rc -eq 0 ] || why="qemu exit $rc$([ $rc -eq 124 ] && echo ' (timeout)')"
+	grep -q 'KCORE HALT' "$out" && why="$why; KCORE HALT"
+	grep -qF '[FAIL]' "$out" && why="$why; a [FAIL] line"
+	while IFS= read -r line; do
+		grep -qF -- "$line" "$out" || why="$why; missing: $line"
+	done < <("expect_$s")
+	if [ -z "$why" ]; then
+		printf 'PASS qemu %s (%d.%03d s)\n' "$s" $((ms / 1000)) $((ms % 1000))
+		pass=$((pass + 1))
+	else
+		echo "FAIL qemu $s: ${why#; } (console: $out)"
+		tail -n 15 "$out" | sed 's/^/  | /'
+		fail=$((fail + 1))
+	fi
+done
+echo "qemu: $pass passed, $fail failed"
+[ $fail -eq 0 ]
