@@ -32,7 +32,8 @@ el2: $(B)/el2/kcore-core.o
 
 # ---- the EL2 image for QEMU virt (boot/, arch/arm64/) --------------------------
 IMG_CFLAGS := $(EL2_CFLAGS) -Iboot -Iarch/arm64 -fno-tree-loop-distribute-patterns
-IMG_SRCS := $(sort $(wildcard boot/*.c arch/arm64/*.c)) boot/start.S arch/arm64/vectors.S
+IMG_SRCS := $(sort $(wildcard boot/*.c arch/arm64/*.c)) boot/start.S arch/arm64/vectors.S \
+	arch/arm64/switch.S
 IMG_OBJS := $(patsubst %,$(B)/el2/img/%.o,$(IMG_SRCS))
 IMG_HDRS := $(wildcard include/kcore/*.h boot/*.h arch/arm64/*.h)
 
@@ -51,15 +52,24 @@ $(B)/el2/kcore.elf: $(IMG_OBJS) $(B)/el2/kcore-core.o $(B)/el2/kcore.ld
 kcore.elf: $(B)/el2/kcore.elf
 
 # ---- the bare-metal test host (tests/qemu/host), one image per scenario ------
-QEMU_SCENARIOS := hello forbidden
-QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c boot/fmt.c
+QEMU_SCENARIOS := hello forbidden vm two-vms
+QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/guest_image.S \
+	tests/qemu/guests/fp.S boot/fmt.c
 QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot
+# The guest (tests/qemu/guests): EL1, MMU off, linked at its load IPA, a flat
+# binary that the test host embeds (guest_image.S, .incbin).
+GUEST_SRCS := tests/qemu/guests/start.S tests/qemu/guests/guest.c tests/qemu/guests/fp.S boot/fmt.c
+$(B)/qemu/guest.bin: $(GUEST_SRCS) tests/qemu/guests/guest.ld $(IMG_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -mstrict-align -Iboot -Wl,-T,tests/qemu/guests/guest.ld \
+		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $(B)/qemu/guest.elf $(GUEST_SRCS)
+	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/guest.elf $@
 $(B)/qemu/host.ld: tests/qemu/host/host.ld.S boot/platform.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)cpp -P -Iboot $< -o $@
-$(B)/qemu/host-%.elf: $(QHOST_SRCS) $(B)/qemu/host.ld $(IMG_HDRS)
+$(B)/qemu/host-%.elf: $(QHOST_SRCS) $(B)/qemu/host.ld $(IMG_HDRS) $(B)/qemu/guest.bin
 	@mkdir -p $(dir $@)
-	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z A-Z) \
+	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z- A-Z_) \
 		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(QHOST_SRCS)
 
 qemu-images: $(B)/el2/kcore.elf $(QEMU_SCENARIOS:%=$(B)/qemu/host-%.elf)
@@ -67,14 +77,33 @@ qemu-images: $(B)/el2/kcore.elf $(QEMU_SCENARIOS:%=$(B)/qemu/host-%.elf)
 qemu-test: qemu-images
 	$(Q)tests/qemu/run.sh
 
-# The demo: boots the `hello` host on virt, GICv3, 2 CPUs, 1 GB; QEMU exits
-# when the host powers off (timeout as a safety net).
+# The demo: boots the `two-vms` host on virt, GICv3, 2 CPUs, 1 GB: two VMs
+# run side by side and print, the host's reads of a VM page are stopped, the
+# VMs power off and their pages come back zeroed; QEMU exits when the host
+# powers off (timeout as a safety net).
 QEMU ?= qemu-system-aarch64
 QEMU_GIC := $(if $(filter qemu-virt-gicv2,$(PLATFORM)),2,3)
 run: deps qemu-images
 	$(Q)timeout 60 $(QEMU) -M virt,virtualization=on,gic-version=$(QEMU_GIC) -cpu cortex-a72 \
 		-smp 2 -m 1G -nographic -no-reboot -kernel $(B)/el2/kcore.elf \
-		-device loader,file=$(B)/qemu/host-hello.elf
+		-device loader,file=$(B)/qemu/host-two-vms.elf
+
+# make bench: KCore's EL2 instruction counts, measured by a test host of its
+# own (tests/qemu/bench/bench.c on the test host's entry) under -icount
+# shift=0; not part of make test. docs/bench.md.
+$(B)/qemu/bench.elf: tests/qemu/host/start.S tests/qemu/bench/bench.c boot/fmt.c \
+		$(B)/qemu/host.ld $(IMG_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ \
+		tests/qemu/host/start.S tests/qemu/bench/bench.c boot/fmt.c
+all: $(B)/qemu/bench.elf
+bench: deps $(B)/el2/kcore.elf $(B)/qemu/bench.elf
+	$(Q)scripts/bench.sh
+
+# make gdb: QEMU halted at KCore's entry (-S, gdb server on :1234) and gdb-multiarch attached
+# with build/el2/kcore.elf's symbols; scripts/gdb.sh --check is a batch self-test.
+gdb: $(B)/el2/kcore.elf $(B)/qemu/host-hello.elf
+	$(Q)scripts/gdb.sh
 
 # ---- host build over the fake arch ------------------------------------------
 HOST_CC ?= gcc
@@ -163,4 +192,4 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all el2 host deps unit model smp fuzz fuzz-smoke mutants test check clean kcore.elf \
-	qemu-images qemu-test run
+	qemu-images qemu-test run bench gdb

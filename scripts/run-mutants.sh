@@ -32,7 +32,31 @@ one() { # name scratch-dir
 	rm -rf "$d"
 }
 
+# The EL2 mutants (tests/mutants-el2/): each disables a protection of the
+# EL2 image or of the core as the QEMU scenarios exercise it; built as the
+# EL2 image and test hosts, it is "caught" if tests/qemu/run.sh fails on it.
+one_el2() { # name scratch-dir
+	local name=$1 d=$2/el2-$1 out
+	mkdir -p "$d"
+	tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$d"
+	if [ "$name" != base ] && ! patch -s -d "$d" -p1 <"tests/mutants-el2/$name.patch" >/dev/null 2>&1; then
+		echo "BROKEN el2/$name: patch does not apply"; return
+	fi
+	if ! make -s -C "$d" qemu-images >"$d/build.log" 2>&1; then
+		echo "BROKEN el2/$name: does not build: $(grep -m1 error "$d/build.log")"; return
+	fi
+	if out=$(cd "$d" && QEMU_TIMEOUT=${MUTANT_QEMU_TIMEOUT:-25} tests/qemu/run.sh 2>&1); then
+		if [ "$name" = base ]; then echo "baseline el2 ok"; else echo "MISSED el2/$name"; fi
+	else
+		local f
+		f=$(echo "$out" | grep -m1 '^FAIL' | cut -c1-160)
+		if [ "$name" = base ]; then echo "BROKEN el2 baseline: $f"; else echo "caught el2/$name: $f"; fi
+	fi
+	rm -rf "$d"
+}
+
 if [ "${1:-}" = --one ]; then one "$2" "$3"; exit 0; fi
+if [ "${1:-}" = --one-el2 ]; then one_el2 "$2" "$3"; exit 0; fi
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -41,3 +65,10 @@ echo "$base"
 case "$base" in "baseline ok") ;; *) exit 1 ;; esac
 ls tests/mutants/*.patch | xargs -n1 basename | sed 's/\.patch$//' |
 	xargs -P "$jobs" -I{} "$0" --one {} "$scratch"
+if [ -d tests/mutants-el2 ]; then
+	base=$(one_el2 base "$scratch")
+	echo "$base"
+	case "$base" in "baseline el2 ok") ;; *) exit 1 ;; esac
+	ls tests/mutants-el2/*.patch | xargs -n1 basename | sed 's/\.patch$//' |
+		xargs -P "$jobs" -I{} "$0" --one-el2 {} "$scratch"
+fi

@@ -61,6 +61,14 @@ static inline u64 cpu_parange(void)
 #define HCR_TSC (1UL << 19)
 #define HCR_RW (1UL << 31)
 #define HCR_HOST (HCR_VM | HCR_SWIO | HCR_TSC | HCR_RW)
+/* HCR_EL2 while a guest runs: as the host, plus physical IRQ/FIQ/SError
+ * routed to EL2 (FMO, IMO, AMO: they become exits), WFI trapped (TWI). */
+#define HCR_FMO (1UL << 3)
+#define HCR_IMO (1UL << 4)
+#define HCR_AMO (1UL << 5)
+#define HCR_TWI (1UL << 13)
+#define HCR_GUEST (HCR_HOST | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TWI)
+#define CNTHCTL_EL1PCTEN 1UL /* guest: physical counter readable, physical timer trapped */
 
 #define CPTR_EL2_DEFAULT 0x33FFUL /* RES1 bits; FP/SIMD not trapped */
 #define CNTHCTL_EL1PCTEN_EL1PCEN 3UL

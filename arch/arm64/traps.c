@@ -17,6 +17,7 @@
 
 #include "boot.h"
 #include "sysreg.h"
+#include "vcpu_switch.h"
 
 struct trap_frame {
 	u64 x[31];
@@ -51,6 +52,7 @@ void host_stage2_init(void)
 	write_sysreg(0, hstr_el2);
 	write_sysreg(CNTHCTL_EL1PCTEN_EL1PCEN, cnthctl_el2);
 	write_sysreg(0, cntvoff_el2);
+	write_sysreg(0, tpidr_el2); /* no guest running (vectors.S, switch.S) */
 	if ((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xF) /* GICv3 system registers */
 		write_sysreg(0xF, SYS_ICC_SRE_EL2);    /* Enable, DIB, DFB, SRE */
 	write_sysreg(SCTLR_EL1_HOST, sctlr_el1);
@@ -127,11 +129,16 @@ static void host_abort(u64 esr)
 	host_inject_abort(esr, far);
 }
 
-/* VCPU_RUN needs the world switch (not done yet): refused as unknown. */
+/* VCPU_RUN and REGISTER_RUN_PAGE need the run page and the world switch
+ * (arch/arm64/vcpu_switch.c); the rest is the core's. */
 static void host_hvc(struct trap_frame *f)
 {
 	if (f->x[0] == KCORE_HC_VCPU_RUN) {
-		f->x[0] = (u64)-KE_NOFUNC;
+		f->x[0] = (u64)arch_vcpu_run(f->x[1], f->x[2]);
+		return;
+	}
+	if (f->x[0] == KCORE_HC_REGISTER_RUN_PAGE) {
+		f->x[0] = (u64)arch_register_run_page(f->x[1], f->x[2], f->x[3]);
 		return;
 	}
 	f->x[0] = (u64)kcore_host_call(f->x[0], f->x[1], f->x[2], f->x[3], f->x[4], f->x[5]);

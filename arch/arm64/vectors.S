@@ -1,7 +1,9 @@
 /* KCore's EL2 exception vectors. Every entry saves x0..x30 in a frame on
  * the EL2 stack and calls el2_trap(kind, frame) (arch/arm64/traps.c); the
  * frame is restored on return, so the C code returns results by writing it.
- * Exceptions taken from EL2 itself never return (el2_trap halts). */
+ * Exceptions taken from EL2 itself never return (el2_trap halts). An
+ * exception from a lower EL while this CPU runs a guest (TPIDR_EL2 set by
+ * __guest_enter) is a VM exit: it goes to __guest_exit instead. */
 
 #define FRAME_SIZE 256	/* struct trap_frame: x0..x30 and a pad */
 
@@ -50,7 +52,11 @@ el2_trap_common:
 	stp	x26, x27, [sp, #208]
 	stp	x28, x29, [sp, #224]
 	str	x30, [sp, #240]
-	mov	x1, sp
+	cmp	x0, #8			// from a lower EL...
+	b.lo	1f
+	mrs	x2, tpidr_el2		// ...while a guest runs on this CPU:
+	cbnz	x2, __guest_exit	// a VM exit (arch/arm64/switch.S)
+1:	mov	x1, sp
 	bl	el2_trap
 	ldp	x0, x1, [sp, #0]
 	ldp	x2, x3, [sp, #16]

@@ -5,6 +5,8 @@
 #ifndef KCORE_ABI_H
 #define KCORE_ABI_H
 
+#include "kcore/types.h"
+
 #define KCORE_HC_BASE 0xC6000000UL
 #define KCORE_HC(n) (KCORE_HC_BASE + (n))
 
@@ -29,7 +31,34 @@ enum kcore_hc {
 	KCORE_HC_LOAD_DECRYPT_BUF = KCORE_HC(17),   /* (vmid, inbuf) */
 	KCORE_HC_LOAD_ENCRYPTED_VCPU = KCORE_HC(18), /* (vmid, vcpuid) */
 	KCORE_HC_POWEROFF_VM = KCORE_HC(19),        /* (vmid): the host stops a VM */
-	KCORE_HC_MAX = KCORE_HC(20)
+	KCORE_HC_REGISTER_RUN_PAGE = KCORE_HC(20),  /* (vmid, vcpuid, run_page_pa): EL2 build */
+	KCORE_HC_MAX = KCORE_HC(21)
+};
+
+/* The per-vCPU run page (EL2 build): one host page (owner HOSTVISOR, checked
+ * at registration and at every VCPU_RUN), registered with
+ * REGISTER_RUN_PAGE after REGISTER_VCPU. The host writes the input part
+ * before VCPU_RUN; KCore copies it once (no double fetch) into struct
+ * kcore_run_input (kcore/vcpu.h), field for field. When VCPU_RUN returns an
+ * exit reason (>= 1), KCore has written the exit record (struct
+ * kcore_exit_info) into the second part. docs/abi.md, "Running a vCPU". */
+struct kcore_run_page {
+	/* host-written input */
+	u64 regs[31];     /* x0..x30; only the registers KCore marked dirty are taken */
+	u64 entry_pc;     /* first run */
+	u64 entry_pstate; /* first run */
+	u64 map_addr;     /* pending stage-2 mapping request: IPA, 0 for none */
+	u64 map_pte;      /* phys_page(map_pte) is the 4 KB page or 2 MB block */
+	u64 map_level;    /* 3 (4 KB) or 2 (2 MB) */
+	u64 request;      /* KCORE_RUN_INJECT (1): inject an exception */
+	u64 in_pad[27];   /* the exit record starts at offset 512 */
+	/* KCore-written exit record */
+	u32 exit_reason;  /* enum kcore_exit_reason, also VCPU_RUN's x0 */
+	u32 exit_rd;      /* MMIO: the register (0..30, 31 = xzr) */
+	u64 exit_esr;     /* ESR_EL2 of a trap exit */
+	u64 exit_fault_ipa; /* aborts: the IPA (MMIO: with the page offset) */
+	u64 exit_mmio_data; /* MMIO write: the value written */
+	u64 exit_hvc_args[4]; /* HVC: x0..x3 */
 };
 
 #endif

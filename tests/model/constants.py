@@ -214,7 +214,9 @@ KCORE_HC_SAVE_ENCRYPT_BUF = KCORE_HC(16)
 KCORE_HC_LOAD_DECRYPT_BUF = KCORE_HC(17)
 KCORE_HC_LOAD_ENCRYPTED_VCPU = KCORE_HC(18)
 KCORE_HC_POWEROFF_VM = KCORE_HC(19)
-KCORE_HC_MAX = KCORE_HC(20)
+# EL2 build only (arch/arm64): the core, like the model, says -KE_NOFUNC.
+KCORE_HC_REGISTER_RUN_PAGE = KCORE_HC(20)
+KCORE_HC_MAX = KCORE_HC(21)
 
 # ---- vcpu.h ----------------------------------------------------------------
 KCORE_RUN_INJECT = 1

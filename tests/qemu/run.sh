@@ -25,9 +25,12 @@ host: NOP -> 0
 host: GEN_VMID -> 1
 host: REGISTER_KVM(vmid) -> 0
 host: REGISTER_VCPU(vmid, 0) -> 0
-host: VCPU_RUN(vmid, 0) -> -12
+host: [PASS] a run page that is not the host's is refused (-KE_OWNER)
+host: VCPU_RUN(vmid, 0) -> -3
+host: [PASS] a run page of the host's is registered
+host: [PASS] VCPU_RUN with a run page the host gave away is -KE_OWNER
 host: [PASS] no abort taken
-host: 7 passed, 0 failed
+host: 10 passed, 0 failed
 kcore: host PSCI SYSTEM_OFF: powering off
 EOT
 }
@@ -54,9 +57,62 @@ host: 20 passed, 0 failed
 kcore: host PSCI SYSTEM_OFF: powering off
 EOT
 }
+expect_vm() {
+	cat <<'EOT'
+host: [PASS] VM created, image verified, vCPUs and run pages registered
+host: [PASS] an entry point outside the image is -KE_ENTRY
+host: [PASS] a second run page is refused
+host: vm1: stage-2 fault at 0x40080000: 4 KB page 0x50000000
+host: [PASS] mapping KCore's page into a VM is refused
+vm1: vcpu1: hello from a secondary vCPU
+vm1: vcpu1: done
+vm1: vcpu0: hello from a guest at EL1
+vm1: vcpu0: MMIO read of the doorbell -> 0x1234abcd
+host: vm1: vcpu0 WFI exit
+vm1: vcpu0: back from WFI
+host: [PASS] host read of a VM page (not shared) refused
+vm1: vcpu0: grant of 0x40101000 -> 0
+host: [PASS] host reads the page the guest granted
+vm1: vcpu0: revoke of 0x40101000 -> 0
+host: [PASS] host read of the page after the revoke refused
+host: vm1: stage-2 fault at 0x40400000: 2 MB block 0x50200000
+vm1: vcpu0: 2 MB block at 0x40400000: ok
+vm1: vcpu0: FP/SIMD registers kept across exits: ok
+vm1: vcpu0: powering off (PSCI SYSTEM_OFF)
+host: vm1: powered off by the guest (PSCI SYSTEM_OFF)
+host: vm1: 516 pages given, 516 cleared by CLEAR_VM_PAGE, 0 not zero
+host: [PASS] every page of the VM came back to the host, zeroed
+host: [PASS] a powered-off VM does not run
+host: [PASS] host FP/SIMD registers kept across VM runs
+host: [PASS] host read of the VM's image page (loaded by the host) refused
+host: 12 passed, 0 failed
+kcore: host PSCI SYSTEM_OFF: powering off
+EOT
+}
+expect_two-vms() {
+	cat <<'EOT'
+host: vm1: image of
+host: vm2: image of
+host: [PASS] mapping another VM's page into a VM is refused
+vm1: vcpu1: done
+vm2: vcpu1: done
+vm1: vcpu0: grant of 0x40101000 -> 0
+vm2: vcpu0: grant of 0x40101000 -> 0
+vm1: vcpu0: 2 MB block at 0x40400000: ok
+vm2: vcpu0: 2 MB block at 0x40400000: ok
+host: vm1: powered off by the guest (PSCI SYSTEM_OFF)
+host: vm2: powered off by the guest (PSCI SYSTEM_OFF)
+host: vm1: 516 pages given, 516 cleared by CLEAR_VM_PAGE, 0 not zero
+host: vm2: 516 pages given, 516 cleared by CLEAR_VM_PAGE, 0 not zero
+vm2: vcpu0: FP/SIMD registers kept across exits: ok
+host: [PASS] host FP/SIMD registers kept across VM runs
+host: 16 passed, 0 failed
+kcore: host PSCI SYSTEM_OFF: powering off
+EOT
+}
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(hello forbidden)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(hello forbidden vm two-vms)
 pass=0 fail=0
 for s in "${scenarios[@]}"; do
 	out="$log/qemu-$s.log"

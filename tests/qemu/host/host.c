@@ -1,5 +1,6 @@
 /* The bare-metal test host (EL1, MMU off, under KCore's stage 2). Built once
- * per scenario (-DSCENARIO_HELLO, -DSCENARIO_FORBIDDEN); tests/qemu/run.sh
+ * per scenario (-DSCENARIO_HELLO, -DSCENARIO_FORBIDDEN, -DSCENARIO_VM,
+ * -DSCENARIO_TWO_VMS); tests/qemu/run.sh
  * boots each and checks the console. Lines "host: [PASS] ..." and
  * "host: [FAIL] ..." are the scenario's own checks. */
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include "kcore/abi.h"
 #include "kcore/errno.h"
 #include "kcore/types.h"
+#include "kcore/vcpu.h"
 
 #include "fmt.h"
 #include "platform.h"
@@ -91,6 +93,8 @@ static long call(const char *name, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
 }
 
 #ifdef SCENARIO_HELLO
+static u8 run_page[4096] __attribute__((aligned(4096)));
+
 static void scenario(void)
 {
 	long vmid;
@@ -106,8 +110,21 @@ static void scenario(void)
 	check(call("REGISTER_VCPU(vmid, 0) again", KCORE_HC_REGISTER_VCPU, (u64)vmid, 0, 0, 0) ==
 		      -KE_STATE,
 	      "a second REGISTER_VCPU is refused (-KE_STATE)");
-	check(call("VCPU_RUN(vmid, 0)", KCORE_HC_VCPU_RUN, (u64)vmid, 0, 0, 0) == -KE_NOFUNC,
-	      "VCPU_RUN is -KE_NOFUNC until the world switch exists");
+	check(call("REGISTER_RUN_PAGE(vmid, 0, KCore's page)", KCORE_HC_REGISTER_RUN_PAGE,
+		   (u64)vmid, 0, KCORE_IMAGE_BASE, 0) == -KE_OWNER,
+	      "a run page that is not the host's is refused (-KE_OWNER)");
+	check(call("VCPU_RUN(vmid, 0)", KCORE_HC_VCPU_RUN, (u64)vmid, 0, 0, 0) == -KE_STATE,
+	      "VCPU_RUN of a vCPU without a run page is -KE_STATE");
+	/* A run page the host later gives away is refused at the next run. */
+	run_page[0] = 0;
+	check(call("REGISTER_RUN_PAGE(vmid, 0, own page)", KCORE_HC_REGISTER_RUN_PAGE, (u64)vmid,
+		   0, (u64)(uintptr_t)run_page, 0) == 0,
+	      "a run page of the host's is registered");
+	call("SMMU_ALLOC(0, vmid, 0)", KCORE_HC_SMMU_ALLOC, 0, (u64)vmid, 0, 0);
+	call("SMMU_ASSIGN(0, 0, run page, 0x100)", KCORE_HC_SMMU_ASSIGN, 0, 0,
+	     (u64)(uintptr_t)run_page >> 12, 0x100);
+	check(call("VCPU_RUN(vmid, 0)", KCORE_HC_VCPU_RUN, (u64)vmid, 0, 0, 0) == -KE_OWNER,
+	      "VCPU_RUN with a run page the host gave away is -KE_OWNER");
 	hprintf("host: PSCI_VERSION -> 0x%lx\n", host_smc(PSCI_VERSION, 0, 0, 0));
 	check(aborts == 0, "no abort taken");
 }
@@ -197,6 +214,342 @@ static void scenario(void)
 	check(call("NOP", KCORE_HC_NOP, 0, 0, 0, 0) == 0, "KCore still answers");
 	expect_abort("the VM's page is still refused", do_read, vpfn << 12);
 	check(aborts == 9, "9 aborts taken in all");
+}
+#endif
+
+#if defined(SCENARIO_VM) || defined(SCENARIO_TWO_VMS)
+/* Guests (tests/qemu/guests): the host loads the image into its own pages,
+ * declares it (SET_BOOT_INFO, REMAP_VM_IMAGE, VERIFY_VM), registers vCPUs
+ * with a run page each, and runs them round-robin, one VCPU_RUN at a time,
+ * emulating the console and the doorbell, answering stage-2 faults with
+ * mapping requests (4 KB pages; one 2 MB block), until the VM powers off;
+ * then it takes every page back with CLEAR_VM_PAGE and checks it is zero. */
+extern const u8 guest_image[], guest_image_end[];
+
+#define GUEST_LOAD 0x40080000UL
+#define GUEST_UART 0x09000000UL
+#define GUEST_DOORBELL 0x09010000UL
+#define GUEST_SHARED 0x40101000UL
+#define GUEST_BLOCK 0x40400000UL
+#define HVC_GUEST_DONE 0xC6000200UL
+#define NVCPU 2
+#define MAX_GIVEN 64
+
+struct vcpu_ctx {
+	struct kcore_run_page *rp;
+	bool done;
+	char line[120];
+	u32 len;
+};
+
+struct vm_ctx {
+	long vmid;
+	u64 base;       /* this VM's host memory: image copies, 4 KB pool, block, run pages */
+	u64 img_pages;
+	u64 next_pool;  /* next free 4 KB pool page */
+	u64 given_ipa[MAX_GIVEN], given_pa[MAX_GIVEN];
+	u32 ngiven, nfaults;
+	bool block_given, off, powered_off;
+	struct vcpu_ctx vcpu[NVCPU];
+	const struct vm_ctx *other; /* another VM, whose page this one must not get */
+};
+
+#define VM_IMG(vm) ((vm)->base)
+#define VM_POOL(vm) ((vm)->base + 0x100000UL)
+#define VM_BLOCK(vm) ((vm)->base + 0x200000UL) /* 2 MB aligned */
+#define VM_RUN(vm, i) ((vm)->base + 0x400000UL + (u64)(i) * 4096)
+
+static u64 peek(u64 pa)
+{
+	return *(volatile u64 *)(uintptr_t)pa;
+}
+
+static u64 given_pa_of(const struct vm_ctx *vm, u64 ipa)
+{
+	for (u32 i = 0; i < vm->ngiven; i++)
+		if (vm->given_ipa[i] == (ipa & ~0xFFFUL))
+			return vm->given_pa[i];
+	return 0;
+}
+
+static void vm_create(struct vm_ctx *vm, u64 base)
+{
+	u64 size = (u64)(uintptr_t)guest_image_end - (u64)(uintptr_t)guest_image;
+	long idx;
+	bool ok = true;
+
+	vm->base = base;
+	vm->img_pages = (size + 4095) / 4096;
+	vm->next_pool = VM_POOL(vm);
+	vm->vmid = call("GEN_VMID", KCORE_HC_GEN_VMID, 0, 0, 0, 0);
+	ok &= call("REGISTER_KVM", KCORE_HC_REGISTER_KVM, (u64)vm->vmid, 0, 0, 0) == 0;
+	for (u64 i = 0; i < size; i++)
+		((volatile u8 *)(uintptr_t)VM_IMG(vm))[i] = guest_image[i];
+	idx = call("SET_BOOT_INFO(vmid, 0x40080000, size)", KCORE_HC_SET_BOOT_INFO, (u64)vm->vmid,
+		   GUEST_LOAD, size, 0);
+	ok &= idx == 0;
+	for (u64 i = 0; i < vm->img_pages; i++)
+		ok &= host_hvc(KCORE_HC_REMAP_VM_IMAGE, (u64)vm->vmid, (VM_IMG(vm) >> 12) + i,
+			       (u64)idx, 0, 0) == 0;
+	for (u32 i = 0; i < NVCPU; i++) {
+		struct vcpu_ctx *v = &vm->vcpu[i];
+
+		ok &= host_hvc(KCORE_HC_REGISTER_VCPU, (u64)vm->vmid, i, 0, 0, 0) == 0;
+		v->rp = (struct kcore_run_page *)(uintptr_t)VM_RUN(vm, i);
+		for (u32 j = 0; j < 4096 / 8; j++)
+			((volatile u64 *)v->rp)[j] = 0;
+		v->rp->entry_pc = GUEST_LOAD;
+		v->rp->entry_pstate = 0x3C5; /* EL1h, DAIF masked */
+		ok &= host_hvc(KCORE_HC_REGISTER_RUN_PAGE, (u64)vm->vmid, i, VM_RUN(vm, i), 0, 0) ==
+		      0;
+	}
+	ok &= call("VERIFY_VM", KCORE_HC_VERIFY_VM, (u64)vm->vmid, 0, 0, 0) == 0;
+	hprintf("host: vm%ld: image of %lu bytes loaded at IPA 0x%lx, %d vCPUs registered\n",
+		vm->vmid, size, GUEST_LOAD, NVCPU);
+	check(ok, "VM created, image verified, vCPUs and run pages registered");
+}
+
+/* A forbidden read of a VM page must cost the host one abort. */
+static void expect_read_abort(const char *what, u64 pa)
+{
+	u64 before = aborts;
+
+	(void)peek(pa);
+	check(aborts == before + 1, what);
+}
+
+static void vm_doorbell(struct vm_ctx *vm, u64 event)
+{
+	u64 pa = given_pa_of(vm, GUEST_SHARED), before = aborts, v;
+
+	hprintf("host: vm%ld: doorbell %lu\n", vm->vmid, event);
+	if (event == 1 || event == 3) {
+		expect_read_abort(event == 1 ? "host read of a VM page (not shared) refused"
+					     : "host read of the page after the revoke refused", pa);
+		return;
+	}
+	v = peek(pa);
+	check(aborts == before && v == 0x5EC2E7, "host reads the page the guest granted");
+}
+
+static void vm_console(struct vm_ctx *vm, struct vcpu_ctx *v, char c)
+{
+	if (c != '\n' && v->len < sizeof(v->line) - 1) {
+		v->line[v->len++] = c;
+		return;
+	}
+	v->line[v->len] = 0;
+	hprintf("vm%ld: %s\n", vm->vmid, v->line);
+	v->len = 0;
+}
+
+static void vm_mmio(struct vm_ctx *vm, struct vcpu_ctx *v)
+{
+	struct kcore_run_page *rp = v->rp;
+	u64 ipa = rp->exit_fault_ipa;
+	bool write = (rp->exit_esr >> 6) & 1;
+
+	if (write && ipa == GUEST_UART)
+		vm_console(vm, v, (char)rp->exit_mmio_data);
+	else if (write && ipa == GUEST_DOORBELL)
+		vm_doorbell(vm, rp->exit_mmio_data);
+	else if (!write && ipa == GUEST_DOORBELL + 4)
+		rp->regs[rp->exit_rd] = 0x1234ABCD;
+	else
+		hprintf("host: [FAIL] vm%ld: unexpected MMIO %s at 0x%lx\n", vm->vmid,
+			write ? "write" : "read", ipa);
+}
+
+/* A stage-2 fault: the image page the host loaded, the 2 MB block, or a
+ * fresh 4 KB page. The first 4 KB request of each VM first asks for pages
+ * that are not the host's (KCore's own; the other VM's): refused. */
+static void vm_s2fault(struct vm_ctx *vm, struct vcpu_ctx *v, u32 vcpuid)
+{
+	struct kcore_run_page *rp = v->rp;
+	u64 ipa = rp->exit_fault_ipa & ~0xFFFUL, pa;
+
+	if (++vm->nfaults > 32) { /* the guest is not getting what the host maps */
+		hprintf("host: [FAIL] vm%ld: more than 32 stage-2 faults: stopped\n", vm->vmid);
+		vm->off = true;
+		return;
+	}
+	if (ipa >= GUEST_BLOCK && ipa < GUEST_BLOCK + 0x200000UL) {
+		rp->map_addr = GUEST_BLOCK;
+		rp->map_pte = VM_BLOCK(vm);
+		rp->map_level = 2;
+		vm->block_given = true;
+		hprintf("host: vm%ld: stage-2 fault at 0x%lx: 2 MB block 0x%lx\n", vm->vmid,
+			rp->exit_fault_ipa, VM_BLOCK(vm));
+		return;
+	}
+	if (ipa >= GUEST_LOAD && ipa < GUEST_LOAD + vm->img_pages * 4096) {
+		pa = VM_IMG(vm) + (ipa - GUEST_LOAD);
+	} else {
+		if (vm->next_pool == VM_POOL(vm)) {
+			long r;
+
+			rp->map_addr = ipa;
+			rp->map_level = 3;
+			rp->map_pte = KCORE_IMAGE_BASE;
+			r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vm->vmid, vcpuid, 0, 0, 0);
+			hprintf("host: vm%ld: map request for a KCore page -> %ld\n", vm->vmid, r);
+			check(r == -KE_OWNER, "mapping KCore's page into a VM is refused");
+			if (vm->other) {
+				rp->map_pte = VM_IMG(vm->other);
+				r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vm->vmid, vcpuid, 0, 0, 0);
+				hprintf("host: vm%ld: map request for vm%ld's page -> %ld\n",
+					vm->vmid, vm->other->vmid, r);
+				check(r == -KE_OWNER, "mapping another VM's page into a VM is refused");
+			}
+		}
+		pa = vm->next_pool;
+		vm->next_pool += 4096;
+		/* The host prepares the page (and so has it mapped): the
+		 * assign must take that mapping away. */
+		for (u32 j = 0; j < 4096 / 8; j++)
+			((volatile u64 *)(uintptr_t)pa)[j] = 0;
+	}
+	if (vm->ngiven < MAX_GIVEN && given_pa_of(vm, ipa) == 0) { /* two vCPUs may fault on one page */
+		vm->given_ipa[vm->ngiven] = ipa;
+		vm->given_pa[vm->ngiven++] = pa;
+	}
+	rp->map_addr = ipa;
+	rp->map_pte = pa;
+	rp->map_level = 3;
+	hprintf("host: vm%ld: stage-2 fault at 0x%lx: 4 KB page 0x%lx\n", vm->vmid,
+		rp->exit_fault_ipa, pa);
+}
+
+/* One VCPU_RUN of vCPU i and its exit. */
+static void vm_step(struct vm_ctx *vm, u32 i)
+{
+	struct vcpu_ctx *v = &vm->vcpu[i];
+	struct kcore_run_page *rp = v->rp;
+	long r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vm->vmid, i, 0, 0, 0);
+
+	rp->map_addr = 0;
+	rp->request = 0;
+	switch (r) {
+	case KCORE_EXIT_MMIO:
+		vm_mmio(vm, v);
+		break;
+	case KCORE_EXIT_S2FAULT:
+		vm_s2fault(vm, v, i);
+		break;
+	case KCORE_EXIT_WFX:
+		hprintf("host: vm%ld: vcpu%u WFI exit\n", vm->vmid, i);
+		break;
+	case KCORE_EXIT_IRQ:
+		break;
+	case KCORE_EXIT_HVC:
+		if (rp->exit_hvc_args[0] == HVC_GUEST_DONE) {
+			hprintf("host: vm%ld: vcpu%u done\n", vm->vmid, i);
+			v->done = true;
+		} else {
+			rp->regs[0] = (u64)-1; /* SMCCC: unknown function */
+		}
+		break;
+	case KCORE_EXIT_POWEROFF:
+		hprintf("host: vm%ld: powered off by the guest (PSCI SYSTEM_OFF)\n", vm->vmid);
+		vm->off = vm->powered_off = true;
+		break;
+	default:
+		hprintf("host: [FAIL] vm%ld: vcpu%u: VCPU_RUN -> %ld\n", vm->vmid, i, r);
+		vm->off = true;
+		break;
+	}
+}
+
+/* Every page the VM got comes back zeroed. */
+static void vm_reclaim(struct vm_ctx *vm)
+{
+	u32 pages = 0, cleared = 0, dirty = 0;
+	u64 before = aborts;
+
+	for (u32 i = 0; i < vm->ngiven + (vm->block_given ? 512 : 0); i++) {
+		u64 pa = i < vm->ngiven ? vm->given_pa[i] : VM_BLOCK(vm) + (u64)(i - vm->ngiven) * 4096;
+
+		pages++;
+		if (host_hvc(KCORE_HC_CLEAR_VM_PAGE, (u64)vm->vmid, pa >> 12, 0, 0, 0) != 0)
+			continue;
+		cleared++;
+		for (u32 j = 0; j < 4096 / 8; j++)
+			if (peek(pa + j * 8) != 0) {
+				dirty++;
+				break;
+			}
+	}
+	hprintf("host: vm%ld: %u pages given, %u cleared by CLEAR_VM_PAGE, %u not zero\n",
+		vm->vmid, pages, cleared, dirty);
+	check(pages == cleared && dirty == 0 && aborts == before && pages > 1,
+	      "every page of the VM came back to the host, zeroed");
+}
+
+void fp_fill(u64 seed);
+u64 fp_check(u64 seed);
+
+static void vms_run(struct vm_ctx *vms, u32 n)
+{
+	bool busy = true;
+
+	fp_fill(0x4000); /* the host's FP/SIMD registers must survive the guests */
+	for (u32 steps = 0; busy && steps < 100000; steps++) {
+		busy = false;
+		for (u32 k = 0; k < n; k++) {
+			for (u32 i = 0; i < NVCPU; i++) {
+				if (vms[k].off || vms[k].vcpu[i].done)
+					continue;
+				busy = true;
+				vm_step(&vms[k], i);
+			}
+		}
+	}
+	check(fp_check(0x4000) == 0, "host FP/SIMD registers kept across VM runs");
+	for (u32 k = 0; k < n; k++)
+		check(vms[k].powered_off, "VM powered off by itself");
+}
+
+static struct vm_ctx vms[2];
+#endif
+
+#ifdef SCENARIO_VM
+static void scenario(void)
+{
+	struct vm_ctx *vm = &vms[0];
+	struct kcore_run_page *rp1;
+	long r;
+
+	hprintf("host: one VM with two vCPUs\n");
+	vm_create(vm, 0x50000000UL);
+	rp1 = vm->vcpu[1].rp;
+	rp1->entry_pc = 0x50000000UL;
+	r = call("VCPU_RUN(vmid, 1), entry outside the image", KCORE_HC_VCPU_RUN, (u64)vm->vmid, 1,
+		 0, 0);
+	check(r == -KE_ENTRY, "an entry point outside the image is -KE_ENTRY");
+	rp1->entry_pc = GUEST_LOAD;
+	check(call("REGISTER_RUN_PAGE(vmid, 0, KCore's page)", KCORE_HC_REGISTER_RUN_PAGE,
+		   (u64)vm->vmid, 0, KCORE_IMAGE_BASE, 0) == -KE_STATE,
+	      "a second run page is refused");
+	vms_run(vms, 1);
+	expect_read_abort("host read of the VM's image page (loaded by the host) refused",
+			  VM_IMG(vm));
+	vm_reclaim(vm);
+	check(call("VCPU_RUN after power-off", KCORE_HC_VCPU_RUN, (u64)vm->vmid, 0, 0, 0) ==
+		      -KE_STATE,
+	      "a powered-off VM does not run");
+}
+#endif
+
+#ifdef SCENARIO_TWO_VMS
+static void scenario(void)
+{
+	hprintf("host: two VMs with two vCPUs each, run side by side\n");
+	vm_create(&vms[0], 0x50000000UL);
+	vm_create(&vms[1], 0x51000000UL);
+	vms[1].other = &vms[0];
+	vms_run(vms, 2);
+	vm_reclaim(&vms[0]);
+	vm_reclaim(&vms[1]);
 }
 #endif
 

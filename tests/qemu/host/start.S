@@ -15,6 +15,8 @@ _start:
 	adrp	x1, host_vectors
 	add	x1, x1, :lo12:host_vectors
 	msr	vbar_el1, x1
+	mov	x1, #(3 << 20)			// CPACR_EL1.FPEN: FP/SIMD not trapped
+	msr	cpacr_el1, x1
 	isb
 	adrp	x1, __host_bss_start
 	add	x1, x1, :lo12:__host_bss_start

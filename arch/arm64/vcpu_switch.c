@@ -1,0 +1,290 @@
+/* VCPU_RUN at EL2: the run page and the world switch host <-> VM.
+ *
+ * arch_vcpu_run (from the host's HVC, arch/arm64/traps.c):
+ *  1. the vCPU's run page (REGISTER_RUN_PAGE) must still be the host's: its
+ *     input part is copied once, under S2PAGE, into a kcore_run_input (no
+ *     double fetch: the core only ever sees the copy);
+ *  2. kcore_vcpu_run checks and commits the run (refusal: nothing changed);
+ *  3. the world switch: the host's EL1 registers, FP/SIMD, virtual timer and
+ *     EL2 trap configuration are saved in this CPU's area, the guest's are
+ *     loaded from its shadow context kc.shadow[vmid][vcpuid], VTTBR_EL2 =
+ *     the VM's table with VMID = vmid, HCR_EL2 = HCR_GUEST, and ERET;
+ *  4. at the guest's exit everything is saved back to the shadow context,
+ *     the host's configuration restored, and kcore_vm_exit decides: 0 =
+ *     handled in KCore, enter the guest again; 1 = the exit record is
+ *     written into the run page and the reason returned to the host.
+ * The guest's GPRs, PC and PSTATE reach the shadow context through
+ * kcore_vm_exit (struct kcore_exit_hw); the rest is saved here. */
+#include "kcore/abi.h"
+#include "kcore/arch.h"
+#include "kcore/core.h"
+#include "kcore/errno.h"
+#include "kcore/state.h"
+
+#include "boot.h"
+#include "sysreg.h"
+#include "vcpu_switch.h"
+
+/* Per CPU: the guest's GPRs on the way in and out, and what __guest_enter
+ * saves of the host (offsets in switch.S). */
+struct vcpu_switch_cpu {
+	u64 gregs[31];
+	u64 host_sp;       /* cppcheck-suppress unusedStructMember ; switch.S */
+	u64 host_regs[12]; /* cppcheck-suppress unusedStructMember ; x19..x30, switch.S */
+};
+_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, host_sp) == 248, "VS_HOST_SP");
+_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, host_regs) == 256, "VS_HOST_REGS");
+
+u64 __guest_enter(struct vcpu_switch_cpu *p);
+void fpsimd_save(u64 *q, u64 *ctl);
+void fpsimd_load(const u64 *q, const u64 *ctl);
+
+_Static_assert(FPCR == FPSR + 1, "fpsimd ctl: FPSR then FPCR");
+_Static_assert(__builtin_offsetof(struct kcore_run_page, exit_reason) == 512,
+	       "the exit record at offset 512 (docs/abi.md)");
+_Static_assert(sizeof(struct kcore_run_page) <= PAGE_SIZE, "one page");
+
+static struct vcpu_switch_cpu switch_cpu[KCORE_MAX_CPUS];
+/* The host's EL1 context while a guest runs on this CPU. */
+static struct shadow_ctxt host_ctxt[KCORE_MAX_CPUS];
+/* Registers the shadow context has no index for. */
+struct host_el2 {
+	u64 elr, spsr, vmpidr, cntv_ctl, cntv_cval;
+};
+static struct host_el2 host_el2[KCORE_MAX_CPUS];
+static u64 guest_vtimer[COREVISOR][KCORE_MAX_VCPUS][2]; /* CNTV_CTL, CNTV_CVAL */
+
+/* INFO(vmid): each vCPU's run page (physical address, 0 = none). */
+static u64 run_page[COREVISOR][KCORE_MAX_VCPUS];
+
+/* The EL1 registers the switch moves: shadow index, register. ACTLR_EL1
+ * is the hardware's (reset_sys_regs) and MDCCINT_EL1 reads as 0: neither is
+ * switched; MPIDR_EL1 goes through VMPIDR_EL2. */
+#define EL1_SYSREGS(X)                                                                  \
+	X(CSSELR_EL1, csselr_el1) X(SCTLR_EL1, sctlr_el1) X(CPACR_EL1, cpacr_el1)       \
+	X(TTBR0_EL1, ttbr0_el1) X(TTBR1_EL1, ttbr1_el1) X(TCR_EL1, tcr_el1)             \
+	X(ESR_EL1, esr_el1) X(AFSR0_EL1, afsr0_el1) X(AFSR1_EL1, afsr1_el1)             \
+	X(FAR_EL1, far_el1) X(MAIR_EL1, mair_el1) X(VBAR_EL1, vbar_el1)                 \
+	X(CONTEXTIDR_EL1, contextidr_el1) X(TPIDR_EL0, tpidr_el0)                       \
+	X(TPIDRRO_EL0, tpidrro_el0) X(TPIDR_EL1, tpidr_el1) X(AMAIR_EL1, amair_el1)     \
+	X(CNTKCTL_EL1, cntkctl_el1) X(PAR_EL1, par_el1) X(MDSCR_EL1, mdscr_el1)         \
+	X(ELR_EL1, elr_el1) X(SPSR_EL1, spsr_el1) X(SP_EL0, sp_el0) X(SP_EL1, sp_el1)
+
+static void el1_save(struct shadow_ctxt *c)
+{
+#define SAVE(i, reg) c->r[i] = read_sysreg(reg);
+	EL1_SYSREGS(SAVE)
+#undef SAVE
+	fpsimd_save(&c->r[FP_Q0_LO], &c->r[FPSR]);
+}
+
+static void el1_load(const struct shadow_ctxt *c)
+{
+#define LOAD(i, reg) write_sysreg(c->r[i], reg);
+	EL1_SYSREGS(LOAD)
+#undef LOAD
+	fpsimd_load(&c->r[FP_Q0_LO], &c->r[FPSR]);
+}
+
+/* ---- the run page ------------------------------------------------------ */
+
+static bool run_page_is_host(u64 pa)
+{
+	return pa != 0 && s2page_get(pa / PAGE_SIZE).owner == HOSTVISOR;
+}
+
+/* REGISTER_RUN_PAGE(vmid, vcpuid, pa): once per vCPU, after REGISTER_VCPU,
+ * a page-aligned page the host owns. */
+long arch_register_run_page(u64 vmid, u64 vcpuid, u64 pa)
+{
+	long ret = 0;
+
+	if (vmid >= COREVISOR || !is_vm((vmid_t)vmid) || !is_vcpu(vcpuid))
+		return -KE_RANGE;
+	if (pa % PAGE_SIZE != 0)
+		return -KE_ALIGN;
+	lock_acquire(INFO_ID + (u32)vmid);
+	lock_acquire(S2PAGE_ID);
+	if (kc.vminfo[vmid].vcpu_state[vcpuid] == UNUSED || run_page[vmid][vcpuid] != 0)
+		ret = -KE_STATE;
+	else if (!run_page_is_host(pa))
+		ret = -KE_OWNER;
+	else
+		run_page[vmid][vcpuid] = pa;
+	lock_release(S2PAGE_ID);
+	lock_release(INFO_ID + (u32)vmid);
+	return ret;
+}
+
+#define READ_ONCE(x) (*(const volatile u64 *)&(x))
+
+/* Copies the input once; the page's owner is checked under the same S2PAGE
+ * hold, so the page cannot change hands in between. */
+static long run_input_fetch(vmid_t vmid, u32 vcpuid, struct kcore_run_input *in)
+{
+	const struct kcore_run_page *rp;
+	long ret = 0;
+	u64 pa;
+
+	lock_acquire(INFO_ID + vmid);
+	pa = run_page[vmid][vcpuid];
+	lock_acquire(S2PAGE_ID);
+	if (pa == 0) {
+		ret = -KE_STATE;
+	} else if (!run_page_is_host(pa)) {
+		ret = -KE_OWNER;
+	} else {
+		rp = arch_phys_to_virt(pa);
+		for (u32 i = 0; i < 31; i++)
+			in->regs[i] = READ_ONCE(rp->regs[i]);
+		in->entry_pc = READ_ONCE(rp->entry_pc);
+		in->entry_pstate = READ_ONCE(rp->entry_pstate);
+		in->map_addr = READ_ONCE(rp->map_addr);
+		in->map_pte = READ_ONCE(rp->map_pte);
+		in->map_level = READ_ONCE(rp->map_level);
+		in->request = READ_ONCE(rp->request);
+	}
+	lock_release(S2PAGE_ID);
+	lock_release(INFO_ID + vmid);
+	return ret;
+}
+
+/* The exit record, if the page is still the host's (otherwise the host
+ * only gets the reason in x0). */
+static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info *out)
+{
+	u64 pa;
+
+	lock_acquire(INFO_ID + vmid);
+	pa = run_page[vmid][vcpuid];
+	lock_acquire(S2PAGE_ID);
+	if (run_page_is_host(pa)) {
+		struct kcore_run_page *rp = arch_phys_to_virt(pa);
+
+		rp->exit_reason = out->reason;
+		rp->exit_rd = out->rd;
+		rp->exit_esr = out->esr;
+		rp->exit_fault_ipa = out->fault_ipa;
+		rp->exit_mmio_data = out->mmio_data;
+		for (u32 i = 0; i < 4; i++)
+			rp->exit_hvc_args[i] = out->hvc_args[i];
+	}
+	lock_release(S2PAGE_ID);
+	lock_release(INFO_ID + vmid);
+}
+
+/* ---- the world switch -------------------------------------------------- */
+
+static void host_save(u32 cpu)
+{
+	struct host_el2 *h = &host_el2[cpu];
+
+	el1_save(&host_ctxt[cpu]);
+	h->elr = read_sysreg(elr_el2);
+	h->spsr = read_sysreg(spsr_el2);
+	h->vmpidr = read_sysreg(vmpidr_el2);
+	h->cntv_ctl = read_sysreg(cntv_ctl_el0);
+	h->cntv_cval = read_sysreg(cntv_cval_el0);
+}
+
+static void host_restore(u32 cpu)
+{
+	const struct host_el2 *h = &host_el2[cpu];
+
+	write_sysreg(HCR_HOST, hcr_el2);
+	write_sysreg(kc.npt[HOSTVISOR].root | (u64)HOSTVISOR << VTTBR_VMID_SHIFT, vttbr_el2);
+	write_sysreg(CNTHCTL_EL1PCTEN_EL1PCEN, cnthctl_el2);
+	write_sysreg(h->vmpidr, vmpidr_el2);
+	write_sysreg(h->cntv_ctl, cntv_ctl_el0);
+	write_sysreg(h->cntv_cval, cntv_cval_el0);
+	el1_load(&host_ctxt[cpu]);
+	write_sysreg(h->elr, elr_el2);
+	write_sysreg(h->spsr, spsr_el2);
+	isb();
+}
+
+/* Loads the guest from its shadow context and runs it until an exit;
+ * returns the vectors.S kind of the exit. */
+static u64 guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct kcore_exit_hw *hw)
+{
+	struct shadow_ctxt *c = &kc.shadow[vmid][vcpuid];
+	struct vcpu_switch_cpu *p = &switch_cpu[cpu];
+	u64 *vt = guest_vtimer[vmid][vcpuid];
+	u64 kind;
+
+	write_sysreg(0, cntv_ctl_el0); /* no host timer firing into the guest */
+	el1_load(c);
+	write_sysreg(c->r[MPIDR_EL1], vmpidr_el2);
+	write_sysreg(0, cntvoff_el2);
+	write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2);
+	write_sysreg(vt[1], cntv_cval_el0);
+	write_sysreg(vt[0], cntv_ctl_el0);
+	write_sysreg(kc.npt[vmid].root | (u64)vmid << VTTBR_VMID_SHIFT, vttbr_el2);
+	write_sysreg(HCR_GUEST, hcr_el2);
+	write_sysreg(c->r[PC], elr_el2);
+	write_sysreg(c->r[PSTATE], spsr_el2);
+	for (u32 i = 0; i < 31; i++)
+		p->gregs[i] = c->r[X0 + i];
+	isb();
+
+	kind = __guest_enter(p);
+
+	for (u32 i = 0; i < 31; i++)
+		hw->regs[i] = p->gregs[i];
+	hw->pc = read_sysreg(elr_el2);
+	hw->pstate = read_sysreg(spsr_el2);
+	hw->esr = read_sysreg(esr_el2);
+	hw->far = read_sysreg(far_el2);
+	hw->hpfar = read_sysreg(hpfar_el2);
+	vt[0] = read_sysreg(cntv_ctl_el0);
+	vt[1] = read_sysreg(cntv_cval_el0);
+	write_sysreg(0, cntv_ctl_el0);
+	el1_save(c);
+	switch (kind) {
+	case 8:
+	case 12:
+		hw->ec = ARM_EXCEPTION_TRAP;
+		break;
+	case 11:
+	case 15:
+		hw->ec = ARM_EXCEPTION_EL1_SERROR;
+		break;
+	default:
+		hw->ec = ARM_EXCEPTION_INTERRUPT;
+		break;
+	}
+	return kind;
+}
+
+/* VCPU_RUN(vmid, vcpuid): the exit reason (>= 1), or a refusal (< 0) that
+ * changed nothing. */
+long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
+{
+	struct kcore_run_input in;
+	struct kcore_exit_info out;
+	struct kcore_exit_hw hw;
+	vmid_t vmid;
+	u32 vcpuid, cpu = arch_cpu_id();
+	long ret;
+
+	if (vmid64 >= COREVISOR || !is_vm((vmid_t)vmid64) || !is_vcpu(vcpuid64))
+		return -KE_RANGE;
+	vmid = (vmid_t)vmid64;
+	vcpuid = (u32)vcpuid64;
+	ret = run_input_fetch(vmid, vcpuid, &in);
+	if (ret < 0)
+		return ret;
+	ret = kcore_vcpu_run(vmid, vcpuid, &in);
+	if (ret < 0)
+		return ret;
+	host_save(cpu);
+	do {
+		guest_run_once(vmid, vcpuid, cpu, &hw);
+		ret = kcore_vm_exit(vmid, vcpuid, &hw, &out);
+	} while (ret == 0);
+	host_restore(cpu);
+	if (ret < 0) /* the core found the vCPU not ACTIVE: a broken invariant */
+		arch_halt("vm exit refused by the core", vmid, (u64)-ret);
+	run_exit_store(vmid, vcpuid, &out);
+	return out.reason;
+}

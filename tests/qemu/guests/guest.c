@@ -1,0 +1,115 @@
+/* A small bare-metal guest (EL1, MMU off), run by KCore for the test host
+ * (tests/qemu/host). It talks to the world only through exits:
+ *  - console: byte writes to an emulated PL011 data register (IPA 0x09000000);
+ *  - a "doorbell" device the host emulates at IPA 0x09010000: a write is an
+ *    event for the host, a read of +4 is answered by the host;
+ *  - WFI (trapped), HVC grant/revoke of a page (handled inside KCore),
+ *    PSCI SYSTEM_OFF (powers the VM off).
+ * vCPU 0 does everything; the other vCPUs say hello, wait once and stop
+ * with a GUEST_DONE hypercall the host handles. */
+#include <stdarg.h>
+
+#include "kcore/types.h"
+
+#include "fmt.h"
+
+#define UART 0x09000000UL
+#define DOORBELL 0x09010000UL
+#define SHARED 0x40101000UL      /* vCPU 0's shared page (next to its stack page) */
+#define BLOCK 0x40400000UL       /* a 2 MB region the host maps with one block */
+#define HVC_SET_DESC_PFN 0xC6000100UL
+#define HVC_UNSET_DESC_PFN 0xC6000101UL
+#define HVC_GUEST_DONE 0xC6000200UL /* not KCore's: goes to the host */
+#define PSCI_SYSTEM_OFF 0x84000008UL
+
+u64 guest_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
+void fp_fill(u64 seed);
+u64 fp_check(u64 seed);
+void guest_main(void);
+
+static void mmio_write(u64 addr, u32 v)
+{
+	__asm__ volatile("str %w0, [%1]" : : "r"(v), "r"(addr) : "memory");
+}
+
+static u32 mmio_read(u64 addr)
+{
+	u32 v;
+
+	__asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+
+static void put(char c)
+{
+	mmio_write(UART, (u8)c);
+}
+
+static u64 mpidr(void)
+{
+	u64 v;
+
+	__asm__ volatile("mrs %0, mpidr_el1" : "=r"(v));
+	return v;
+}
+
+/* Every line starts "vcpuN: ". No globals: the image has no BSS. */
+__attribute__((format(printf, 1, 2))) static void gprintf(const char *fmt, ...)
+{
+	const char *p = "vcpu";
+	va_list ap;
+
+	while (*p)
+		put(*p++);
+	put((char)('0' + (mpidr() & 0xF)));
+	put(':');
+	put(' ');
+	va_start(ap, fmt);
+	fmt_vprint(put, fmt, ap);
+	va_end(ap);
+}
+
+static void vcpu0(void)
+{
+	volatile u64 *shared = (volatile u64 *)SHARED;
+	volatile u64 *block = (volatile u64 *)BLOCK;
+	u64 r;
+
+	fp_fill(0x6000); /* checked after all the exits below */
+	gprintf("hello from a guest at EL1 (MPIDR 0x%lx)\n", mpidr());
+	gprintf("MMIO read of the doorbell -> 0x%x\n", mmio_read(DOORBELL + 4));
+	__asm__ volatile("wfi");
+	gprintf("back from WFI\n");
+
+	shared[0] = 0x5EC2E7;
+	mmio_write(DOORBELL, 1); /* the host tries to read the page: refused */
+	r = guest_hvc(HVC_SET_DESC_PFN, 0, SHARED, 4096);
+	gprintf("grant of 0x%lx -> %ld\n", SHARED, (long)r);
+	mmio_write(DOORBELL, 2); /* the host reads it now */
+	r = guest_hvc(HVC_UNSET_DESC_PFN, 0, SHARED, 4096);
+	gprintf("revoke of 0x%lx -> %ld\n", SHARED, (long)r);
+	mmio_write(DOORBELL, 3); /* refused again */
+
+	block[0] = 0xB10C;
+	block[(0x200000 - 8) / 8] = 0xE2D;
+	gprintf("2 MB block at 0x%lx: %s\n", BLOCK,
+		block[0] == 0xB10C && block[(0x200000 - 8) / 8] == 0xE2D ? "ok" : "BAD");
+	r = fp_check(0x6000);
+	gprintf("FP/SIMD registers kept across exits: %s\n", r == 0 ? "ok" : "BAD");
+	gprintf("powering off (PSCI SYSTEM_OFF)\n");
+	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+}
+
+void guest_main(void)
+{
+	u64 vcpu = mpidr() & 0xF;
+
+	if (vcpu == 0) {
+		vcpu0();
+		return;
+	}
+	gprintf("hello from a secondary vCPU\n");
+	__asm__ volatile("wfi");
+	gprintf("done\n");
+	guest_hvc(HVC_GUEST_DONE, vcpu, 0, 0);
+}
