@@ -91,11 +91,19 @@ run: deps qemu-images
 # make bench: KCore's EL2 instruction counts, measured by a test host of its
 # own (tests/qemu/bench/bench.c on the test host's entry) under -icount
 # shift=0; not part of make test. docs/bench.md.
+# Its guest (tests/qemu/bench/guest.S, linked like the test guest) is
+# embedded by tests/qemu/bench/guest_image.S.
+$(B)/qemu/bench-guest.bin: tests/qemu/bench/guest.S tests/qemu/guests/guest.ld
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -Wl,-T,tests/qemu/guests/guest.ld -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments -o $(B)/qemu/bench-guest.elf tests/qemu/bench/guest.S
+	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/bench-guest.elf $@
 $(B)/qemu/bench.elf: tests/qemu/host/start.S tests/qemu/bench/bench.c boot/fmt.c \
-		$(B)/qemu/host.ld $(IMG_HDRS)
+		tests/qemu/bench/guest_image.S $(B)/qemu/bench-guest.bin $(B)/qemu/host.ld $(IMG_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ \
-		tests/qemu/host/start.S tests/qemu/bench/bench.c boot/fmt.c
+		tests/qemu/host/start.S tests/qemu/bench/bench.c boot/fmt.c \
+		tests/qemu/bench/guest_image.S
 all: $(B)/qemu/bench.elf
 bench: deps $(B)/el2/kcore.elf $(B)/qemu/bench.elf
 	$(Q)scripts/bench.sh

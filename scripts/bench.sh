@@ -42,7 +42,6 @@ done
 
 echo "KCore EL2 instructions per operation (QEMU $("$QEMU" --version | sed -n '1s/.*version //p'), virt, cortex-a72, -icount shift=0, PMU INST_RETIRED at EL2 only)"
 cat "$log/bench-1.table"
-tr -d '\r' <"$log/bench-1.log" | sed -n 's/^bench: \(not yet measured.*\)$/\1/p'
 if [ "$runs" -ge 2 ]; then
 	for n in $(seq 2 "$runs"); do
 		if ! cmp -s "$log/bench-1.table" "$log/bench-$n.table"; then

@@ -8,12 +8,17 @@
  * reads it before and after an operation; the difference is what KCore ran
  * for it, from the exception entry to its ERET. Each operation is repeated
  * and min / median / max printed: they are equal when the path is the same
- * every time. docs/bench.md explains each row. */
+ * every time. The world-switch rows use a VM of its own (bvm_*: the guest is
+ * tests/qemu/bench/guest.S): its guest reads the same counter around a grant
+ * and an MMIO exit (KCore does not switch the PMU), and the host measures
+ * VCPU_RUN with and without a mapping request. docs/bench.md explains each
+ * row. */
 #include <stdarg.h>
 
 #include "kcore/abi.h"
 #include "kcore/errno.h"
 #include "kcore/types.h"
+#include "kcore/vcpu.h"
 
 #include "fmt.h"
 #include "platform.h"
@@ -164,7 +169,7 @@ static void print_row(struct row *r)
 	sort(r->v, r->n);
 	hprintf("bench: | ");
 	put_padded(r->name, 50);
-	hprintf(" | %5lu | %6lu | %5lu | %2u | ", r->v[0], r->v[r->n / 2], r->v[r->n - 1], r->n);
+	hprintf(" | %6lu | %6lu | %6lu | %2u | ", r->v[0], r->v[r->n / 2], r->v[r->n - 1], r->n);
 	if (r->target)
 		hprintf("<= %4lu %s |\n", r->target, r->v[r->n / 2] <= r->target ? "met   " : "MISSED");
 	else
@@ -196,10 +201,19 @@ static struct row rows[] = {
 	{ "SET_BOOT_INFO(vmid, 0x80000, 4 KB)", { 0 }, 0, 0 },
 	{ "REMAP_VM_IMAGE(vmid, pfn, 0), one page", { 0 }, 0, 0 },
 	{ "host SMC PSCI_VERSION (trapped, forwarded)", { 0 }, 0, 0 },
+	{ "guest HVC grant of one page (SET_DESC_PFN)", { 0 }, 0, 400 },
+	{ "VM exit to the host and back (MMIO write)", { 0 }, 0, 1000 },
+	{ "VCPU_RUN, guest exits at once (HVC), no request", { 0 }, 0, 0 },
+	{ "VCPU_RUN + map request, 4 KB page", { 0 }, 0, 0 },
+	{ "VCPU_RUN + map request, 2 MB block", { 0 }, 0, 0 },
+	{ "assign + map, 4 KB page (difference)", { 0 }, 0, 1000 },
+	{ "assign + map, 2 MB block (difference)", { 0 }, 0, 0 },
+	{ "assign + map, 2 MB block, per 4 KB page", { 0 }, 0, 200 },
 };
 
 enum { R_NOP, R_FAULT, R_FAULT_BLOCK, R_RANGE, R_NOFUNC, R_GEN, R_REG, R_VCPU, R_BOOT, R_REMAP,
-       R_SMC, R_COUNT };
+       R_SMC, R_GRANT, R_EXIT, R_RUN, R_RUN_PAGE, R_RUN_BLOCK, R_MAP_PAGE, R_MAP_BLOCK,
+       R_MAP_BLOCK_PER_PAGE, R_COUNT };
 
 static void add(u32 r, u64 v)
 {
@@ -241,6 +255,137 @@ static void measure(void)
 	}
 }
 
+/* The bench VM (tests/qemu/bench/guest.S), in host memory at BVM_BASE: its
+ * image copy, the pages the host maps on its stage-2 faults, its run page,
+ * the 4 KB pages and the 2 MB blocks of the assign + map measurements. */
+extern const u8 bench_guest_image[], bench_guest_image_end[];
+
+#define GUEST_LOAD 0x40080000UL
+#define BVM_BASE 0x50000000UL
+#define BVM_POOL (BVM_BASE + 0x100000UL)
+#define BVM_RUN (BVM_BASE + 0x400000UL)
+#define BVM_PAGES (BVM_BASE + 0x500000UL)  /* REPS + 1 pages given by map requests */
+#define BVM_BLOCKS 0x52000000UL            /* REPS 2 MB blocks */
+#define MAP_IPA_PAGES 0x40600000UL         /* a 2 MB IPA region: its first page maps the table */
+#define MAP_IPA_BLOCKS 0x40800000UL        /* REPS 2 MB IPA blocks */
+#define HVC_REPORT 0xC6000201UL
+#define HVC_IDLE 0xC6000202UL
+
+static long vmid_b;
+static struct kcore_run_page *rp_b = (struct kcore_run_page *)(uintptr_t)BVM_RUN;
+static u64 next_pool = BVM_POOL;
+
+static void touch(u64 pa, u64 size)
+{
+	for (u64 off = 0; off < size; off += 4096)
+		*(volatile u64 *)(uintptr_t)(pa + off) = 0;
+}
+
+static void bvm_create(void)
+{
+	u64 size = (u64)(uintptr_t)bench_guest_image_end - (u64)(uintptr_t)bench_guest_image;
+	long r;
+
+	for (u64 i = 0; i < size; i++)
+		((volatile u8 *)(uintptr_t)BVM_BASE)[i] = bench_guest_image[i];
+	touch(BVM_RUN, 4096);
+	rp_b->entry_pc = GUEST_LOAD;
+	rp_b->entry_pstate = 0x3C5; /* EL1h, DAIF masked */
+	vmid_b = host_hvc(KCORE_HC_GEN_VMID, 0, 0, 0, 0, 0);
+	expect(vmid_b > 0 ? 0 : vmid_b, 0, "GEN_VMID (bench VM)");
+	expect(host_hvc(KCORE_HC_REGISTER_KVM, (u64)vmid_b, 0, 0, 0, 0), 0, "REGISTER_KVM (VM)");
+	r = host_hvc(KCORE_HC_SET_BOOT_INFO, (u64)vmid_b, GUEST_LOAD, size, 0, 0);
+	expect(r, 0, "SET_BOOT_INFO (VM)");
+	for (u64 i = 0; i < (size + 4095) / 4096; i++)
+		expect(host_hvc(KCORE_HC_REMAP_VM_IMAGE, (u64)vmid_b, (BVM_BASE >> 12) + i, 0, 0, 0),
+		       0, "REMAP_VM_IMAGE (VM)");
+	expect(host_hvc(KCORE_HC_REGISTER_VCPU, (u64)vmid_b, 0, 0, 0, 0), 0, "REGISTER_VCPU (VM)");
+	expect(host_hvc(KCORE_HC_REGISTER_RUN_PAGE, (u64)vmid_b, 0, BVM_RUN, 0, 0), 0,
+	       "REGISTER_RUN_PAGE (VM)");
+	expect(host_hvc(KCORE_HC_VERIFY_VM, (u64)vmid_b, 0, 0, 0, 0), 0, "VERIFY_VM (VM)");
+}
+
+/* Runs the bench VM until it has reported REPS times: stage-2 faults are
+ * answered with a 4 KB page (the image copy or a pool page), MMIO writes
+ * ignored, reports recorded. */
+static void bvm_guest_side(void)
+{
+	u32 reports = 0;
+
+	for (u32 steps = 0; reports < REPS && steps < 1000; steps++) {
+		long r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vmid_b, 0, 0, 0, 0);
+
+		rp_b->map_addr = 0;
+		if (r == KCORE_EXIT_S2FAULT) {
+			u64 ipa = rp_b->exit_fault_ipa & ~0xFFFUL;
+
+			rp_b->map_addr = ipa;
+			rp_b->map_level = 3;
+			if (ipa >= GUEST_LOAD && ipa < GUEST_LOAD + 0x80000UL) {
+				rp_b->map_pte = BVM_BASE + (ipa - GUEST_LOAD);
+			} else {
+				rp_b->map_pte = next_pool;
+				touch(next_pool, 4096);
+				next_pool += 4096;
+			}
+		} else if (r == KCORE_EXIT_HVC && rp_b->exit_hvc_args[0] == HVC_REPORT) {
+			add(R_GRANT, rp_b->exit_hvc_args[1]);
+			add(R_EXIT, rp_b->exit_hvc_args[2]);
+			expect((long)rp_b->exit_hvc_args[3], 0, "guest grant / revoke");
+			reports++;
+		} else if (r != KCORE_EXIT_MMIO) {
+			hprintf("bench: [FAIL] bench VM: VCPU_RUN -> %ld\n", r);
+			bad++;
+			return;
+		}
+	}
+	if (reports < REPS) {
+		hprintf("bench: [FAIL] bench VM: %u reports\n", reports);
+		bad++;
+	}
+}
+
+/* One VCPU_RUN of the bench VM, which exits at once (HVC_IDLE); with a
+ * mapping request when level != 0. KCore's instructions for it. */
+__attribute__((noinline)) static u64 bvm_run_cost(u64 ipa, u64 pa, u64 level)
+{
+	long r;
+	u64 c;
+
+	rp_b->map_addr = level ? ipa : 0;
+	rp_b->map_pte = pa;
+	rp_b->map_level = level;
+	c = hvc_cost(KCORE_HC_VCPU_RUN, (u64)vmid_b, 0, 0, &r);
+	rp_b->map_addr = 0;
+	if (r != KCORE_EXIT_HVC || rp_b->exit_hvc_args[0] != HVC_IDLE) {
+		hprintf("bench: [FAIL] bench VM: VCPU_RUN (map level %lu) -> %ld\n", level, r);
+		bad++;
+	}
+	return c;
+}
+
+static void bvm_host_side(void)
+{
+	touch(BVM_PAGES, (REPS + 1) * 4096UL);
+	touch(BVM_BLOCKS, REPS * (2UL << 20));
+	(void)bvm_run_cost(0, 0, 0);
+	(void)bvm_run_cost(MAP_IPA_PAGES, BVM_PAGES, 3); /* the IPA region's level-3 table */
+	for (u32 i = 0; i < REPS; i++) {
+		u64 base = bvm_run_cost(0, 0, 0);
+		u64 page = bvm_run_cost(MAP_IPA_PAGES + (i + 1) * 4096UL,
+					BVM_PAGES + (i + 1) * 4096UL, 3);
+		u64 block = bvm_run_cost(MAP_IPA_BLOCKS + i * (2UL << 20),
+					 BVM_BLOCKS + i * (2UL << 20), 2);
+
+		add(R_RUN, base);
+		add(R_RUN_PAGE, page);
+		add(R_RUN_BLOCK, block);
+		add(R_MAP_PAGE, page - base);
+		add(R_MAP_BLOCK, block - base);
+		add(R_MAP_BLOCK_PER_PAGE, (block - base + 511) / 512);
+	}
+}
+
 void host_main(void)
 {
 	hprintf("bench: KCore EL2 instruction counts (PMU INST_RETIRED at EL2 only, -icount "
@@ -252,14 +397,14 @@ void host_main(void)
 		bad++;
 	}
 	measure();
+	bvm_create();
+	bvm_guest_side();
+	bvm_host_side();
 	hprintf("bench: | ");
 	put_padded("operation (KCore's EL2 instructions)", 50);
-	hprintf(" |   min | median |   max |  n | target         |\n");
+	hprintf(" |    min | median |    max |  n | target         |\n");
 	for (u32 r = 0; r < R_COUNT; r++)
 		print_row(&rows[r]);
-	hprintf("bench: not yet measured (needs the world switch): guest HVC grant of one page; "
-		"VM exit to the host and back (MMIO); assign + map of a 4 KB page and of a 2 MB "
-		"block\n");
 	hprintf("bench: %s\n", bad ? "[FAIL] unexpected results above" : "done");
 	host_smc(PSCI_SYSTEM_OFF, 0, 0, 0);
 }
