@@ -80,7 +80,7 @@ static u64 *npt_next_table(u64 desc, phys_addr_t lo, phys_addr_t next, u64 addr)
 static struct npt_walk npt_walk(vmid_t p, u64 addr)
 {
 	const struct npt *t = &kc.npt[p];
-	struct pool_bounds b = pool_bounds(p);
+	const struct pool_bounds b = t->bounds;
 	struct npt_walk w = { NULL, NULL, NULL, NULL };
 	u64 *table = arch_phys_to_virt(t->root);
 	u64 d;
@@ -125,7 +125,7 @@ static u64 npt_leaf_desc(u32 level, u64 pte, u64 addr)
 static long npt_plan(vmid_t p, u64 addr, u32 level, struct npt_plan *pl)
 {
 	const struct npt *t = &kc.npt[p];
-	struct pool_bounds b = pool_bounds(p);
+	const struct pool_bounds b = t->bounds;
 
 	if (addr >= NPT_ADDR_LIMIT)
 		arch_halt("npt: address beyond the table", p, addr);
@@ -300,5 +300,6 @@ void npt_init(void)
 		t->pgd_next = b.start + PAGE_SIZE;
 		t->pud_next = b.pud_start;
 		t->pmd_next = b.pmd_start;
+		t->bounds = b;
 	}
 }

@@ -21,6 +21,11 @@ struct s2page {
 	u64 gfn;   /* guest frame it backs; INVALID64 if none yet */
 };
 
+/* spec: pool_start / pud_start / pmd_start / pool_end of a principal */
+struct pool_bounds {
+	phys_addr_t start, pud_start, pmd_start, end;
+};
+
 /* One principal's page table: the root is the first page of its pool; the
  * three bump pointers are the spec's pt_pgd_next/pt_pud_next/pt_pmd_next. */
 struct npt {
@@ -28,12 +33,11 @@ struct npt {
 	phys_addr_t pgd_next; /* next pud-table page, bounded by pud_start */
 	phys_addr_t pud_next; /* next pmd-table page, bounded by pmd_start */
 	phys_addr_t pmd_next; /* next pte-table page, bounded by pool_end */
+	/* pool_bounds(p), fixed at init: kept here because every walk and
+	 * every map checks against them (docs/bench.md). */
+	struct pool_bounds bounds;
 };
 
-/* spec: pool_start / pud_start / pmd_start / pool_end of a principal */
-struct pool_bounds {
-	phys_addr_t start, pud_start, pmd_start, end;
-};
 
 /* spec: BootInfo (VB) */
 struct vm_boot_info {
