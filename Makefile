@@ -53,9 +53,9 @@ kcore.elf: $(B)/el2/kcore.elf
 
 # ---- the bare-metal test host (tests/qemu/host), one image per scenario ------
 QEMU_SCENARIOS := hello forbidden vm two-vms
-QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/guest_image.S \
+QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S \
 	tests/qemu/guests/fp.S boot/fmt.c
-QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot
+QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Itests/qemu/host
 # The guest (tests/qemu/guests): EL1, MMU off, linked at its load IPA, a flat
 # binary that the test host embeds (guest_image.S, .incbin).
 GUEST_SRCS := tests/qemu/guests/start.S tests/qemu/guests/guest.c tests/qemu/guests/fp.S boot/fmt.c
@@ -67,7 +67,7 @@ $(B)/qemu/guest.bin: $(GUEST_SRCS) tests/qemu/guests/guest.ld $(IMG_HDRS)
 $(B)/qemu/host.ld: tests/qemu/host/host.ld.S boot/platform.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)cpp -P -Iboot $< -o $@
-$(B)/qemu/host-%.elf: $(QHOST_SRCS) $(B)/qemu/host.ld $(IMG_HDRS) $(B)/qemu/guest.bin
+$(B)/qemu/host-%.elf: $(QHOST_SRCS) tests/qemu/host/hostlib.h $(B)/qemu/host.ld $(IMG_HDRS) $(B)/qemu/guest.bin
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z- A-Z_) \
 		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(QHOST_SRCS)
@@ -98,11 +98,11 @@ $(B)/qemu/bench-guest.bin: tests/qemu/bench/guest.S tests/qemu/guests/guest.ld
 	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -Wl,-T,tests/qemu/guests/guest.ld -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -o $(B)/qemu/bench-guest.elf tests/qemu/bench/guest.S
 	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/bench-guest.elf $@
-$(B)/qemu/bench.elf: tests/qemu/host/start.S tests/qemu/bench/bench.c boot/fmt.c \
+$(B)/qemu/bench.elf: tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/host/hostlib.h tests/qemu/bench/bench.c boot/fmt.c \
 		tests/qemu/bench/guest_image.S $(B)/qemu/bench-guest.bin $(B)/qemu/host.ld $(IMG_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ \
-		tests/qemu/host/start.S tests/qemu/bench/bench.c boot/fmt.c \
+		tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/bench/bench.c boot/fmt.c \
 		tests/qemu/bench/guest_image.S
 all: $(B)/qemu/bench.elf
 bench: deps $(B)/el2/kcore.elf $(B)/qemu/bench.elf

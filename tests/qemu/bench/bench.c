@@ -21,11 +21,8 @@
 #include "kcore/vcpu.h"
 
 #include "fmt.h"
+#include "hostlib.h"
 #include "platform.h"
-
-#define UART_FR_TXFF (1U << 5)
-#define PSCI_VERSION 0x84000000UL
-#define PSCI_SYSTEM_OFF 0x84000008UL
 
 #define REPS 8        /* repetitions of a repeatable operation */
 #define VM_REPS 5     /* GEN_VMID and what follows it: one VM each */
@@ -35,34 +32,9 @@
  * NSH (27) = count EL2; event 0x08 = INST_RETIRED. */
 #define PMU_EVTYPE_EL2_ONLY ((1UL << 31) | (1UL << 30) | (1UL << 27) | 0x08)
 
-long host_hvc(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
-u64 host_smc(u64 fn, u64 a1, u64 a2, u64 a3);
-void host_main(void);
-void host_exception(u64 kind, u64 *frame);
-
 extern char __host_bss_end[];
 
 static u32 bad; /* unexpected results */
-
-static void put(char c)
-{
-	volatile u32 *uart = (volatile u32 *)(uintptr_t)QEMU_UART_BASE;
-
-	if (c == '\n')
-		put('\r');
-	while (uart[0x18 / 4] & UART_FR_TXFF)
-		;
-	uart[0] = (u8)c;
-}
-
-__attribute__((format(printf, 1, 2))) static void hprintf(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fmt_vprint(put, fmt, ap);
-	va_end(ap);
-}
 
 /* No exception is expected at EL1 here: report it and power off. */
 void host_exception(u64 kind, u64 *frame)
@@ -159,9 +131,9 @@ static void put_padded(const char *s, u32 width)
 	u32 n = 0;
 
 	for (; *s; s++, n++)
-		put(*s);
+		host_putc(*s);
 	for (; n < width; n++)
-		put(' ');
+		host_putc(' ');
 }
 
 static void print_row(struct row *r)

@@ -11,40 +11,13 @@
 #include "kcore/vcpu.h"
 
 #include "fmt.h"
+#include "hostlib.h"
 #include "platform.h"
 
-#define UART_FR_TXFF (1U << 5)
-#define PSCI_VERSION 0x84000000UL
 #define PSCI_CPU_ON_64 0xC4000003UL
-#define PSCI_SYSTEM_OFF 0x84000008UL
-
-long host_hvc(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
-u64 host_smc(u64 fn, u64 a1, u64 a2, u64 a3);
-void host_main(void);
-void host_exception(u64 kind, u64 *frame);
 
 static volatile u64 aborts; /* synchronous aborts taken so far */
 static u32 passed, failed;
-
-static void put(char c)
-{
-	volatile u32 *uart = (volatile u32 *)(uintptr_t)QEMU_UART_BASE;
-
-	if (c == '\n')
-		put('\r');
-	while (uart[0x18 / 4] & UART_FR_TXFF)
-		;
-	uart[0] = (u8)c;
-}
-
-__attribute__((format(printf, 1, 2))) static void hprintf(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fmt_vprint(put, fmt, ap);
-	va_end(ap);
-}
 
 static u64 sysreg_esr(void)
 {
