@@ -52,9 +52,9 @@ $(B)/el2/kcore.elf: $(IMG_OBJS) $(B)/el2/kcore-core.o $(B)/el2/kcore.ld
 kcore.elf: $(B)/el2/kcore.elf
 
 # ---- the bare-metal test host (tests/qemu/host), one image per scenario ------
-QEMU_SCENARIOS := hello forbidden vm two-vms
+QEMU_SCENARIOS := hello forbidden vm two-vms smp
 QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S \
-	tests/qemu/guests/fp.S boot/fmt.c
+	tests/qemu/host/smp.c tests/qemu/host/smp_entry.S tests/qemu/guests/fp.S boot/fmt.c
 QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Itests/qemu/host
 # The guest (tests/qemu/guests): EL1, MMU off, linked at its load IPA, a flat
 # binary that the test host embeds (guest_image.S, .incbin).
@@ -64,10 +64,17 @@ $(B)/qemu/guest.bin: $(GUEST_SRCS) tests/qemu/guests/guest.ld $(IMG_HDRS)
 	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -mstrict-align -Iboot -Wl,-T,tests/qemu/guests/guest.ld \
 		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $(B)/qemu/guest.elf $(GUEST_SRCS)
 	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/guest.elf $@
+# The spin guest (tests/qemu/guests/spin.S): an HVC loop, for the smp scenario.
+$(B)/qemu/spin.bin: tests/qemu/guests/spin.S tests/qemu/guests/guest.ld
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -Wl,-T,tests/qemu/guests/guest.ld -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments -o $(B)/qemu/spin.elf $<
+	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/spin.elf $@
 $(B)/qemu/host.ld: tests/qemu/host/host.ld.S boot/platform.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)cpp -P -Iboot $< -o $@
-$(B)/qemu/host-%.elf: $(QHOST_SRCS) tests/qemu/host/hostlib.h $(B)/qemu/host.ld $(IMG_HDRS) $(B)/qemu/guest.bin
+$(B)/qemu/host-%.elf: $(QHOST_SRCS) tests/qemu/host/hostlib.h tests/qemu/host/scenario.h $(B)/qemu/host.ld $(IMG_HDRS) \
+		$(B)/qemu/guest.bin $(B)/qemu/spin.bin
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z- A-Z_) \
 		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(QHOST_SRCS)

@@ -21,6 +21,13 @@ int dtb_memory(const void *fdt, u64 *base, u64 *size);
 /* boot/el2_mmu.c: KCore's own EL2 stage-1 table (principal COREVISOR),
  * built with the core's walker, and the MMU switched on. */
 void el2_mmu_init(phys_addr_t ram_base, u64 ram_size);
+void el2_mmu_enable(void);
+/* The EL2 MMU registers every CPU loads (secondary_entry reads them by
+ * offset: keep the order). */
+struct el2_mmu_regs {
+	u64 mair, tcr, ttbr0, sctlr;
+};
+extern struct el2_mmu_regs el2_mmu_regs;
 
 /* arch/arm64/traps.c */
 void host_stage2_init(void);
@@ -31,6 +38,15 @@ __attribute__((noreturn)) void psci_system_off(void);
 
 /* boot/start.S */
 __attribute__((noreturn)) void enter_host(u64 entry, u64 arg, u64 sp_el2);
+/* The entry KCore gives the firmware for a secondary CPU (PSCI CPU_ON):
+ * at EL2, MMU off, x0 = the CPU's index; it calls secondary_main. */
+extern char secondary_entry[];
+
+/* arch/arm64/smp.c: the host's PSCI CPU_ON / CPU_OFF, through KCore's own
+ * entry; secondary_main brings a started CPU up to the host. */
+u64 host_psci_cpu_on(u64 target_mpidr, u64 entry, u64 context);
+u64 host_psci_cpu_off(void);
+__attribute__((noreturn)) void secondary_main(u64 cpu);
 
 /* Linker symbols (boot/kcore.ld.S). */
 extern char __image_start[], __text_end[], __rodata_end[], __bss_start[], __bss_end[],

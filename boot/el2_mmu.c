@@ -23,6 +23,8 @@
 #define EL2_RW (PTE_VALID | PTE_TABLE | PTE_AF | PTE_SH_INNER | EL2_AP1 | PTE_XN)
 #define EL2_DEV (PTE_VALID | PTE_TABLE | PTE_AF | EL2_AP1 | PTE_XN | EL2_ATTR_DEVICE)
 
+struct el2_mmu_regs el2_mmu_regs __attribute__((aligned(64)));
+
 static u64 round_down(u64 x, u64 a)
 {
 	return x & ~(a - 1);
@@ -74,18 +76,30 @@ void el2_mmu_init(phys_addr_t ram_base, u64 ram_size)
 	el2_map(QEMU_UART_BASE, 3, EL2_DEV);
 	lock_release(NPT_ID + COREVISOR);
 
-	/* The tables were written with the MMU (so the data cache) off, to
-	 * memory; nothing of them is cached yet. On hardware whose firmware ran
-	 * cacheable in this range, the range would be invalidated first (the
-	 * Raspberry Pi port). */
-	write_sysreg(MAIR_EL2_VALUE, mair_el2);
-	write_sysreg(TCR_EL2_VALUE | cpu_parange() << TCR_PS_SHIFT, tcr_el2);
-	write_sysreg(kc.npt[COREVISOR].root, ttbr0_el2);
+	el2_mmu_regs.mair = MAIR_EL2_VALUE;
+	el2_mmu_regs.tcr = TCR_EL2_VALUE | cpu_parange() << TCR_PS_SHIFT;
+	el2_mmu_regs.ttbr0 = kc.npt[COREVISOR].root;
+	el2_mmu_regs.sctlr = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN;
+	/* Written here with the MMU off, so straight to memory, and never
+	 * again: each secondary reads them with its own MMU still off. */
+	el2_mmu_enable();
+}
+
+/* The primary CPU, at the end of el2_mmu_init. Each secondary does the same
+ * in boot/start.S from el2_mmu_regs, before it touches memory with the MMU
+ * on. The tables were written with the MMU (so the data cache) off, to
+ * memory; nothing of them is cached yet. On hardware whose firmware ran
+ * cacheable in this range, the range would be invalidated first (the
+ * Raspberry Pi port). */
+void el2_mmu_enable(void)
+{
+	write_sysreg(el2_mmu_regs.mair, mair_el2);
+	write_sysreg(el2_mmu_regs.tcr, tcr_el2);
+	write_sysreg(el2_mmu_regs.ttbr0, ttbr0_el2);
 	dsb(ish);
 	__asm__ volatile("tlbi alle2" : : : "memory");
 	dsb(ish);
 	isb();
-	write_sysreg(SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN,
-		     sctlr_el2);
+	write_sysreg(el2_mmu_regs.sctlr, sctlr_el2);
 	isb();
 }

@@ -12,5 +12,6 @@
 /* The host image carries this 64-bit word at HOST_IMAGE_BASE + 8 ("KCHOST01"). */
 #define HOST_IMAGE_MAGIC 0x313054534F48434B
 #define EL2_STACK_SIZE 0x4000       /* per CPU */
+#define BOOT_MAX_CPUS 8             /* = KCORE_MAX_CPUS, for start.S (checked in arch/arm64/smp.c) */
 
 #endif

@@ -2,7 +2,7 @@
  * EL2 (arch/arm64/vectors.S calls el2_trap):
  *  - HVC: a KCore hypercall (include/kcore/abi.h), result in x0;
  *  - SMC (HCR_EL2.TSC): PSCI, of which only what cannot hurt KCore is
- *    forwarded to the firmware;
+ *    forwarded to the firmware, and CPU_ON goes through KCore's own entry;
  *  - a stage-2 translation fault: kcore_host_stage2_fault maps the page if
  *    the host may have it, and the access is retried; otherwise (and for any
  *    other abort) a synchronous abort is injected into the host, which
@@ -32,8 +32,11 @@ enum vec_kind {
 };
 
 #define PSCI_VERSION 0x84000000UL
+#define PSCI_CPU_OFF 0x84000002UL
 #define PSCI_CPU_ON_32 0x84000003UL
 #define PSCI_CPU_ON_64 0xC4000003UL
+#define PSCI_AFFINITY_INFO_32 0x84000004UL
+#define PSCI_AFFINITY_INFO_64 0xC4000004UL
 #define PSCI_SYSTEM_OFF 0x84000008UL
 #define PSCI_SYSTEM_RESET 0x84000009UL
 #define PSCI_FEATURES 0x8400000AUL
@@ -109,6 +112,25 @@ static void host_inject_abort(u64 esr, u64 far)
 	host_inject(esr1, far);
 }
 
+/* The first HOST_REFUSALS_PRINTED refused host accesses are printed, then
+ * only counted: a host that faults in a loop must not keep KCore busy on
+ * the serial line (each line costs thousands of cycles at the UART). */
+#define HOST_REFUSALS_PRINTED 32
+static u64 host_refusals;
+
+static void host_refusal_report(u64 esr, u64 ipa, long ret)
+{
+	u64 n = __atomic_fetch_add(&host_refusals, 1, __ATOMIC_RELAXED);
+
+	if (n < HOST_REFUSALS_PRINTED)
+		uart_printf("kcore: host %s at IPA 0x%lx (pc 0x%lx) refused (%ld): abort injected\n",
+			    ESR_EC(esr) == ESR_ELx_EC_IABT_LOW ? "fetch" :
+			    (esr & ESR_ELx_WNR) ? "write" : "read",
+			    ipa, read_sysreg(elr_el2), ret);
+	else if (n == HOST_REFUSALS_PRINTED)
+		uart_printf("kcore: more refused host accesses: counted, no longer printed\n");
+}
+
 static void host_abort(u64 esr)
 {
 	u64 far = read_sysreg(far_el2);
@@ -122,10 +144,7 @@ static void host_abort(u64 esr)
 		if (ret == 0)
 			return; /* mapped: the access is retried */
 	}
-	uart_printf("kcore: host %s at IPA 0x%lx (pc 0x%lx) refused (%ld): abort injected\n",
-		    ESR_EC(esr) == ESR_ELx_EC_IABT_LOW ? "fetch" :
-		    (esr & ESR_ELx_WNR) ? "write" : "read",
-		    ipa, read_sysreg(elr_el2), ret);
+	host_refusal_report(esr, ipa, ret);
 	host_inject_abort(esr, far);
 }
 
@@ -144,10 +163,29 @@ static void host_hvc(struct trap_frame *f)
 	f->x[0] = (u64)kcore_host_call(f->x[0], f->x[1], f->x[2], f->x[3], f->x[4], f->x[5]);
 }
 
-/* PSCI from the host. Forwarded: VERSION, FEATURES of a forwarded call,
- * SYSTEM_OFF and SYSTEM_RESET. CPU_ON would start a CPU at EL2 at an
- * address the host chose: it must go through KCore's own entry, which
- * arrives with the secondary CPUs; until then it is refused. */
+/* PSCI from the host. Forwarded as they are: VERSION, FEATURES of a call
+ * KCore handles, AFFINITY_INFO, SYSTEM_OFF and SYSTEM_RESET. CPU_ON and
+ * CPU_OFF go through arch/arm64/smp.c: the firmware starts a CPU at EL2, so
+ * it gets KCore's entry, never the host's. Anything else (suspend,
+ * migrate...) is not supported. */
+static bool psci_host_may_call(u64 fn)
+{
+	switch (fn) {
+	case PSCI_VERSION:
+	case PSCI_CPU_ON_32:
+	case PSCI_CPU_ON_64:
+	case PSCI_CPU_OFF:
+	case PSCI_AFFINITY_INFO_32:
+	case PSCI_AFFINITY_INFO_64:
+	case PSCI_SYSTEM_OFF:
+	case PSCI_SYSTEM_RESET:
+	case PSCI_FEATURES:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void host_smc(struct trap_frame *f)
 {
 	u64 fn = f->x[0];
@@ -162,14 +200,25 @@ static void host_smc(struct trap_frame *f)
 	case PSCI_VERSION:
 		f->x[0] = psci_smc(fn, 0, 0, 0);
 		break;
-	case PSCI_FEATURES:
-		if (f->x[1] == PSCI_VERSION || f->x[1] == PSCI_SYSTEM_OFF ||
-		    f->x[1] == PSCI_SYSTEM_RESET || f->x[1] == PSCI_FEATURES)
-			f->x[0] = psci_smc(fn, f->x[1], 0, 0);
-		else
-			f->x[0] = PSCI_RET_NOT_SUPPORTED;
+	case PSCI_CPU_ON_32: /* SMC32: the arguments are 32 bits wide */
+		f->x[0] = host_psci_cpu_on(f->x[1] & 0xFFFFFFFFUL, f->x[2] & 0xFFFFFFFFUL,
+					   f->x[3] & 0xFFFFFFFFUL);
 		break;
-	default: /* CPU_ON and the rest: not yet, or not for the host */
+	case PSCI_CPU_ON_64:
+		f->x[0] = host_psci_cpu_on(f->x[1], f->x[2], f->x[3]);
+		break;
+	case PSCI_CPU_OFF:
+		f->x[0] = host_psci_cpu_off();
+		break;
+	case PSCI_AFFINITY_INFO_32:
+	case PSCI_AFFINITY_INFO_64:
+		f->x[0] = psci_smc(fn, f->x[1], f->x[2], 0);
+		break;
+	case PSCI_FEATURES:
+		f->x[0] = psci_host_may_call(f->x[1]) ? psci_smc(fn, f->x[1], 0, 0)
+						      : PSCI_RET_NOT_SUPPORTED;
+		break;
+	default:
 		f->x[0] = PSCI_RET_NOT_SUPPORTED;
 		break;
 	}

@@ -13,11 +13,22 @@
 #include "fmt.h"
 #include "hostlib.h"
 #include "platform.h"
+#include "scenario.h"
 
 #define PSCI_CPU_ON_64 0xC4000003UL
 
-static volatile u64 aborts; /* synchronous aborts taken so far */
+volatile u64 aborts;                     /* synchronous aborts taken so far, all CPUs */
+volatile u64 aborts_on[HOST_MAX_CPUS]; /* the same, per CPU */
+volatile bool aborts_quiet;            /* count without printing (CPUs at once) */
 static u32 passed, failed;
+
+u32 host_cpu(void)
+{
+	u64 mpidr;
+
+	__asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+	return (u32)((mpidr & 0xFF) + ((mpidr >> 8) & 0xFF) * 16) % HOST_MAX_CPUS;
+}
 
 static u64 sysreg_esr(void)
 {
@@ -33,13 +44,18 @@ static u64 sysreg_esr(void)
  * run. */
 void host_exception(u64 kind, u64 *frame)
 {
-	u64 esr = sysreg_esr(), elr, far, ec = esr >> 26;
+	u64 esr = sysreg_esr(), elr, ec = esr >> 26;
 
 	__asm__ volatile("mrs %0, elr_el1" : "=r"(elr));
-	__asm__ volatile("mrs %0, far_el1" : "=r"(far));
-	hprintf("host: abort at 0x%lx ESR 0x%lx FAR 0x%lx\n", elr, esr, far);
+	if (!aborts_quiet) {
+		u64 far;
+
+		__asm__ volatile("mrs %0, far_el1" : "=r"(far));
+		hprintf("host: abort at 0x%lx ESR 0x%lx FAR 0x%lx\n", elr, esr, far);
+	}
 	if (kind == 4 && (ec == 0x25 || ec == 0x21)) {
-		aborts++;
+		__atomic_fetch_add(&aborts, 1, __ATOMIC_RELAXED);
+		aborts_on[host_cpu()]++;
 		elr = ec == 0x25 ? elr + 4 : frame[30];
 		__asm__ volatile("msr elr_el1, %0" : : "r"(elr));
 		return;
@@ -48,7 +64,7 @@ void host_exception(u64 kind, u64 *frame)
 	host_smc(PSCI_SYSTEM_OFF, 0, 0, 0);
 }
 
-static void check(bool ok, const char *what)
+void check(bool ok, const char *what)
 {
 	hprintf("host: [%s] %s\n", ok ? "PASS" : "FAIL", what);
 	if (ok)
@@ -57,7 +73,7 @@ static void check(bool ok, const char *what)
 		failed++;
 }
 
-static long call(const char *name, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
+long call(const char *name, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
 {
 	long r = host_hvc(fn, a1, a2, a3, a4, 0);
 
@@ -68,7 +84,7 @@ static long call(const char *name, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
 #ifdef SCENARIO_HELLO
 static u8 run_page[4096] __attribute__((aligned(4096)));
 
-static void scenario(void)
+void scenario(void)
 {
 	long vmid;
 
@@ -140,7 +156,7 @@ static void do_call(u64 pa)
 	((void (*)(void))(uintptr_t)pa)();
 }
 
-static void scenario(void)
+void scenario(void)
 {
 	u64 kimg = KCORE_IMAGE_BASE, kbss = KCORE_IMAGE_BASE + (16UL << 20);
 	u64 kpool = KCORE_IMAGE_BASE + (30UL << 20);
@@ -180,8 +196,10 @@ static void scenario(void)
 	      "CLEAR_VM_PAGE with a pfn beyond the IPA space is -KE_RANGE");
 	check(call("unknown id", KCORE_HC_MAX, 0, 0, 0, 0) == -KE_NOFUNC,
 	      "an unknown hypercall is -KE_NOFUNC");
-	check((long)host_smc(PSCI_CPU_ON_64, 1, KCORE_IMAGE_BASE, 0) < 0,
-	      "PSCI CPU_ON at a host-chosen EL2 address is refused");
+	check((long)host_smc(PSCI_CPU_ON_64, 0xFF00, HOST_IMAGE_BASE, 0) == -2,
+	      "PSCI CPU_ON of a CPU that does not exist is INVALID_PARAMETERS");
+	check((long)host_smc(PSCI_CPU_ON_64, 0, HOST_IMAGE_BASE, 0) == -4,
+	      "PSCI CPU_ON of the calling CPU is ALREADY_ON");
 
 	/* Still alive, KCore still answers, and the page is still the VM's. */
 	check(call("NOP", KCORE_HC_NOP, 0, 0, 0, 0) == 0, "KCore still answers");
@@ -486,7 +504,7 @@ static struct vm_ctx vms[2];
 #endif
 
 #ifdef SCENARIO_VM
-static void scenario(void)
+void scenario(void)
 {
 	struct vm_ctx *vm = &vms[0];
 	struct kcore_run_page *rp1;
@@ -514,7 +532,7 @@ static void scenario(void)
 #endif
 
 #ifdef SCENARIO_TWO_VMS
-static void scenario(void)
+void scenario(void)
 {
 	hprintf("host: two VMs with two vCPUs each, run side by side\n");
 	vm_create(&vms[0], 0x50000000UL);

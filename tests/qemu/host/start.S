@@ -42,6 +42,7 @@ _start:
 
 	.text
 	.balign	2048
+	.global	host_vectors
 host_vectors:
 	.irp	k, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
 	hventry	\k

@@ -1,0 +1,120 @@
+/* Secondary CPUs, started when the host asks for them (PSCI CPU_ON, a
+ * trapped SMC). The firmware starts a CPU at EL2, so it must never start one
+ * at an address the host chose: KCore hands it its own entry
+ * (boot/start.S secondary_entry) and keeps the host's entry point and
+ * context for that CPU. The CPU turns on KCore's EL2 MMU, sets up the host's
+ * stage 2 on itself, and enters the host at EL1 at that entry point with
+ * x0 = the context, as PSCI promises the caller.
+ *
+ * Each CPU's power state here is OFF -> PENDING (CPU_ON accepted) -> ON
+ * (the CPU is in the host) -> OFF (CPU_OFF). The OFF -> PENDING step is an
+ * atomic compare-and-swap, so two host CPUs racing to start the same CPU
+ * cannot both write its entry point: the loser gets ON_PENDING. */
+#include "kcore/arch.h"
+#include "kcore/state.h"
+
+#include "boot.h"
+#include "sysreg.h"
+
+_Static_assert(BOOT_MAX_CPUS == KCORE_MAX_CPUS, "boot/platform.h BOOT_MAX_CPUS");
+
+#define PSCI_CPU_ON_64 0xC4000003UL
+#define PSCI_CPU_OFF 0x84000002UL
+#define PSCI_RET_INVALID_PARAMETERS ((u64)-2)
+#define PSCI_RET_DENIED ((u64)-3)
+#define PSCI_RET_ALREADY_ON ((u64)-4)
+#define PSCI_RET_ON_PENDING ((u64)-5)
+
+enum cpu_power {
+	CPU_POWER_OFF = 0,
+	CPU_POWER_PENDING,
+	CPU_POWER_ON,
+};
+
+struct cpu_boot {
+	u32 power;   /* enum cpu_power, changed atomically */
+	u64 entry;   /* the host's entry point and context, written while PENDING */
+	u64 context;
+};
+
+/* The primary CPU (index 0: boot/start.S parks every other CPU) is on. */
+static struct cpu_boot cpu_boot[KCORE_MAX_CPUS] = { [0] = { .power = CPU_POWER_ON } };
+
+/* QEMU virt's MPIDR numbering (arch_cpu_id): Aff0 + 16 * Aff1, nothing
+ * above Aff1. Anything else is not one of KCore's CPUs. */
+static bool mpidr_to_cpu(u64 mpidr, u32 *cpu)
+{
+	u64 aff0 = mpidr & 0xFF, aff1 = (mpidr >> 8) & 0xFF;
+
+	if ((mpidr & ~0xFFFFUL) != 0 || aff0 >= 16 || aff0 + 16 * aff1 >= KCORE_MAX_CPUS)
+		return false;
+	*cpu = (u32)(aff0 + 16 * aff1);
+	return true;
+}
+
+static u32 cpu_power(u32 cpu)
+{
+	return __atomic_load_n(&cpu_boot[cpu].power, __ATOMIC_ACQUIRE);
+}
+
+static void cpu_set_power(u32 cpu, u32 power)
+{
+	__atomic_store_n(&cpu_boot[cpu].power, power, __ATOMIC_RELEASE);
+}
+
+/* PSCI CPU_ON from the host: the result is PSCI's (0 or a negative PSCI
+ * code), the firmware's own when it refuses. */
+u64 host_psci_cpu_on(u64 target_mpidr, u64 entry, u64 context)
+{
+	u32 cpu, off = CPU_POWER_OFF;
+	u64 ret;
+
+	if (!mpidr_to_cpu(target_mpidr, &cpu))
+		return PSCI_RET_INVALID_PARAMETERS;
+	if (!__atomic_compare_exchange_n(&cpu_boot[cpu].power, &off, CPU_POWER_PENDING, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return off == CPU_POWER_PENDING ? PSCI_RET_ON_PENDING : PSCI_RET_ALREADY_ON;
+	cpu_boot[cpu].entry = entry;
+	cpu_boot[cpu].context = context;
+	dsb(ish);
+	ret = psci_smc(PSCI_CPU_ON_64, target_mpidr, (u64)(uintptr_t)secondary_entry, cpu);
+	if (ret != 0) {
+		uart_printf("kcore: PSCI CPU_ON of cpu %u refused by the firmware (%ld)\n", cpu,
+			    (long)ret);
+		cpu_set_power(cpu, CPU_POWER_OFF);
+	}
+	return ret;
+}
+
+/* PSCI CPU_OFF from the host: this CPU is in the host (no vCPU is loaded on
+ * it while the host runs), so nothing of KCore's is left on it. Returns only
+ * if the firmware refuses. */
+u64 host_psci_cpu_off(void)
+{
+	u32 cpu = arch_cpu_id();
+	u64 ret;
+
+	uart_printf("kcore: cpu %u: host PSCI CPU_OFF\n", cpu);
+	cpu_set_power(cpu, CPU_POWER_OFF);
+	ret = psci_smc(PSCI_CPU_OFF, 0, 0, 0);
+	cpu_set_power(cpu, CPU_POWER_ON); /* still here: the firmware said no */
+	return ret ? ret : PSCI_RET_DENIED;
+}
+
+/* A started secondary, on its own EL2 stack with KCore's MMU on. */
+void secondary_main(u64 index)
+{
+	u32 cpu = arch_cpu_id();
+	u64 entry, context;
+
+	if (index != cpu || cpu_power(cpu) != CPU_POWER_PENDING)
+		arch_halt("secondary CPU started without a CPU_ON of KCore's", index, cpu);
+	entry = cpu_boot[cpu].entry;
+	context = cpu_boot[cpu].context;
+	host_stage2_init();
+	uart_printf("kcore: cpu %u up (MPIDR 0x%lx): host stage 2 on, entering the host at EL1, "
+		    "pc 0x%lx\n",
+		    cpu, read_sysreg(mpidr_el1), entry);
+	cpu_set_power(cpu, CPU_POWER_ON);
+	enter_host(entry, context, (u64)(uintptr_t)&el2_stacks[cpu][EL2_STACK_SIZE]);
+}

@@ -1,0 +1,21 @@
+/* What host.c gives the scenarios kept in files of their own (smp.c). */
+#ifndef KCORE_TEST_SCENARIO_H
+#define KCORE_TEST_SCENARIO_H
+
+#include "kcore/types.h"
+
+#define HOST_MAX_CPUS 4
+
+extern volatile u64 aborts;                     /* synchronous aborts taken, all CPUs */
+extern volatile u64 aborts_on[HOST_MAX_CPUS]; /* per CPU */
+extern volatile bool aborts_quiet;            /* count them without printing */
+
+u32 host_cpu(void); /* this CPU's index (MPIDR Aff0 + 16 * Aff1) */
+/* "host: [PASS] what" or "host: [FAIL] what", counted. Primary CPU only. */
+void check(bool ok, const char *what);
+/* A hypercall, its result printed. Primary CPU only. */
+long call(const char *name, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4);
+/* The scenario this image was built for (-DSCENARIO_...). */
+void scenario(void);
+
+#endif
