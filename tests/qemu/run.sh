@@ -77,10 +77,11 @@ vm1: vcpu0: revoke of 0x40101000 -> 0
 host: [PASS] host read of the page after the revoke refused
 host: vm1: stage-2 fault at 0x40400000: 2 MB block 0x50200000
 vm1: vcpu0: 2 MB block at 0x40400000: ok
+host: vm1: stage-2 fault at 0x51000000: not the guest's: refused, exception injected
+vm1: vcpu0: read of 0x51000000 (not given to this VM): refused, exception injected (ESR 0x2000000)
 vm1: vcpu0: FP/SIMD registers kept across exits: ok
 vm1: vcpu0: powering off (PSCI SYSTEM_OFF)
 host: vm1: powered off by the guest (PSCI SYSTEM_OFF)
-host: vm1: 516 pages given, 516 cleared by CLEAR_VM_PAGE, 0 not zero
 host: [PASS] every page of the VM came back to the host, zeroed
 host: [PASS] a powered-off VM does not run
 host: [PASS] host FP/SIMD registers kept across VM runs
@@ -100,10 +101,10 @@ vm1: vcpu0: grant of 0x40101000 -> 0
 vm2: vcpu0: grant of 0x40101000 -> 0
 vm1: vcpu0: 2 MB block at 0x40400000: ok
 vm2: vcpu0: 2 MB block at 0x40400000: ok
+vm1: vcpu0: read of 0x51000000 (not given to this VM): refused, exception injected (ESR 0x2000000)
+vm2: vcpu0: read of 0x51000000 (not given to this VM): refused, exception injected (ESR 0x2000000)
 host: vm1: powered off by the guest (PSCI SYSTEM_OFF)
 host: vm2: powered off by the guest (PSCI SYSTEM_OFF)
-host: vm1: 516 pages given, 516 cleared by CLEAR_VM_PAGE, 0 not zero
-host: vm2: 516 pages given, 516 cleared by CLEAR_VM_PAGE, 0 not zero
 vm2: vcpu0: FP/SIMD registers kept across exits: ok
 host: [PASS] host FP/SIMD registers kept across VM runs
 host: 16 passed, 0 failed

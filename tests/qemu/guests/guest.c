@@ -4,7 +4,9 @@
  *  - a "doorbell" device the host emulates at IPA 0x09010000: a write is an
  *    event for the host, a read of +4 is answered by the host;
  *  - WFI (trapped), HVC grant/revoke of a page (handled inside KCore),
- *    PSCI SYSTEM_OFF (powers the VM off).
+ *    PSCI SYSTEM_OFF (powers the VM off);
+ *  - a read of an address the host will not give it: the host has KCore
+ *    inject an exception, which the guest's vector notes and skips.
  * vCPU 0 does everything; the other vCPUs say hello, wait once and stop
  * with a GUEST_DONE hypercall the host handles. */
 #include <stdarg.h>
@@ -17,12 +19,15 @@
 #define DOORBELL 0x09010000UL
 #define SHARED 0x40101000UL      /* vCPU 0's shared page (next to its stack page) */
 #define BLOCK 0x40400000UL       /* a 2 MB region the host maps with one block */
+#define PROBE 0x51000000UL       /* not the guest's: the host refuses it (in two-vms,
+				    the other VM's image has this physical address) */
 #define HVC_SET_DESC_PFN 0xC6000100UL
 #define HVC_UNSET_DESC_PFN 0xC6000101UL
 #define HVC_GUEST_DONE 0xC6000200UL /* not KCore's: goes to the host */
 #define PSCI_SYSTEM_OFF 0x84000008UL
 
 u64 guest_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
+u64 guest_probe(u64 addr);
 void fp_fill(u64 seed);
 u64 fp_check(u64 seed);
 void guest_main(void);
@@ -94,6 +99,9 @@ static void vcpu0(void)
 	block[(0x200000 - 8) / 8] = 0xE2D;
 	gprintf("2 MB block at 0x%lx: %s\n", BLOCK,
 		block[0] == 0xB10C && block[(0x200000 - 8) / 8] == 0xE2D ? "ok" : "BAD");
+	r = guest_probe(PROBE);
+	gprintf("read of 0x%lx (not given to this VM): %s (ESR 0x%lx)\n", PROBE,
+		r ? "refused, exception injected" : "NOT REFUSED", r & ~(1UL << 63));
 	r = fp_check(0x6000);
 	gprintf("FP/SIMD registers kept across exits: %s\n", r == 0 ? "ok" : "BAD");
 	gprintf("powering off (PSCI SYSTEM_OFF)\n");

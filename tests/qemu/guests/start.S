@@ -12,6 +12,8 @@ _start:
 	mov	sp, x1
 	mov	x0, #(3 << 20)			// CPACR_EL1.FPEN: FP/SIMD not trapped
 	msr	cpacr_el1, x0
+	adr	x0, guest_vectors
+	msr	vbar_el1, x0
 	isb
 	bl	guest_main
 1:	wfi
@@ -23,3 +25,33 @@ _start:
 guest_hvc:
 	hvc	#0
 	ret
+
+/* u64 guest_probe(u64 addr): a 64-bit read of addr. Returns 0 if the read
+ * completed, or the ESR_EL1 of the exception it took (the host refused the
+ * address and asked KCore to inject one; the read is skipped). */
+	.global	guest_probe
+guest_probe:
+	mov	x9, #0
+	ldr	x10, [x0]
+	mov	x0, x9
+	ret
+
+/* The guest's vectors: only a synchronous exception at EL1 (SPx) is
+ * expected, from guest_probe: note ESR_EL1 in x9 and skip the access. */
+	.balign	2048
+guest_vectors:
+	.rept	4				// current EL with SP_EL0
+	.balign	128
+	b	.
+	.endr
+	.balign	128				// current EL with SP_ELx, synchronous
+	mrs	x9, esr_el1
+	orr	x9, x9, #(1 << 63)		// never 0, whatever the ESR
+	mrs	x10, elr_el1
+	add	x10, x10, #4
+	msr	elr_el1, x10
+	eret
+	.rept	11				// the rest: not expected
+	.balign	128
+	b	.
+	.endr

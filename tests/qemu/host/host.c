@@ -222,6 +222,7 @@ extern const u8 guest_image[], guest_image_end[];
 #define GUEST_DOORBELL 0x09010000UL
 #define GUEST_SHARED 0x40101000UL
 #define GUEST_BLOCK 0x40400000UL
+#define GUEST_PROBE 0x51000000UL /* never given: the host refuses it */
 #define HVC_GUEST_DONE 0xC6000200UL
 #define NVCPU 2
 #define MAX_GIVEN 64
@@ -362,6 +363,15 @@ static void vm_s2fault(struct vm_ctx *vm, struct vcpu_ctx *v, u32 vcpuid)
 	if (++vm->nfaults > 32) { /* the guest is not getting what the host maps */
 		hprintf("host: [FAIL] vm%ld: more than 32 stage-2 faults: stopped\n", vm->vmid);
 		vm->off = true;
+		return;
+	}
+	if (ipa == GUEST_PROBE) {
+		/* Not memory the host gives this VM: no mapping; KCore injects
+		 * an exception instead and the guest goes on. */
+		rp->request = KCORE_RUN_INJECT;
+		hprintf("host: vm%ld: stage-2 fault at 0x%lx: not the guest's: refused, exception "
+			"injected\n",
+			vm->vmid, rp->exit_fault_ipa);
 		return;
 	}
 	if (ipa >= GUEST_BLOCK && ipa < GUEST_BLOCK + 0x200000UL) {
