@@ -51,6 +51,19 @@ $(B)/el2/kcore.elf: $(IMG_OBJS) $(B)/el2/kcore-core.o $(B)/el2/kcore.ld
 
 kcore.elf: $(B)/el2/kcore.elf
 
+# make bench's image: the same, but a VM's PMU accesses are not trapped
+# (-DKCORE_BENCH_PMU, arch/arm64/sysreg.h) so that the bench guest can read
+# the counter of KCore's instructions. Only the MDCR_EL2 value differs.
+BENCH_IMG_OBJS := $(patsubst %,$(B)/el2/img-bench/%.o,$(IMG_SRCS))
+$(B)/el2/img-bench/%.c.o: %.c $(IMG_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc $(IMG_CFLAGS) -DKCORE_BENCH_PMU -c $< -o $@
+$(B)/el2/img-bench/%.S.o: %.S $(IMG_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc $(IMG_CFLAGS) -DKCORE_BENCH_PMU -D__ASSEMBLY__ -c $< -o $@
+$(B)/el2/kcore-bench.elf: $(BENCH_IMG_OBJS) $(B)/el2/kcore-core.o $(B)/el2/kcore.ld
+	$(Q)$(CROSS)ld -nostdlib -T $(B)/el2/kcore.ld -o $@ $(BENCH_IMG_OBJS) $(B)/el2/kcore-core.o
+
 # ---- the bare-metal test host (tests/qemu/host), one image per scenario ------
 QEMU_SCENARIOS := hello forbidden vm two-vms smp
 QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S \
@@ -112,7 +125,7 @@ $(B)/qemu/bench.elf: tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qem
 		tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/bench/bench.c boot/fmt.c \
 		tests/qemu/bench/guest_image.S
 all: $(B)/qemu/bench.elf
-bench: deps $(B)/el2/kcore.elf $(B)/qemu/bench.elf
+bench: deps $(B)/el2/kcore-bench.elf $(B)/qemu/bench.elf
 	$(Q)scripts/bench.sh
 
 # make gdb: QEMU halted at KCore's entry (-S, gdb server on :1234) and gdb-multiarch attached

@@ -30,6 +30,7 @@ struct el2_mmu_regs {
 extern struct el2_mmu_regs el2_mmu_regs;
 
 /* arch/arm64/traps.c */
+extern u64 host_mdcr_el2;
 void host_stage2_init(void);
 void el2_trap(u64 kind, void *frame);
 /* arch/arm64/psci.c: PSCI calls to the firmware (SMC). */

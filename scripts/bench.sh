@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: KCore's EL2 instruction counts (docs/bench.md). Boots KCore
-# (build/el2/kcore.elf) with the bench host (build/qemu/bench.elf) on QEMU
+# (build/el2/kcore-bench.elf) with the bench host (build/qemu/bench.elf) on QEMU
 # virt under -icount shift=0 with one TCG thread, so that the PMU's
 # INST_RETIRED count is exact, prints the table the host measured, then runs
 # it again and checks that the second run prints the same figures.
@@ -13,7 +13,7 @@ GIC=${QEMU_GIC:-3}
 runs=${1:-2}
 log=build/test-logs
 mkdir -p "$log"
-for f in build/el2/kcore.elf build/qemu/bench.elf; do
+for f in build/el2/kcore-bench.elf build/qemu/bench.elf; do
 	[ -f "$f" ] || { echo "bench: missing $f (make bench builds it)"; exit 1; }
 done
 
@@ -21,7 +21,7 @@ run_once() {
 	timeout 60 "$QEMU" -M virt,virtualization=on,gic-version="$GIC" -cpu cortex-a72 \
 		-accel tcg,thread=single -icount shift=0 -smp 1 -m 1G \
 		-nographic -no-reboot -monitor none -serial stdio -display none \
-		-kernel build/el2/kcore.elf -device loader,file=build/qemu/bench.elf \
+		-kernel build/el2/kcore-bench.elf -device loader,file=build/qemu/bench.elf \
 		</dev/null >"$1" 2>&1
 }
 

@@ -71,6 +71,25 @@ static inline u64 cpu_parange(void)
 #define CNTHCTL_EL1PCTEN 1UL /* guest: physical counter readable, physical timer trapped */
 
 #define CPTR_EL2_DEFAULT 0x33FFUL /* RES1 bits; FP/SIMD not trapped */
+/* The spec's activate_traps (D35 gives the values the spec leaves open):
+ * while a VM runs, its accesses to the PMU (TPM, TPMCR), the debug
+ * registers (TDA, TDOSA, TDRA) and the trace registers (CPTR TTA) trap to
+ * EL2, where KCore skips them (D4): a guest can neither read the host's
+ * counters nor program a debug event. HPMN keeps its host value. */
+#define MDCR_HPMN_MASK 0x1FUL
+#define MDCR_TPMCR (1UL << 5)
+#define MDCR_TPM (1UL << 6)
+#define MDCR_TDA (1UL << 9)
+#define MDCR_TDOSA (1UL << 10)
+#define MDCR_TDRA (1UL << 11)
+#ifndef KCORE_BENCH_PMU
+#define MDCR_EL2_VM_TRAPS (MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
+#else /* make bench's image only: its guest reads KCore's instruction counter */
+#define MDCR_EL2_VM_TRAPS (MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
+#endif
+#define CPTR_EL2_TTA (1UL << 20)
+#define CPTR_VM (CPTR_EL2_DEFAULT | CPTR_EL2_TTA)
+#define PMU_USERENR_MASK 0xFUL /* EN, SW, CR, ER */
 #define CNTHCTL_EL1PCTEN_EL1PCEN 3UL
 #define SCTLR_EL1_HOST 0x30D00800UL /* RES1 bits, MMU and caches off */
 

@@ -42,6 +42,10 @@ enum vec_kind {
 #define PSCI_FEATURES 0x8400000AUL
 #define PSCI_RET_NOT_SUPPORTED ((u64)-1)
 
+/* MDCR_EL2 while the host runs: HPMN = PMCR_EL0.N, every counter the
+ * host's, nothing trapped (the same on every CPU). */
+u64 host_mdcr_el2;
+
 /* The host's EL2 context: stage 2 on its (empty) table with VMID 0, traps
  * as HCR_HOST says, EL1 registers at their reset values. */
 void host_stage2_init(void)
@@ -51,7 +55,8 @@ void host_stage2_init(void)
 	write_sysreg(read_sysreg(midr_el1), vpidr_el2);
 	write_sysreg(read_sysreg(mpidr_el1), vmpidr_el2);
 	write_sysreg(CPTR_EL2_DEFAULT, cptr_el2);
-	write_sysreg(pmcr_n, mdcr_el2); /* HPMN: every counter to the host */
+	host_mdcr_el2 = pmcr_n;
+	write_sysreg(host_mdcr_el2, mdcr_el2);
 	write_sysreg(0, hstr_el2);
 	write_sysreg(CNTHCTL_EL1PCTEN_EL1PCEN, cnthctl_el2);
 	write_sysreg(0, cntvoff_el2);

@@ -203,6 +203,25 @@ static void host_restore(u32 cpu)
 	isb();
 }
 
+/* spec: activate_traps_specx (+ D35). Once per VCPU_RUN: the exits KCore
+ * handles itself do not change the trap configuration. */
+static void vm_traps_activate(void)
+{
+	write_sysreg(0, pmselr_el0);
+	write_sysreg(PMU_USERENR_MASK, pmuserenr_el0);
+	write_sysreg((host_mdcr_el2 & MDCR_HPMN_MASK) | MDCR_EL2_VM_TRAPS, mdcr_el2);
+	write_sysreg(CPTR_VM, cptr_el2);
+}
+
+/* spec: deactivate_traps_specx (+ D35: MDCR_EL2 goes back to the host's
+ * value, not 0) */
+static void vm_traps_deactivate(void)
+{
+	write_sysreg(0, pmuserenr_el0);
+	write_sysreg(host_mdcr_el2, mdcr_el2);
+	write_sysreg(CPTR_EL2_DEFAULT, cptr_el2);
+}
+
 /* Loads the guest from its shadow context and runs it until an exit;
  * returns the vectors.S kind of the exit. */
 static u64 guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct kcore_exit_hw *hw)
@@ -278,10 +297,12 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 	if (ret < 0)
 		return ret;
 	host_save(cpu);
+	vm_traps_activate();
 	do {
 		guest_run_once(vmid, vcpuid, cpu, &hw);
 		ret = kcore_vm_exit(vmid, vcpuid, &hw, &out);
 	} while (ret == 0);
+	vm_traps_deactivate();
 	host_restore(cpu);
 	if (ret < 0) /* the core found the vCPU not ACTIVE: a broken invariant */
 		arch_halt("vm exit refused by the core", vmid, (u64)-ret);

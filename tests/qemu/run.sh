@@ -79,6 +79,7 @@ host: vm1: stage-2 fault at 0x40400000: 2 MB block 0x50200000
 vm1: vcpu0: 2 MB block at 0x40400000: ok
 host: vm1: stage-2 fault at 0x51000000: not the guest's: refused, exception injected
 vm1: vcpu0: read of 0x51000000 (not given to this VM): refused, exception injected (ESR 0x2000000)
+vm1: vcpu0: read of the cycle counter: trapped by KCore, skipped
 vm1: vcpu0: FP/SIMD registers kept across exits: ok
 vm1: vcpu0: powering off (PSCI SYSTEM_OFF)
 host: vm1: powered off by the guest (PSCI SYSTEM_OFF)

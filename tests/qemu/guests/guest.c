@@ -28,6 +28,7 @@
 
 u64 guest_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
 u64 guest_probe(u64 addr);
+u64 guest_pmu_read(void);
 void fp_fill(u64 seed);
 u64 fp_check(u64 seed);
 void guest_main(void);
@@ -102,6 +103,9 @@ static void vcpu0(void)
 	r = guest_probe(PROBE);
 	gprintf("read of 0x%lx (not given to this VM): %s (ESR 0x%lx)\n", PROBE,
 		r ? "refused, exception injected" : "NOT REFUSED", r & ~(1UL << 63));
+	r = guest_pmu_read();
+	gprintf("read of the cycle counter: %s\n",
+		r == 0x5A5A5A5A ? "trapped by KCore, skipped" : "NOT TRAPPED");
 	r = fp_check(0x6000);
 	gprintf("FP/SIMD registers kept across exits: %s\n", r == 0 ? "ok" : "BAD");
 	gprintf("powering off (PSCI SYSTEM_OFF)\n");

@@ -36,6 +36,15 @@ guest_probe:
 	mov	x0, x9
 	ret
 
+/* u64 guest_pmu_read(void): PMCCNTR_EL0 into a register preset to a
+ * marker. KCore traps a VM's PMU accesses (MDCR_EL2.TPM) and skips them, so
+ * the marker comes back; without the trap, the cycle counter would. */
+	.global	guest_pmu_read
+guest_pmu_read:
+	ldr	x0, =0x5A5A5A5A
+	mrs	x0, pmccntr_el0
+	ret
+
 /* The guest's vectors: only a synchronous exception at EL1 (SPx) is
  * expected, from guest_probe: note ESR_EL1 in x9 and skip the access. */
 	.balign	2048
