@@ -24,6 +24,7 @@
 #include "boot.h"
 #include "sysreg.h"
 #include "vcpu_switch.h"
+#include "vgic.h"
 
 /* Per CPU: the guest's GPRs on the way in and out, and what __guest_enter
  * saves of the host (offsets in switch.S). */
@@ -120,7 +121,8 @@ long arch_register_run_page(u64 vmid, u64 vcpuid, u64 pa)
 
 /* Copies the input once; the page's owner is checked under the same S2PAGE
  * hold, so the page cannot change hands in between. */
-static long run_input_fetch(vmid_t vmid, u32 vcpuid, struct kcore_run_input *in)
+static long run_input_fetch(vmid_t vmid, u32 vcpuid, struct kcore_run_input *in,
+			   u64 vgic_lr[VGIC_MAX_LR])
 {
 	const struct kcore_run_page *rp;
 	long ret = 0;
@@ -143,6 +145,8 @@ static long run_input_fetch(vmid_t vmid, u32 vcpuid, struct kcore_run_input *in)
 		in->map_pte = READ_ONCE(rp->map_pte);
 		in->map_level = READ_ONCE(rp->map_level);
 		in->request = READ_ONCE(rp->request);
+		for (u32 i = 0; i < VGIC_MAX_LR; i++)
+			vgic_lr[i] = READ_ONCE(rp->vgic_lr[i]);
 	}
 	lock_release(S2PAGE_ID);
 	lock_release(INFO_ID + vmid);
@@ -151,7 +155,8 @@ static long run_input_fetch(vmid_t vmid, u32 vcpuid, struct kcore_run_input *in)
 
 /* The exit record, if the page is still the host's (otherwise the host
  * only gets the reason in x0). */
-static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info *out)
+static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info *out,
+			   const u64 vgic_lr[VGIC_MAX_LR])
 {
 	u64 pa;
 
@@ -168,6 +173,8 @@ static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info
 		rp->exit_mmio_data = out->mmio_data;
 		for (u32 i = 0; i < 4; i++)
 			rp->exit_hvc_args[i] = out->hvc_args[i];
+		for (u32 i = 0; i < VGIC_MAX_LR; i++)
+			rp->exit_vgic_lr[i] = vgic_lr[i];
 	}
 	lock_release(S2PAGE_ID);
 	lock_release(INFO_ID + vmid);
@@ -282,6 +289,7 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 	struct kcore_run_input in;
 	struct kcore_exit_info out;
 	struct kcore_exit_hw hw;
+	u64 lr[VGIC_MAX_LR];
 	vmid_t vmid;
 	u32 vcpuid, cpu = arch_cpu_id();
 	long ret;
@@ -290,7 +298,9 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 		return -KE_RANGE;
 	vmid = (vmid_t)vmid64;
 	vcpuid = (u32)vcpuid64;
-	ret = run_input_fetch(vmid, vcpuid, &in);
+	ret = run_input_fetch(vmid, vcpuid, &in, lr);
+	if (ret == 0)
+		ret = vgic_check(lr);
 	if (ret < 0)
 		return ret;
 	ret = kcore_vcpu_run(vmid, vcpuid, &in);
@@ -298,14 +308,16 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 		return ret;
 	host_save(cpu);
 	vm_traps_activate();
+	vgic_load(vmid, vcpuid, lr);
 	do {
 		guest_run_once(vmid, vcpuid, cpu, &hw);
 		ret = kcore_vm_exit(vmid, vcpuid, &hw, &out);
 	} while (ret == 0);
+	vgic_save(vmid, vcpuid, lr);
 	vm_traps_deactivate();
 	host_restore(cpu);
 	if (ret < 0) /* the core found the vCPU not ACTIVE: a broken invariant */
 		arch_halt("vm exit refused by the core", vmid, (u64)-ret);
-	run_exit_store(vmid, vcpuid, &out);
+	run_exit_store(vmid, vcpuid, &out, lr);
 	return out.reason;
 }

@@ -42,6 +42,8 @@ enum kcore_hc {
  * kcore_run_input (kcore/vcpu.h), field for field. When VCPU_RUN returns an
  * exit reason (>= 1), KCore has written the exit record (struct
  * kcore_exit_info) into the second part. docs/abi.md, "Running a vCPU". */
+#define KCORE_RUN_VGIC_LRS 4 /* list registers the host may fill (GICv3) */
+
 struct kcore_run_page {
 	/* host-written input */
 	u64 regs[31];     /* x0..x30; only the registers KCore marked dirty are taken */
@@ -51,7 +53,8 @@ struct kcore_run_page {
 	u64 map_pte;      /* phys_page(map_pte) is the 4 KB page or 2 MB block */
 	u64 map_level;    /* 3 (4 KB) or 2 (2 MB) */
 	u64 request;      /* KCORE_RUN_INJECT (1): inject an exception */
-	u64 in_pad[27];   /* the exit record starts at offset 512 */
+	u64 vgic_lr[KCORE_RUN_VGIC_LRS]; /* GICv3 list register values for this run (0: none) */
+	u64 in_pad[27 - KCORE_RUN_VGIC_LRS]; /* the exit record starts at offset 512 */
 	/* KCore-written exit record */
 	u32 exit_reason;  /* enum kcore_exit_reason, also VCPU_RUN's x0 */
 	u32 exit_rd;      /* MMIO: the register (0..30, 31 = xzr) */
@@ -59,6 +62,7 @@ struct kcore_run_page {
 	u64 exit_fault_ipa; /* aborts: the IPA (MMIO: with the page offset) */
 	u64 exit_mmio_data; /* MMIO write: the value written */
 	u64 exit_hvc_args[4]; /* HVC: x0..x3 */
+	u64 exit_vgic_lr[KCORE_RUN_VGIC_LRS]; /* the list registers at the exit (state 0: done) */
 };
 
 #endif

@@ -80,6 +80,17 @@ vm1: vcpu0: 2 MB block at 0x40400000: ok
 host: vm1: stage-2 fault at 0x51000000: not the guest's: refused, exception injected
 vm1: vcpu0: read of 0x51000000 (not given to this VM): refused, exception injected (ESR 0x2000000)
 vm1: vcpu0: read of the cycle counter: trapped by KCore, skipped
+EOT
+	if [ "$GIC" = 3 ]; then
+		cat <<'EOT'
+host: vm1: virtual interrupt 42 pending in list register 0
+vm1: vcpu0: virtual interrupt 42 taken and completed
+host: vm1: vcpu0: virtual interrupt 42 done (list register 0 free)
+EOT
+	else
+		echo "vm1: vcpu0: no GICv3 CPU interface: no virtual interrupt"
+	fi
+	cat <<'EOT'
 vm1: vcpu0: FP/SIMD registers kept across exits: ok
 vm1: vcpu0: powering off (PSCI SYSTEM_OFF)
 host: vm1: powered off by the guest (PSCI SYSTEM_OFF)
@@ -87,7 +98,7 @@ host: [PASS] every page of the VM came back to the host, zeroed
 host: [PASS] a powered-off VM does not run
 host: [PASS] host FP/SIMD registers kept across VM runs
 host: [PASS] host read of the VM's image page (loaded by the host) refused
-host: 12 passed, 0 failed
+host: 13 passed, 0 failed
 kcore: host PSCI SYSTEM_OFF: powering off
 EOT
 }
@@ -144,7 +155,7 @@ scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(hello forbidden vm two-vms smp)
 pass=0 fail=0
 for s in "${scenarios[@]}"; do
-	out="$log/qemu-$s.log"
+	out="$log/qemu-$s$([ "$GIC" = 3 ] || echo "-gicv$GIC").log"
 	img=build/qemu/host-$s.elf
 	if [ ! -f build/el2/kcore.elf ] || [ ! -f "$img" ]; then
 		echo "FAIL qemu $s (missing build/el2/kcore.elf or $img: make qemu-images)"
@@ -165,10 +176,11 @@ for s in "${scenarios[@]}"; do
 		grep -qF -- "$line" "$out" || why="$why; missing: $line"
 	done < <("expect_$s")
 	if [ -z "$why" ]; then
-		printf 'PASS qemu %s (%d.%03d s)\n' "$s" $((ms / 1000)) $((ms % 1000))
+		printf 'PASS qemu %s%s (%d.%03d s)\n' "$s" "$([ "$GIC" = 3 ] || echo " (GICv$GIC)")" \
+			$((ms / 1000)) $((ms % 1000))
 		pass=$((pass + 1))
 	else
-		echo "FAIL qemu $s: ${why#; } (console: $out)"
+		echo "FAIL qemu $s (GICv$GIC): ${why#; } (console: $out)"
 		tail -n 15 "$out" | sed 's/^/  | /'
 		fail=$((fail + 1))
 	fi

@@ -29,6 +29,7 @@
 u64 guest_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
 u64 guest_probe(u64 addr);
 u64 guest_pmu_read(void);
+u64 guest_wait_virq(void);
 void fp_fill(u64 seed);
 u64 fp_check(u64 seed);
 void guest_main(void);
@@ -57,6 +58,14 @@ static u64 mpidr(void)
 
 	__asm__ volatile("mrs %0, mpidr_el1" : "=r"(v));
 	return v;
+}
+
+static bool gicv3(void)
+{
+	u64 v;
+
+	__asm__ volatile("mrs %0, id_aa64pfr0_el1" : "=r"(v));
+	return ((v >> 24) & 0xF) != 0;
 }
 
 /* Every line starts "vcpuN: ". No globals: the image has no BSS. */
@@ -106,6 +115,13 @@ static void vcpu0(void)
 	r = guest_pmu_read();
 	gprintf("read of the cycle counter: %s\n",
 		r == 0x5A5A5A5A ? "trapped by KCore, skipped" : "NOT TRAPPED");
+	if (gicv3()) {
+		mmio_write(DOORBELL, 4); /* the host puts up a virtual interrupt */
+		r = guest_wait_virq();
+		gprintf("virtual interrupt %lu taken and completed\n", r & 0xFFFFFF);
+	} else {
+		gprintf("no GICv3 CPU interface: no virtual interrupt\n");
+	}
 	r = fp_check(0x6000);
 	gprintf("FP/SIMD registers kept across exits: %s\n", r == 0 ? "ok" : "BAD");
 	gprintf("powering off (PSCI SYSTEM_OFF)\n");

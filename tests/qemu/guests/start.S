@@ -45,6 +45,28 @@ guest_pmu_read:
 	mrs	x0, pmccntr_el0
 	ret
 
+/* u64 guest_wait_virq(void): with the GICv3 CPU interface on (system
+ * registers, group 1, priority mask 0xF0) and IRQs unmasked, waits (WFI,
+ * an exit to the host) until a virtual interrupt arrives; returns its
+ * INTID | 1 << 63 (the IRQ vector below sets x9). */
+	.global	guest_wait_virq
+guest_wait_virq:
+	mov	x9, #0
+	mov	x10, #7
+	msr	icc_sre_el1, x10
+	mov	x10, #0xF0
+	msr	icc_pmr_el1, x10
+	mov	x10, #1
+	msr	icc_igrpen1_el1, x10
+	isb
+	msr	daifclr, #2
+1:	cbnz	x9, 2f
+	wfi
+	b	1b
+2:	msr	daifset, #2
+	mov	x0, x9
+	ret
+
 /* The guest's vectors: only a synchronous exception at EL1 (SPx) is
  * expected, from guest_probe: note ESR_EL1 in x9 and skip the access. */
 	.balign	2048
@@ -60,7 +82,12 @@ guest_vectors:
 	add	x10, x10, #4
 	msr	elr_el1, x10
 	eret
-	.rept	11				// the rest: not expected
+	.balign	128				// current EL with SP_ELx, IRQ: a virtual
+	mrs	x9, icc_iar1_el1		// interrupt, acknowledged and completed
+	msr	icc_eoir1_el1, x9
+	orr	x9, x9, #(1 << 63)
+	eret
+	.rept	10				// the rest: not expected
 	.balign	128
 	b	.
 	.endr

@@ -229,6 +229,7 @@ extern const u8 guest_image[], guest_image_end[];
 
 struct vcpu_ctx {
 	struct kcore_run_page *rp;
+	u64 lr[KCORE_RUN_VGIC_LRS]; /* the vCPU's virtual interrupts, carried run to run */
 	bool done;
 	char line[120];
 	u32 len;
@@ -310,18 +311,27 @@ static void expect_read_abort(const char *what, u64 pa)
 	check(aborts == before + 1, what);
 }
 
-static void vm_doorbell(struct vm_ctx *vm, u64 event)
+#define VIRQ 42
+#define LR_PENDING_GROUP1 (1UL << 62 | 1UL << 60 | 0xA0UL << 48)
+
+static void vm_doorbell(struct vm_ctx *vm, struct vcpu_ctx *v, u64 event)
 {
-	u64 pa = given_pa_of(vm, GUEST_SHARED), before = aborts, v;
+	u64 pa = given_pa_of(vm, GUEST_SHARED), before = aborts, val;
 
 	hprintf("host: vm%ld: doorbell %lu\n", vm->vmid, event);
+	if (event == 4) { /* the guest waits for a virtual interrupt */
+		v->lr[0] = LR_PENDING_GROUP1 | VIRQ;
+		hprintf("host: vm%ld: virtual interrupt %u pending in list register 0\n", vm->vmid,
+			VIRQ);
+		return;
+	}
 	if (event == 1 || event == 3) {
 		expect_read_abort(event == 1 ? "host read of a VM page (not shared) refused"
 					     : "host read of the page after the revoke refused", pa);
 		return;
 	}
-	v = peek(pa);
-	check(aborts == before && v == 0x5EC2E7, "host reads the page the guest granted");
+	val = peek(pa);
+	check(aborts == before && val == 0x5EC2E7, "host reads the page the guest granted");
 }
 
 static void vm_console(struct vm_ctx *vm, struct vcpu_ctx *v, char c)
@@ -344,7 +354,7 @@ static void vm_mmio(struct vm_ctx *vm, struct vcpu_ctx *v)
 	if (write && ipa == GUEST_UART)
 		vm_console(vm, v, (char)rp->exit_mmio_data);
 	else if (write && ipa == GUEST_DOORBELL)
-		vm_doorbell(vm, rp->exit_mmio_data);
+		vm_doorbell(vm, v, rp->exit_mmio_data);
 	else if (!write && ipa == GUEST_DOORBELL + 4)
 		rp->regs[rp->exit_rd] = 0x1234ABCD;
 	else
@@ -426,10 +436,22 @@ static void vm_step(struct vm_ctx *vm, u32 i)
 {
 	struct vcpu_ctx *v = &vm->vcpu[i];
 	struct kcore_run_page *rp = v->rp;
-	long r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vm->vmid, i, 0, 0, 0);
+	long r;
 
+	for (u32 j = 0; j < KCORE_RUN_VGIC_LRS; j++)
+		rp->vgic_lr[j] = v->lr[j];
+	r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vm->vmid, i, 0, 0, 0);
 	rp->map_addr = 0;
 	rp->request = 0;
+	if (r > 0) {
+		for (u32 j = 0; j < KCORE_RUN_VGIC_LRS; j++) {
+			if (v->lr[j] != 0 && rp->exit_vgic_lr[j] >> 62 == 0)
+				hprintf("host: vm%ld: vcpu%u: virtual interrupt %lu done (list register "
+					"%u free)\n",
+					vm->vmid, i, v->lr[j] & 0xFFFFFFFFUL, j);
+			v->lr[j] = rp->exit_vgic_lr[j] >> 62 ? rp->exit_vgic_lr[j] : 0;
+		}
+	}
 	switch (r) {
 	case KCORE_EXIT_MMIO:
 		vm_mmio(vm, v);
@@ -528,6 +550,12 @@ void scenario(void)
 		 0, 0);
 	check(r == -KE_ENTRY, "an entry point outside the image is -KE_ENTRY");
 	rp1->entry_pc = GUEST_LOAD;
+	rp1->vgic_lr[0] = 1UL << 61 | LR_PENDING_GROUP1 | 27; /* HW: tied to a physical interrupt */
+	r = call("VCPU_RUN(vmid, 1), a list register tied to a physical interrupt", KCORE_HC_VCPU_RUN,
+		 (u64)vm->vmid, 1, 0, 0);
+	check(r == -KE_RANGE || r == -KE_NOTSUPP,
+	      "a hardware-linked virtual interrupt is refused (-KE_RANGE; -KE_NOTSUPP on GICv2)");
+	rp1->vgic_lr[0] = 0;
 	check(call("REGISTER_RUN_PAGE(vmid, 0, KCore's page)", KCORE_HC_REGISTER_RUN_PAGE,
 		   (u64)vm->vmid, 0, KCORE_IMAGE_BASE, 0) == -KE_STATE,
 	      "a second run page is refused");

@@ -1,0 +1,21 @@
+/* arch/arm64/vgic.c: virtual interrupts through the GICv3 virtual CPU
+ * interface, list registers given by the host in its run page. */
+#ifndef KCORE_ARM64_VGIC_H
+#define KCORE_ARM64_VGIC_H
+
+#include "kcore/abi.h"
+#include "kcore/types.h"
+
+#define VGIC_MAX_LR KCORE_RUN_VGIC_LRS
+
+/* 0 if the host's list-register values may be loaded; -KE_RANGE or
+ * -KE_NOTSUPP (no GICv3 CPU interface) otherwise. Changes nothing. */
+long vgic_check(const u64 lr[VGIC_MAX_LR]);
+/* Entry of a VCPU_RUN (after vgic_check): the vCPU's interface state and
+ * the host's list registers loaded, the interface enabled. */
+void vgic_load(vmid_t vmid, u32 vcpuid, const u64 lr[VGIC_MAX_LR]);
+/* Exit to the host: the list registers' state into lr, the vCPU's
+ * interface state kept, the interface disabled and cleared. */
+void vgic_save(vmid_t vmid, u32 vcpuid, u64 lr[VGIC_MAX_LR]);
+
+#endif
