@@ -9,6 +9,7 @@
  *                             blocks, level 3 where RAM ends inside a block
  *                             or shares one with KCore's memory
  *   the PL011                 one device page
+ *   a GICv2's GICH            one device page (arch/arm64/vgic.c)
  * The image remap window (KCORE_REMAP_START) is filled later by the core.
  * SCTLR_EL2.WXN makes every writable page never-executable as well. */
 #include "kcore/arch.h"
@@ -74,6 +75,8 @@ void el2_mmu_init(phys_addr_t ram_base, u64 ram_size)
 			el2_map_pages(blk, ram_end, EL2_RW);
 	}
 	el2_map(QEMU_UART_BASE, 3, EL2_DEV);
+	if (((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xF) == 0) /* a GICv2: KCore drives GICH */
+		el2_map(QEMU_GICV2_GICH_BASE, 3, EL2_DEV);
 	lock_release(NPT_ID + COREVISOR);
 
 	el2_mmu_regs.mair = MAIR_EL2_VALUE;

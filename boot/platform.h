@@ -6,6 +6,12 @@
 #define KCORE_BOOT_PLATFORM_H
 
 #define QEMU_UART_BASE 0x09000000   /* PL011 */
+/* GICv2 only (gic-version=2, the Raspberry Pi 4's GIC): the virtual
+ * interface control (GICH, KCore's) and the virtual CPU interface (GICV,
+ * which a host maps into its VMs at their GICC address). */
+#define QEMU_GICV2_GICH_BASE 0x08030000
+#define QEMU_GICV2_GICV_BASE 0x08040000
+#define QEMU_GICV2_GICC_BASE 0x08010000
 #define QEMU_DTB_BASE 0x40000000    /* where QEMU puts the DTB for an ELF -kernel */
 #define KCORE_IMAGE_BASE 0x40200000 /* KCore's image, then its pools (2 MB aligned) */
 #define HOST_IMAGE_BASE 0x48000000  /* the host's entry point (its image starts here) */

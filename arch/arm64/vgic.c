@@ -1,5 +1,6 @@
-/* Virtual interrupts for VMs through the GICv3 virtual CPU interface
- * (ICH_*_EL2).
+/* Virtual interrupts for VMs: the GICv3 virtual CPU interface (ICH_*_EL2
+ * system registers) or a GICv2's (the GICH frame, on QEMU virt with
+ * gic-version=2 and on the Raspberry Pi 4).
  *
  * The host decides which virtual interrupts a vCPU gets, as Linux KVM's
  * vgic does: before each VCPU_RUN it writes up to VGIC_MAX_LR list-register
@@ -14,13 +15,18 @@
  * A list register value the host may give: a purely virtual interrupt
  * (HW = 0: the host cannot make a VM deactivate a physical interrupt), no
  * maintenance interrupt on EOI (KCore does not take those), vINTID below
- * 1020, any priority, group and state; nothing else (-KE_RANGE). On a GIC
- * without the system-register CPU interface (GICv2, the Raspberry Pi 4) the
- * values must all be 0 (-KE_NOTSUPP): virtual interrupts there need the
- * GICH/GICV frames, not supported yet. */
+ * 1020, any priority, group and state; nothing else (-KE_RANGE).
+ *
+ * The host always writes GICv3 list-register values; on a GICv2 KCore
+ * converts them to GICH_LR values and back (a GICv2 keeps the top 5 bits
+ * of the priority). There the host maps the GICV frame into its VMs at
+ * their GICC address itself (MAP_IO); GICH stays KCore's business: it is
+ * fully reloaded at every entry and cleared at every exit, so whatever the
+ * host may write there in between is never seen by a VM. */
 #include "kcore/errno.h"
 #include "kcore/state.h"
 
+#include "platform.h"
 #include "sysreg.h"
 #include "vgic.h"
 
@@ -33,36 +39,57 @@
 #define VINTID_LIMIT 1020UL /* SGIs, PPIs and SPIs */
 #define ICH_HCR_EN 1UL
 
+/* GICv2 GICH registers (offsets) and list-register fields. */
+#define GICH_HCR 0x000
+#define GICH_VTR 0x004
+#define GICH_VMCR 0x008
+#define GICH_APR 0x0F0
+#define GICH_LR(n) (0x100 + 4 * (n))
+#define V2_LR_PRIORITY_SHIFT 23 /* 5 bits: the priority's top 5 */
+#define V2_LR_STATE_SHIFT 28
+#define V2_LR_GROUP1 (1U << 30)
+
 struct vgic_vcpu {
 	u64 vmcr, ap0r0, ap1r0;
 };
 
 static struct vgic_vcpu vgic_state[COREVISOR][KCORE_MAX_VCPUS];
 
-static bool vgic_present(void)
+static bool vgic_v3(void)
 {
 	return ((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xF) != 0;
 }
 
+static volatile u32 *gich(u32 off)
+{
+	return (volatile u32 *)(uintptr_t)(QEMU_GICV2_GICH_BASE + off);
+}
+
 static u32 vgic_nr_lr(void)
 {
-	u32 n = (u32)(read_sysreg(ich_vtr_el2) & 0x1F) + 1;
+	u32 n = vgic_v3() ? (u32)(read_sysreg(ich_vtr_el2) & 0x1F) + 1 : (*gich(GICH_VTR) & 0x3F) + 1;
 
 	return n < VGIC_MAX_LR ? n : VGIC_MAX_LR;
+}
+
+/* GICv3 list-register value (the ABI's) <-> GICv2 GICH_LR. */
+static u32 lr_to_v2(u64 v)
+{
+	return (u32)(v & 0x3FF) | (u32)((v >> 51) & 0x1F) << V2_LR_PRIORITY_SHIFT |
+	       (u32)(v >> 62) << V2_LR_STATE_SHIFT | ((v & LR_GROUP1) ? V2_LR_GROUP1 : 0);
+}
+
+static u64 lr_from_v2(u32 v)
+{
+	return (u64)(v & 0x3FF) | (u64)((v >> V2_LR_PRIORITY_SHIFT) & 0x1F) << 51 |
+	       (u64)((v >> V2_LR_STATE_SHIFT) & 3) << 62 | ((v & V2_LR_GROUP1) ? LR_GROUP1 : 0);
 }
 
 /* The host's values, refused as a whole if one is not allowed. */
 long vgic_check(const u64 lr[VGIC_MAX_LR])
 {
-	u32 n = 0;
+	u32 n = vgic_nr_lr();
 
-	if (!vgic_present()) {
-		for (u32 i = 0; i < VGIC_MAX_LR; i++)
-			if (lr[i] != 0)
-				return -KE_NOTSUPP;
-		return 0;
-	}
-	n = vgic_nr_lr();
 	for (u32 i = 0; i < VGIC_MAX_LR; i++) {
 		if (lr[i] == 0)
 			continue;
@@ -74,6 +101,10 @@ long vgic_check(const u64 lr[VGIC_MAX_LR])
 
 static void lr_write(u32 i, u64 v)
 {
+	if (!vgic_v3()) {
+		*gich(GICH_LR(i)) = lr_to_v2(v);
+		return;
+	}
 	switch (i) {
 	case 0: write_sysreg(v, ich_lr0_el2); break;
 	case 1: write_sysreg(v, ich_lr1_el2); break;
@@ -84,6 +115,8 @@ static void lr_write(u32 i, u64 v)
 
 static u64 lr_read(u32 i)
 {
+	if (!vgic_v3())
+		return lr_from_v2(*gich(GICH_LR(i)));
 	switch (i) {
 	case 0: return read_sysreg(ich_lr0_el2);
 	case 1: return read_sysreg(ich_lr1_el2);
@@ -92,48 +125,73 @@ static u64 lr_read(u32 i)
 	}
 }
 
-/* At VCPU_RUN, after vgic_check: the vCPU's interface state and the host's
- * list registers, interface on. */
-void vgic_load(vmid_t vmid, u32 vcpuid, const u64 lr[VGIC_MAX_LR])
+/* The guest's interface state in (load) and out (save, then cleared). */
+static void iface_load(const struct vgic_vcpu *s)
 {
-	const struct vgic_vcpu *s = &vgic_state[vmid][vcpuid];
-	u32 n;
-
-	if (!vgic_present())
+	if (!vgic_v3()) {
+		*gich(GICH_VMCR) = (u32)s->vmcr;
+		*gich(GICH_APR) = (u32)s->ap1r0;
 		return;
-	n = vgic_nr_lr();
+	}
 	write_sysreg(1, icc_sre_el1); /* the guest's CPU interface: system registers */
 	write_sysreg(s->vmcr, ich_vmcr_el2);
 	write_sysreg(s->ap0r0, ich_ap0r0_el2);
 	write_sysreg(s->ap1r0, ich_ap1r0_el2);
-	for (u32 i = 0; i < n; i++)
-		lr_write(i, lr[i]);
-	write_sysreg(ICH_HCR_EN, ich_hcr_el2);
-	isb();
 }
 
-/* At the exit to the host: the list registers' state for the host, the
- * interface state kept, the interface off and the list cleared (nothing of
- * the VM's is left in the CPU for the host's next VM on it). */
-void vgic_save(vmid_t vmid, u32 vcpuid, u64 lr[VGIC_MAX_LR])
+static void iface_save(struct vgic_vcpu *s)
 {
-	struct vgic_vcpu *s = &vgic_state[vmid][vcpuid];
-	u32 n;
-
-	for (u32 i = 0; i < VGIC_MAX_LR; i++)
-		lr[i] = 0;
-	if (!vgic_present())
+	if (!vgic_v3()) {
+		s->vmcr = *gich(GICH_VMCR);
+		s->ap1r0 = *gich(GICH_APR);
+		*gich(GICH_APR) = 0;
+		*gich(GICH_VMCR) = 0;
 		return;
-	n = vgic_nr_lr();
-	for (u32 i = 0; i < n; i++) {
-		lr[i] = lr_read(i);
-		lr_write(i, 0);
 	}
 	s->vmcr = read_sysreg(ich_vmcr_el2);
 	s->ap0r0 = read_sysreg(ich_ap0r0_el2);
 	s->ap1r0 = read_sysreg(ich_ap1r0_el2);
 	write_sysreg(0, ich_ap0r0_el2);
 	write_sysreg(0, ich_ap1r0_el2);
-	write_sysreg(0, ich_hcr_el2);
+	write_sysreg(0, ich_vmcr_el2);
+}
+
+static void iface_enable(bool on)
+{
+	if (!vgic_v3()) {
+		*gich(GICH_HCR) = on ? 1U : 0U;
+		dsb(sy);
+		return;
+	}
+	write_sysreg(on ? ICH_HCR_EN : 0, ich_hcr_el2);
 	isb();
+}
+
+/* At VCPU_RUN, after vgic_check: the vCPU's interface state and the host's
+ * list registers, interface on. */
+void vgic_load(vmid_t vmid, u32 vcpuid, const u64 lr[VGIC_MAX_LR])
+{
+	u32 n = vgic_nr_lr();
+
+	iface_load(&vgic_state[vmid][vcpuid]);
+	for (u32 i = 0; i < n; i++)
+		lr_write(i, lr[i]);
+	iface_enable(true);
+}
+
+/* At the exit to the host: the list registers' state for the host, the
+ * interface state kept, the interface off and cleared (nothing of the VM's
+ * is left in the CPU for the host or the next VM on it). */
+void vgic_save(vmid_t vmid, u32 vcpuid, u64 lr[VGIC_MAX_LR])
+{
+	u32 n = vgic_nr_lr();
+
+	for (u32 i = 0; i < VGIC_MAX_LR; i++)
+		lr[i] = 0;
+	iface_enable(false);
+	for (u32 i = 0; i < n; i++) {
+		lr[i] = lr_read(i);
+		lr_write(i, 0);
+	}
+	iface_save(&vgic_state[vmid][vcpuid]);
 }

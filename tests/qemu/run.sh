@@ -81,15 +81,11 @@ host: vm1: stage-2 fault at 0x51000000: not the guest's: refused, exception inje
 vm1: vcpu0: read of 0x51000000 (not given to this VM): refused, exception injected (ESR 0x2000000)
 vm1: vcpu0: read of the cycle counter: trapped by KCore, skipped
 EOT
-	if [ "$GIC" = 3 ]; then
-		cat <<'EOT'
+	cat <<EOT
 host: vm1: virtual interrupt 42 pending in list register 0
-vm1: vcpu0: virtual interrupt 42 taken and completed
+vm1: vcpu0: virtual interrupt 42 taken and completed (GICv$GIC)
 host: vm1: vcpu0: virtual interrupt 42 done (list register 0 free)
 EOT
-	else
-		echo "vm1: vcpu0: no GICv3 CPU interface: no virtual interrupt"
-	fi
 	cat <<'EOT'
 vm1: vcpu0: FP/SIMD registers kept across exits: ok
 vm1: vcpu0: powering off (PSCI SYSTEM_OFF)

@@ -19,6 +19,7 @@
 #define DOORBELL 0x09010000UL
 #define SHARED 0x40101000UL      /* vCPU 0's shared page (next to its stack page) */
 #define BLOCK 0x40400000UL       /* a 2 MB region the host maps with one block */
+#define GICC 0x08010000UL        /* a GICv2's CPU interface (the host maps GICV here) */
 #define PROBE 0x51000000UL       /* not the guest's: the host refuses it (in two-vms,
 				    the other VM's image has this physical address) */
 #define HVC_SET_DESC_PFN 0xC6000100UL
@@ -29,7 +30,7 @@
 u64 guest_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
 u64 guest_probe(u64 addr);
 u64 guest_pmu_read(void);
-u64 guest_wait_virq(void);
+u64 guest_wait_virq(u64 gicc);
 void fp_fill(u64 seed);
 u64 fp_check(u64 seed);
 void guest_main(void);
@@ -115,13 +116,10 @@ static void vcpu0(void)
 	r = guest_pmu_read();
 	gprintf("read of the cycle counter: %s\n",
 		r == 0x5A5A5A5A ? "trapped by KCore, skipped" : "NOT TRAPPED");
-	if (gicv3()) {
-		mmio_write(DOORBELL, 4); /* the host puts up a virtual interrupt */
-		r = guest_wait_virq();
-		gprintf("virtual interrupt %lu taken and completed\n", r & 0xFFFFFF);
-	} else {
-		gprintf("no GICv3 CPU interface: no virtual interrupt\n");
-	}
+	mmio_write(DOORBELL, 4); /* the host puts up a virtual interrupt */
+	r = guest_wait_virq(gicv3() ? 0 : GICC);
+	gprintf("virtual interrupt %lu taken and completed (GICv%d)\n", r & 0x3FF,
+		gicv3() ? 3 : 2);
 	r = fp_check(0x6000);
 	gprintf("FP/SIMD registers kept across exits: %s\n", r == 0 ? "ok" : "BAD");
 	gprintf("powering off (PSCI SYSTEM_OFF)\n");

@@ -45,25 +45,34 @@ guest_pmu_read:
 	mrs	x0, pmccntr_el0
 	ret
 
-/* u64 guest_wait_virq(void): with the GICv3 CPU interface on (system
- * registers, group 1, priority mask 0xF0) and IRQs unmasked, waits (WFI,
- * an exit to the host) until a virtual interrupt arrives; returns its
- * INTID | 1 << 63 (the IRQ vector below sets x9). */
+/* u64 guest_wait_virq(u64 gicc): with its CPU interface on (group 1 on a
+ * GICv3's system registers, gicc == 0; group 0 on a GICv2's memory-mapped
+ * one at IPA gicc), priority mask 0xF0 and IRQs unmasked, waits (WFI, an
+ * exit to the host) until a virtual interrupt arrives; returns its
+ * INTID | 1 << 63 (the IRQ vector below sets x9; x11 tells it which
+ * interface to acknowledge on). */
 	.global	guest_wait_virq
 guest_wait_virq:
 	mov	x9, #0
+	mov	x11, x0
+	cbnz	x11, 1f
 	mov	x10, #7
 	msr	icc_sre_el1, x10
 	mov	x10, #0xF0
 	msr	icc_pmr_el1, x10
 	mov	x10, #1
 	msr	icc_igrpen1_el1, x10
-	isb
+	b	2f
+1:	mov	w10, #0xF0
+	str	w10, [x11, #0x4]		// GICC_PMR
+	mov	w10, #1
+	str	w10, [x11, #0x0]		// GICC_CTLR: group 0 on
+2:	isb
 	msr	daifclr, #2
-1:	cbnz	x9, 2f
+3:	cbnz	x9, 4f
 	wfi
-	b	1b
-2:	msr	daifset, #2
+	b	3b
+4:	msr	daifset, #2
 	mov	x0, x9
 	ret
 
@@ -83,8 +92,13 @@ guest_vectors:
 	msr	elr_el1, x10
 	eret
 	.balign	128				// current EL with SP_ELx, IRQ: a virtual
-	mrs	x9, icc_iar1_el1		// interrupt, acknowledged and completed
+	cbnz	x11, 1f				// interrupt, acknowledged and completed
+	mrs	x9, icc_iar1_el1
 	msr	icc_eoir1_el1, x9
+	orr	x9, x9, #(1 << 63)
+	eret
+1:	ldr	w9, [x11, #0xC]			// GICC_IAR
+	str	w9, [x11, #0x10]		// GICC_EOIR
 	orr	x9, x9, #(1 << 63)
 	eret
 	.rept	10				// the rest: not expected
