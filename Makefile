@@ -145,7 +145,11 @@ $(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a $(wildcard tests/unit/*.h)
 $(B)/host/ed25519-verify-cli: tests/crypto/ed25519-verify-cli.c $(B)/host/libkcore.a $(CORE_HDRS)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(B)/host/libkcore.a -o $@
 
-host: $(B)/host/libkcore.a $(B)/host/libkcore_test.so $(UNIT_BINS) $(B)/host/ed25519-verify-cli
+$(B)/host/crypto-bench: tests/crypto/crypto-bench.c $(B)/host/libkcore.a $(CORE_HDRS)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(B)/host/libkcore.a -o $@
+
+host: $(B)/host/libkcore.a $(B)/host/libkcore_test.so $(UNIT_BINS) $(B)/host/ed25519-verify-cli \
+	$(B)/host/crypto-bench
 
 all: el2 host qemu-images
 .DEFAULT_GOAL := all
