@@ -2,7 +2,8 @@
 # Crypto interop: our Ed25519 verifier against OpenSSL's signer, our signed
 # image format end to end (scripts/sign-image -> ed25519-verify-cli image),
 # scripts/keys-to-c, our AEAD against python3-cryptography
-# (tests/crypto/aead-interop.py), and the constant-time check under memcheck
+# (tests/crypto/aead-interop.py), SHA-512, HMAC and Ed25519 on random inputs
+# against hashlib and python3-cryptography (tests/crypto/hash-sig-interop.py), and the constant-time check under memcheck
 # (tests/crypto/ct-check.sh). Needs `make host` first.
 # Prints PASS/FAIL lines and a last line "crypto interop: N passed, M failed".
 set -u
@@ -146,6 +147,11 @@ expect "keys-to-c: the same key twice refused" 1 scripts/keys-to-c "$tmp/dup.pem
 line=$($PY tests/crypto/aead-interop.py --lib "$LIB" 2>&1 | tee "$tmp/aead.log" | tail -n 1)
 grep '^FAIL' "$tmp/aead.log" | head -n 10
 if echo "$line" | grep -qE ' [0-9]+ passed, 0 failed'; then ok "aead vs python3-cryptography: $line"; else ko "aead vs python3-cryptography: $line"; fi
+
+# ---- SHA-512, HMAC, Ed25519: ours against hashlib, hmac, python3-cryptography --------
+line=$($PY tests/crypto/hash-sig-interop.py --lib "$LIB" 2>&1 | tee "$tmp/hs.log" | tail -n 1)
+grep '^FAIL' "$tmp/hs.log" | head -n 10
+if echo "$line" | grep -qE ' [0-9]+ passed, 0 failed'; then ok "sha512/hmac/ed25519 vs hashlib and python3-cryptography: $line"; else ko "sha512/hmac/ed25519 vs hashlib and python3-cryptography: $line"; fi
 
 # ---- constant time: memcheck with the secrets marked undefined ----------------
 if [ -x build/host/ct-check ] && command -v valgrind >/dev/null; then
