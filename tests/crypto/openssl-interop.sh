@@ -2,9 +2,10 @@
 # Crypto interop: our Ed25519 verifier against OpenSSL's signer, our signed
 # image format end to end (scripts/sign-image -> ed25519-verify-cli image),
 # scripts/keys-to-c, our AEAD against python3-cryptography
-# (tests/crypto/aead-interop.py), SHA-512, HMAC and Ed25519 on random inputs
-# against hashlib and python3-cryptography (tests/crypto/hash-sig-interop.py), and the constant-time check under memcheck
-# (tests/crypto/ct-check.sh). Needs `make host` first.
+# (tests/crypto/aead-interop.py), SHA-512, HMAC and Ed25519 on random
+# inputs against hashlib and python3-cryptography
+# (tests/crypto/hash-sig-interop.py), and the constant-time check under
+# memcheck (tests/crypto/ct-check.sh). Needs `make host` first.
 # Prints PASS/FAIL lines and a last line "crypto interop: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.."
