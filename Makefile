@@ -8,7 +8,10 @@ Q := $(if $(filter 1,$(V)),,@)
 PY := /usr/bin/python3
 B := build
 
-CORE_SRCS := $(sort $(wildcard kcore/*.c smmu/*.c))
+# crypto/: the primitives (SHA-512, HMAC, Ed25519 verification,
+# ChaCha20-Poly1305), part of the core: freestanding, general registers only.
+CORE_SRCS := $(sort $(wildcard kcore/*.c smmu/*.c crypto/*.c))
+CORE_HDRS := $(wildcard include/kcore/*.h include/crypto/*.h kcore/*.h)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wundef -Wvla -Wcast-align -Wno-unused-parameter
 
@@ -18,7 +21,7 @@ EL2_CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdlib -fno-builtin -fno-stack-p
 	-mgeneral-regs-only -mno-outline-atomics -fno-pic -Iinclude $(WARN)
 EL2_OBJS := $(CORE_SRCS:%.c=$(B)/el2/%.o)
 
-$(B)/el2/%.o: %.c $(wildcard include/kcore/*.h kcore/*.h)
+$(B)/el2/%.o: %.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -c $< -o $@
 
@@ -141,7 +144,7 @@ FAKE_SRCS := tests/fake/arch_fake.c
 HARNESS_SRCS := $(sort $(wildcard tests/harness/*.c))
 HOST_OBJS := $(CORE_SRCS:%.c=$(B)/host/%.o) $(FAKE_SRCS:%.c=$(B)/host/%.o)
 
-$(B)/host/%.o: %.c $(wildcard include/kcore/*.h kcore/*.h tests/fake/*.h tests/harness/*.h)
+$(B)/host/%.o: %.c $(CORE_HDRS) $(wildcard tests/fake/*.h tests/harness/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
 
@@ -154,11 +157,25 @@ $(B)/host/libkcore_test.so: $(HOST_OBJS) $(HARNESS_SRCS:%.c=$(B)/host/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/host/unit/%)
 
-$(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a tests/unit/ut.h tests/unit/kit.h
+$(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Itests/unit $< $(B)/host/libkcore.a -o $@
 
-host: $(B)/host/libkcore.a $(B)/host/libkcore_test.so $(UNIT_BINS)
+# The crypto interop tests' tool (tests/crypto/openssl-interop.sh).
+$(B)/host/ed25519-verify-cli: tests/crypto/ed25519-verify-cli.c $(B)/host/libkcore.a $(CORE_HDRS)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(B)/host/libkcore.a -o $@
+
+$(B)/host/crypto-bench: tests/crypto/crypto-bench.c $(B)/host/libkcore.a $(CORE_HDRS)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(B)/host/libkcore.a -o $@
+
+# Constant-time check under memcheck (tests/crypto/ct-check.sh); needs
+# valgrind's header, built only where it is installed.
+$(B)/host/ct-check: tests/crypto/ct-check.c $(B)/host/libkcore.a $(CORE_HDRS)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(B)/host/libkcore.a -o $@
+CT_CHECK := $(if $(wildcard /usr/include/valgrind/memcheck.h),$(B)/host/ct-check)
+
+host: $(B)/host/libkcore.a $(B)/host/libkcore_test.so $(UNIT_BINS) $(B)/host/ed25519-verify-cli \
+	$(B)/host/crypto-bench $(CT_CHECK)
 
 all: el2 host qemu-images
 .DEFAULT_GOAL := all

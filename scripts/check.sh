@@ -4,7 +4,7 @@
 # EL2 boot code. Any finding fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-srcs=$(ls kcore/*.c smmu/*.c)
+srcs=$(ls kcore/*.c smmu/*.c crypto/*.c)
 echo "check: cppcheck"
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
 	--inline-suppr --suppress=missingIncludeSystem --suppress=unusedFunction \
