@@ -129,7 +129,7 @@ host: [PASS] CPU_ON of a CPU that does not exist is INVALID_PARAMETERS
 host: [PASS] CPU_ON of the calling CPU is ALREADY_ON
 host: [PASS] CPU_ON of each CPU that is off
 host: [PASS] a second CPU_ON of a started CPU is ALREADY_ON or ON_PENDING
-host: [PASS] CPUs 1..3 entered the host at its entry point with their context in x0
+host: [PASS] CPUs 1..3 entered the host at EL1 at its entry point with their context in x0
 host: [PASS] every hypercall, fault and read on every CPU did what it should
 host: [PASS] each contested page went to exactly one VM; the other CPUs were refused
 host: [PASS] after the race, every CPU's read of every page given away aborts

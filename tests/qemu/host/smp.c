@@ -61,6 +61,7 @@ static struct cpu_result res[NCPU];
 static volatile u32 started;          /* secondaries that reached their entry */
 static volatile u32 finished;         /* CPUs done with every phase */
 static volatile u64 context_seen[NCPU]; /* the context each secondary got in x0 */
+static volatile u64 el_seen[NCPU];      /* the exception level it runs at */
 static volatile u32 barrier_count, barrier_phase;
 static volatile u32 winner[CONTESTED]; /* cpu + 1 of the VM that got page k */
 
@@ -260,6 +261,10 @@ static void worker(u32 cpu)
 
 void smp_secondary_main(u64 cpu)
 {
+	u64 el;
+
+	__asm__ volatile("mrs %0, CurrentEL" : "=r"(el));
+	el_seen[cpu % NCPU] = el >> 2;
 	context_seen[cpu % NCPU] = cpu;
 	__atomic_add_fetch(&started, 1, __ATOMIC_ACQ_REL);
 	worker((u32)cpu);
@@ -329,8 +334,8 @@ void scenario(void)
 	check(again == PSCI_RET_ALREADY_ON || again == PSCI_RET_ON_PENDING,
 	      "a second CPU_ON of a started CPU is ALREADY_ON or ON_PENDING");
 	for (u32 c = 1; c < NCPU; c++)
-		up &= context_seen[c] == c;
-	check(up, "CPUs 1..3 entered the host at its entry point with their context in x0");
+		up &= context_seen[c] == c && el_seen[c] == 1;
+	check(up, "CPUs 1..3 entered the host at EL1 at its entry point with their context in x0");
 	if (!up)
 		return;
 	aborts_quiet = true; /* the CPUs abort at once: only the counts are printed */
