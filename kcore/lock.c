@@ -1,10 +1,13 @@
 /* Ticket locks (include/kcore/lock.h).
  *
- * Each lock records its holder (cpu + 1). That one word serves both builds:
- * lock_held() reads it, and with KCORE_DEBUG the order check finds the
- * locks this CPU holds by scanning the holders. Keeping no other per-CPU
- * record means kcore_init's zeroing of kc.locks resets everything (the host
- * tests re-initialise after a halt that left locks taken). */
+ * With KCORE_DEBUG each lock records its holder (cpu + 1): lock_held()
+ * reads it, and the order check finds the locks this CPU holds by scanning
+ * the holders. Keeping no other per-CPU record means kcore_init's zeroing
+ * of kc.locks resets everything (the host tests re-initialise after a halt
+ * that left locks taken). Without KCORE_DEBUG (the EL2 build) nothing reads
+ * the holder, so it is not written: that bookkeeping (arch_cpu_id and a
+ * store on every acquire, a store on every release) was about a fifth of
+ * a VM exit's EL2 instructions (docs/bench.md). */
 #include "kcore/arch.h"
 #include "kcore/lock.h"
 #include "kcore/state.h"
@@ -42,7 +45,8 @@ void lock_acquire(u32 id)
 	ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
 		arch_cpu_relax();
-	__atomic_store_n(&l->holder, lock_me(), __ATOMIC_RELAXED);
+	if (KCORE_DEBUG)
+		__atomic_store_n(&l->holder, lock_me(), __ATOMIC_RELAXED);
 }
 
 void lock_release(u32 id)
@@ -54,7 +58,8 @@ void lock_release(u32 id)
 		arch_halt("lock: release of a lock not held", id, 0);
 	/* Cleared before the next ticket is served, so no other CPU can ever
 	 * see this CPU's id in a lock it does not hold. */
-	__atomic_store_n(&l->holder, 0, __ATOMIC_RELAXED);
+	if (KCORE_DEBUG)
+		__atomic_store_n(&l->holder, 0, __ATOMIC_RELAXED);
 	serving = __atomic_load_n(&l->serving, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->serving, serving + 1, __ATOMIC_RELEASE);
 }

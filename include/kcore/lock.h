@@ -27,7 +27,7 @@ enum lock_id {
 struct ticket_lock {
 	u32 next;
 	u32 serving;
-	u32 holder; /* cpu + 1, 0 when free (debug) */
+	u32 holder; /* cpu + 1, 0 when free (KCORE_DEBUG only) */
 };
 
 struct kcore_locks {
@@ -40,7 +40,7 @@ struct kcore_locks {
 
 void lock_acquire(u32 id);
 void lock_release(u32 id);
-bool lock_held(u32 id); /* by this CPU */
+bool lock_held(u32 id); /* by this CPU; KCORE_DEBUG builds only (false otherwise) */
 
 static inline void lock_assert_held(u32 id)
 {
