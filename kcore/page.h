@@ -28,6 +28,11 @@ void page_zero(phys_addr_t pa);
  * allocated, and the host's table holds no blocks; a failure halts (R5). */
 void host_unmap(pfn_t pfn);
 
+/* The host-unmap of the pages of the 2 MB block at `base` whose bit is set
+ * in `which`: one walk, one invalidation (by VMID) for all of them. Needs
+ * NPT(p); p is not COREVISOR. */
+void npt_unmap_pages_2m(vmid_t p, u64 base, const u64 which[PTRS_PER_PMD / 64]);
+
 /* For range loops over a principal's table: the next gfn after `gfn` that
  * can be mapped, skipping the rest of a table that does not exist (every
  * gfn skipped has npt_lookup level 0). Needs NPT(p). */

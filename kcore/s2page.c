@@ -40,3 +40,13 @@ void s2page_set(pfn_t pfn, struct s2page page)
 		arch_halt("s2page_set: not RAM", pfn, page.owner);
 	kc.s2page[pfn - RAM_BASE_PFN] = page;
 }
+
+/* The owner entries of the n RAM frames from pfn, for a loop over a 2 MB
+ * block that tests "is RAM" once; NULL if any of them is not RAM. Writes
+ * through it need S2PAGE, as s2page_set. */
+struct s2page *s2page_ram_span(pfn_t pfn, u64 n)
+{
+	if (!pfn_is_ram(pfn) || n > kc.ram_pages - (pfn - RAM_BASE_PFN))
+		return NULL;
+	return &kc.s2page[pfn - RAM_BASE_PFN];
+}

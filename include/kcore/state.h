@@ -116,6 +116,8 @@ bool pfn_is_ram(pfn_t pfn);
 struct s2page s2page_get(pfn_t pfn);
 /* Only for RAM pfns; halts otherwise (an internal invariant). */
 void s2page_set(pfn_t pfn, struct s2page page);
+/* The entries of n consecutive RAM frames, or NULL if one is not RAM. */
+struct s2page *s2page_ram_span(pfn_t pfn, u64 n);
 
 /* ---- kcore/pool.c ---------------------------------------------------- */
 /* spec: pool_start/pud_start/pmd_start/pool_end for principal p */
@@ -152,6 +154,10 @@ long local_map_host(u64 addr);
 long local_clear_vm_page(vmid_t vmid, pfn_t pfn);
 long local_assign_pfn_to_vm(vmid_t vmid, gfn_t gfn, pfn_t pfn);
 long local_assign_pfn_to_vm_check(vmid_t vmid, gfn_t gfn, pfn_t pfn);
+/* The 512 assigns of a 2 MB block (gfn0, pfn0 aligned): the checks alone,
+ * then the commit (host-unmap of the whole block in one walk). */
+long local_assign_block_to_vm_check(vmid_t vmid, gfn_t gfn0, pfn_t pfn0);
+void local_assign_block_to_vm(vmid_t vmid, gfn_t gfn0, pfn_t pfn0);
 long local_map_pfn_vm(vmid_t vmid, u64 addr, u64 pte, u32 level);
 long prot_and_map_vm_s2pt(vmid_t vmid, u64 addr, u64 pte, u32 level);
 long local_map_io(vmid_t vmid, u64 gpa, u64 pa);
