@@ -2,21 +2,22 @@
  *
  * __guest_enter(struct vcpu_switch_cpu *p): save the host's callee-saved
  * registers and SP_EL2 in *p, mark this CPU as running a guest (TPIDR_EL2 =
- * p), load the guest's x0..x30 from p->gregs and ERET (ELR_EL2 and SPSR_EL2
- * were set by the caller). It "returns" when the guest exits: vectors.S
- * sees TPIDR_EL2 != 0 on an exception from a lower EL and branches to
- * __guest_exit with the exception kind in x0, the trap frame at SP and p in
- * x2; __guest_exit copies the guest's registers from the frame into
- * p->gregs, clears TPIDR_EL2, restores the host's registers and SP and
- * returns the kind (vectors.S numbering, 8..15) to the caller.
+ * p), switch VBAR_EL2 to the guest vectors (vectors.S, el2_guest_vectors),
+ * load the guest's x0..x30 from p->gregs (its shadow context) and ERET
+ * (ELR_EL2 and SPSR_EL2 were set by the caller; the ERET also synchronises
+ * the VBAR_EL2 write). It "returns" when the guest exits: the guest vectors
+ * have saved x0..x30 straight into p->gregs (once: no trap frame to copy)
+ * and branch to __guest_exit with the exception kind in x0; __guest_exit
+ * puts the host vectors back, clears TPIDR_EL2, restores the host's
+ * registers and SP and returns the kind (vectors.S numbering, 8..15).
  *
  * fpsimd_save/fpsimd_load(q, ctl): q0..q31 <-> q[0..63] (lo, hi), FPSR and
  * FPCR <-> ctl[0], ctl[1]. In assembly: the C code is built
  * -mgeneral-regs-only. */
 
 #define VS_GREGS 0
-#define VS_HOST_SP 248
-#define VS_HOST_REGS 256	/* x19..x30 */
+#define VS_HOST_SP 8
+#define VS_HOST_REGS 16	/* x19..x30 */
 
 	.arch	armv8-a+fp+simd
 	.text
@@ -31,7 +32,10 @@ __guest_enter:
 	mov	x1, sp
 	str	x1, [x0, #VS_HOST_SP]
 	msr	tpidr_el2, x0
-	isb
+	adrp	x1, el2_guest_vectors
+	add	x1, x1, :lo12:el2_guest_vectors
+	msr	vbar_el2, x1
+	ldr	x0, [x0, #VS_GREGS]
 	ldp	x2, x3, [x0, #16]
 	ldp	x4, x5, [x0, #32]
 	ldp	x6, x7, [x0, #48]
@@ -52,16 +56,15 @@ __guest_enter:
 	dsb	nsh
 	isb
 
-/* From vectors.S: x0 = kind, x2 = p, SP = the trap frame (x0..x30). */
+/* From vectors.S: x0 = kind, the guest's registers saved in p->gregs. */
 	.global	__guest_exit
 __guest_exit:
+	mrs	x2, tpidr_el2
 	msr	tpidr_el2, xzr
-	.irp	off, 0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224
-	ldp	x3, x4, [sp, #\off]
-	stp	x3, x4, [x2, #\off]
-	.endr
-	ldr	x3, [sp, #240]
-	str	x3, [x2, #240]
+	adrp	x1, el2_vectors
+	add	x1, x1, :lo12:el2_vectors
+	msr	vbar_el2, x1
+	isb
 	ldr	x1, [x2, #VS_HOST_SP]
 	mov	sp, x1
 	ldp	x19, x20, [x2, #VS_HOST_REGS + 0]

@@ -1,20 +1,24 @@
 /* VCPU_RUN at EL2: the run page and the world switch host <-> VM.
  *
  * arch_vcpu_run (from the host's HVC, arch/arm64/traps.c):
- *  1. the vCPU's run page (REGISTER_RUN_PAGE) must still be the host's: its
- *     input part is copied once, under S2PAGE, into a kcore_run_input (no
- *     double fetch: the core only ever sees the copy);
- *  2. kcore_vcpu_run checks and commits the run (refusal: nothing changed);
- *  3. the world switch: the host's EL1 registers, FP/SIMD, virtual timer and
+ *  1. kcore_vcpu_run_fetch takes the run's locks (INFO(vmid), S2PAGE) and
+ *     calls run_input_fetch: the vCPU's run page (REGISTER_RUN_PAGE) must
+ *     still be the host's; the fields the run reads are copied once (no
+ *     double fetch: the core only ever sees the copy), then the core checks
+ *     and commits the run (refusal: nothing changed);
+ *  2. the world switch: the host's EL1 registers, FP/SIMD, virtual timer and
  *     EL2 trap configuration are saved in this CPU's area, the guest's are
  *     loaded from its shadow context kc.shadow[vmid][vcpuid], VTTBR_EL2 =
- *     the VM's table with VMID = vmid, HCR_EL2 = HCR_GUEST, and ERET;
- *  4. at the guest's exit everything is saved back to the shadow context,
- *     the host's configuration restored, and kcore_vm_exit decides: 0 =
- *     handled in KCore, enter the guest again; 1 = the exit record is
- *     written into the run page and the reason returned to the host.
- * The guest's GPRs, PC and PSTATE reach the shadow context through
- * kcore_vm_exit (struct kcore_exit_hw); the rest is saved here. */
+ *     the VM's table with VMID = vmid, HCR_EL2 = HCR_GUEST, and ERET
+ *     (__guest_enter loads x0..x30 straight from the shadow context);
+ *  3. at the guest's exit the guest vectors have saved x0..x30 straight into
+ *     the shadow context; the rest is saved here, and kcore_vm_exit_store
+ *     decides under the exit's locks: 0 = handled in KCore, enter the guest
+ *     again; 1 = the exit record is written into the run page
+ *     (run_exit_store), the host's configuration restored and the reason
+ *     returned to the host.
+ * A guest's grant or revoke HVC never gets here: the guest vectors take it
+ * without an exit (guest_share_fast, D36). */
 #include "kcore/abi.h"
 #include "kcore/arch.h"
 #include "kcore/core.h"
@@ -25,15 +29,21 @@
 #include "sysreg.h"
 #include "vcpu_switch.h"
 
-/* Per CPU: the guest's GPRs on the way in and out, and what __guest_enter
- * saves of the host (offsets in switch.S). */
+/* Per CPU: where the guest's GPRs live while it runs, what __guest_enter
+ * saves of the host (offsets in switch.S), and the fast path's VM. */
 struct vcpu_switch_cpu {
-	u64 gregs[31];
+	u64 *gregs;        /* cppcheck-suppress unusedStructMember ; switch.S, vectors.S */
 	u64 host_sp;       /* cppcheck-suppress unusedStructMember ; switch.S */
 	u64 host_regs[12]; /* cppcheck-suppress unusedStructMember ; x19..x30, switch.S */
+	vmid_t vmid;       /* the VM running on this CPU (guest_share_fast) */
 };
-_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, host_sp) == 248, "VS_HOST_SP");
-_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, host_regs) == 256, "VS_HOST_REGS");
+_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, gregs) == 0, "VS_GREGS");
+_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, host_sp) == 8, "VS_HOST_SP");
+_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, host_regs) == 16, "VS_HOST_REGS");
+_Static_assert(X0 == 0 && X30 == 30, "the shadow context starts with x0..x30 (switch.S)");
+_Static_assert(HVC_KVM_SET_DESC_PFN == 0xC6000100UL &&
+	       HVC_KVM_UNSET_DESC_PFN == HVC_KVM_SET_DESC_PFN + 1,
+	       "the grant/revoke test of vectors.S");
 
 u64 __guest_enter(struct vcpu_switch_cpu *p);
 void fpsimd_save(u64 *q, u64 *ctl);
@@ -118,59 +128,50 @@ long arch_register_run_page(u64 vmid, u64 vcpuid, u64 pa)
 
 #define READ_ONCE(x) (*(const volatile u64 *)&(x))
 
-/* Copies the input once; the page's owner is checked under the same S2PAGE
- * hold, so the page cannot change hands in between. */
-static long run_input_fetch(vmid_t vmid, u32 vcpuid, struct kcore_run_input *in)
+/* kcore_run_fetch_fn, under INFO(vmid) and S2PAGE: the page's owner is
+ * checked under the same S2PAGE hold, so the page cannot change hands in
+ * between. Only the registers the run takes are copied. */
+static long run_input_fetch(vmid_t vmid, u32 vcpuid, u64 regs, struct kcore_run_input *in)
 {
 	const struct kcore_run_page *rp;
-	long ret = 0;
-	u64 pa;
+	u64 pa = run_page[vmid][vcpuid];
 
-	lock_acquire(INFO_ID + vmid);
-	pa = run_page[vmid][vcpuid];
-	lock_acquire(S2PAGE_ID);
-	if (pa == 0) {
-		ret = -KE_STATE;
-	} else if (!run_page_is_host(pa)) {
-		ret = -KE_OWNER;
-	} else {
-		rp = arch_phys_to_virt(pa);
-		for (u32 i = 0; i < 31; i++)
-			in->regs[i] = READ_ONCE(rp->regs[i]);
-		in->entry_pc = READ_ONCE(rp->entry_pc);
-		in->entry_pstate = READ_ONCE(rp->entry_pstate);
-		in->map_addr = READ_ONCE(rp->map_addr);
-		in->map_pte = READ_ONCE(rp->map_pte);
-		in->map_level = READ_ONCE(rp->map_level);
-		in->request = READ_ONCE(rp->request);
+	if (pa == 0)
+		return -KE_STATE;
+	if (!run_page_is_host(pa))
+		return -KE_OWNER;
+	rp = arch_phys_to_virt(pa);
+	for (u64 d = regs; d; d &= d - 1) {
+		u32 i = (u32)__builtin_ctzll(d);
+
+		in->regs[i] = READ_ONCE(rp->regs[i]);
 	}
-	lock_release(S2PAGE_ID);
-	lock_release(INFO_ID + vmid);
-	return ret;
+	in->entry_pc = READ_ONCE(rp->entry_pc);
+	in->entry_pstate = READ_ONCE(rp->entry_pstate);
+	in->map_addr = READ_ONCE(rp->map_addr);
+	in->map_pte = READ_ONCE(rp->map_pte);
+	in->map_level = READ_ONCE(rp->map_level);
+	in->request = READ_ONCE(rp->request);
+	return 0;
 }
 
-/* The exit record, if the page is still the host's (otherwise the host
- * only gets the reason in x0). */
+/* kcore_exit_store_fn, under INFO(vmid) and S2PAGE: the exit record, if the
+ * page is still the host's (otherwise the host only gets the reason in x0). */
 static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info *out)
 {
-	u64 pa;
+	u64 pa = run_page[vmid][vcpuid];
+	struct kcore_run_page *rp;
 
-	lock_acquire(INFO_ID + vmid);
-	pa = run_page[vmid][vcpuid];
-	lock_acquire(S2PAGE_ID);
-	if (run_page_is_host(pa)) {
-		struct kcore_run_page *rp = arch_phys_to_virt(pa);
-
-		rp->exit_reason = out->reason;
-		rp->exit_rd = out->rd;
-		rp->exit_esr = out->esr;
-		rp->exit_fault_ipa = out->fault_ipa;
-		rp->exit_mmio_data = out->mmio_data;
-		for (u32 i = 0; i < 4; i++)
-			rp->exit_hvc_args[i] = out->hvc_args[i];
-	}
-	lock_release(S2PAGE_ID);
-	lock_release(INFO_ID + vmid);
+	if (!run_page_is_host(pa))
+		return;
+	rp = arch_phys_to_virt(pa);
+	rp->exit_reason = out->reason;
+	rp->exit_rd = out->rd;
+	rp->exit_esr = out->esr;
+	rp->exit_fault_ipa = out->fault_ipa;
+	rp->exit_mmio_data = out->mmio_data;
+	for (u32 i = 0; i < 4; i++)
+		rp->exit_hvc_args[i] = out->hvc_args[i];
 }
 
 /* ---- the world switch -------------------------------------------------- */
@@ -203,12 +204,12 @@ static void host_restore(u32 cpu)
 	isb();
 }
 
-/* Loads the guest from its shadow context and runs it until an exit;
- * returns the vectors.S kind of the exit. */
-static u64 guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct kcore_exit_hw *hw)
+/* Loads the guest from its shadow context and runs it until an exit (its
+ * x0..x30 are then back in the shadow context, switch.S). */
+static void guest_run_once(vmid_t vmid, u32 vcpuid, struct vcpu_switch_cpu *p,
+			   struct kcore_exit_hw *hw)
 {
 	struct shadow_ctxt *c = &kc.shadow[vmid][vcpuid];
-	struct vcpu_switch_cpu *p = &switch_cpu[cpu];
 	u64 *vt = guest_vtimer[vmid][vcpuid];
 	u64 kind;
 
@@ -223,14 +224,9 @@ static u64 guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct kcore_exit_hw
 	write_sysreg(HCR_GUEST, hcr_el2);
 	write_sysreg(c->r[PC], elr_el2);
 	write_sysreg(c->r[PSTATE], spsr_el2);
-	for (u32 i = 0; i < 31; i++)
-		p->gregs[i] = c->r[X0 + i];
-	isb();
 
 	kind = __guest_enter(p);
 
-	for (u32 i = 0; i < 31; i++)
-		hw->regs[i] = p->gregs[i];
 	hw->pc = read_sysreg(elr_el2);
 	hw->pstate = read_sysreg(spsr_el2);
 	hw->esr = read_sysreg(esr_el2);
@@ -253,38 +249,48 @@ static u64 guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct kcore_exit_hw
 		hw->ec = ARM_EXCEPTION_INTERRUPT;
 		break;
 	}
-	return kind;
 }
 
 /* VCPU_RUN(vmid, vcpuid): the exit reason (>= 1), or a refusal (< 0) that
  * changed nothing. */
 long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 {
-	struct kcore_run_input in;
 	struct kcore_exit_info out;
 	struct kcore_exit_hw hw;
+	struct vcpu_switch_cpu *p;
 	vmid_t vmid;
-	u32 vcpuid, cpu = arch_cpu_id();
+	u32 vcpuid, cpu;
 	long ret;
 
 	if (vmid64 >= COREVISOR || !is_vm((vmid_t)vmid64) || !is_vcpu(vcpuid64))
 		return -KE_RANGE;
 	vmid = (vmid_t)vmid64;
 	vcpuid = (u32)vcpuid64;
-	ret = run_input_fetch(vmid, vcpuid, &in);
+	ret = kcore_vcpu_run_fetch(vmid, vcpuid, run_input_fetch);
 	if (ret < 0)
 		return ret;
-	ret = kcore_vcpu_run(vmid, vcpuid, &in);
-	if (ret < 0)
-		return ret;
+	cpu = arch_cpu_id();
+	p = &switch_cpu[cpu];
+	p->gregs = &kc.shadow[vmid][vcpuid].r[X0];
+	p->vmid = vmid;
 	host_save(cpu);
 	do {
-		guest_run_once(vmid, vcpuid, cpu, &hw);
-		ret = kcore_vm_exit(vmid, vcpuid, &hw, &out);
+		guest_run_once(vmid, vcpuid, p, &hw);
+		ret = kcore_vm_exit_store(vmid, vcpuid, &hw, &out, run_exit_store);
 	} while (ret == 0);
 	host_restore(cpu);
 	if (ret < 0) /* the core found the vCPU not ACTIVE: a broken invariant */
 		arch_halt("vm exit refused by the core", vmid, (u64)-ret);
-	run_exit_store(vmid, vcpuid, &out);
 	return out.reason;
+}
+
+/* The guest vectors' grant/revoke fast path (vectors.S, D36): revoke 0 or
+ * 1, the guest's x2 and x3; returns the guest's new x0. Runs at EL2 with the
+ * guest's context still in the CPU (VTTBR_EL2, HCR_EL2, its EL1 and FP/SIMD
+ * registers): the core only touches memory and the TLB (whose maintenance
+ * selects and restores VTTBR_EL2 itself). */
+u64 guest_share_fast(u64 revoke, u64 addr, u64 size, const struct vcpu_switch_cpu *p);
+u64 guest_share_fast(u64 revoke, u64 addr, u64 size, const struct vcpu_switch_cpu *p)
+{
+	return (u64)kcore_guest_share(p->vmid, revoke != 0, addr, size);
 }

@@ -25,6 +25,13 @@ struct kcore_run_input {
  * and its shadow context is what the world switch must load. */
 long vcpu_run_process(vmid_t vmid, u32 vcpuid, const struct kcore_run_input *in);
 
+/* Whether the run input carries a mapping request (PAGE_SIZE <= map_addr <
+ * 2^40): the run then needs NPT(HOSTVISOR) and NPT(vmid). */
+bool vcpu_map_request_present(const struct kcore_run_input *in);
+/* The run input registers a run of (vmid, vcpuid) reads (bit i: regs[i]);
+ * needs INFO(vmid). */
+u64 vcpu_run_regs_needed(vmid_t vmid, u32 vcpuid);
+
 /* The vCPU's state at an exit, as the world switch saved it. */
 struct kcore_exit_hw {
 	u32 ec;       /* ARM_EXCEPTION_INTERRUPT, _EL1_SERROR or _TRAP */
@@ -62,5 +69,11 @@ struct kcore_exit_info {
  * 1 to switch to the host with *out filled and the vCPU back to READY. */
 long vm_exit_process(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
 		     struct kcore_exit_info *out);
+/* The same, the guest's x0..x30 being already in the shadow context (the
+ * EL2 world switch saves them there); hw->regs is not read. */
+long vm_exit_process_in_place(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
+			      struct kcore_exit_info *out);
+/* A guest grant or revoke HVC (it needs S2PAGE and both NPT locks). */
+bool vm_exit_is_share(u32 ec, u64 esr, u64 x0);
 
 #endif
