@@ -11,6 +11,11 @@
  * puts the host vectors back, clears TPIDR_EL2, restores the host's
  * registers and SP and returns the kind (vectors.S numbering, 8..15).
  *
+ * el1_sysregs_save/el1_sysregs_load(r): the EL1 registers the switch moves
+ * <-> a shadow context's array r (struct shadow_ctxt, kcore/ctxt.h; the
+ * offsets are checked against the indices in vcpu_switch.c), two registers
+ * a store pair where the indices are adjacent.
+ *
  * fpsimd_save/fpsimd_load(q, ctl): q0..q31 <-> q[0..63] (lo, hi), FPSR and
  * FPCR <-> ctl[0], ctl[1]. In assembly: the C code is built
  * -mgeneral-regs-only. */
@@ -74,6 +79,97 @@ __guest_exit:
 	ldp	x27, x28, [x2, #VS_HOST_REGS + 64]
 	ldp	x29, x30, [x2, #VS_HOST_REGS + 80]
 	ret
+
+/* Shadow context offsets (index * 8): ELR_EL1 33, SPSR_EL1 34, CSSELR_EL1
+ * 42, SCTLR_EL1 43, CPACR_EL1 45 .. MDSCR_EL1 62 (ACTLR_EL1 44 and MDCCINT_EL1
+ * 63 are not switched), SP_EL0 67, SP_EL1 68. */
+#define SC_ELR_EL1 264
+#define SC_CSSELR_EL1 336
+#define SC_CPACR_EL1 360
+#define SC_SP_EL0 536
+
+	.global	el1_sysregs_save
+el1_sysregs_save:
+	mrs	x1, elr_el1
+	mrs	x2, spsr_el1
+	stp	x1, x2, [x0, #SC_ELR_EL1]
+	mrs	x1, csselr_el1
+	mrs	x2, sctlr_el1
+	stp	x1, x2, [x0, #SC_CSSELR_EL1]
+	mrs	x1, cpacr_el1
+	mrs	x2, ttbr0_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1]
+	mrs	x1, ttbr1_el1
+	mrs	x2, tcr_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 16]
+	mrs	x1, esr_el1
+	mrs	x2, afsr0_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 32]
+	mrs	x1, afsr1_el1
+	mrs	x2, far_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 48]
+	mrs	x1, mair_el1
+	mrs	x2, vbar_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 64]
+	mrs	x1, contextidr_el1
+	mrs	x2, tpidr_el0
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 80]
+	mrs	x1, tpidrro_el0
+	mrs	x2, tpidr_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 96]
+	mrs	x1, amair_el1
+	mrs	x2, cntkctl_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 112]
+	mrs	x1, par_el1
+	mrs	x2, mdscr_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 128]
+	mrs	x1, sp_el0
+	mrs	x2, sp_el1
+	add	x0, x0, #SC_SP_EL0	// beyond stp's offset range
+	stp	x1, x2, [x0]
+	ret
+
+	.global	el1_sysregs_load
+el1_sysregs_load:
+	ldp	x1, x2, [x0, #SC_ELR_EL1]
+	msr	elr_el1, x1
+	msr	spsr_el1, x2
+	ldp	x1, x2, [x0, #SC_CSSELR_EL1]
+	msr	csselr_el1, x1
+	msr	sctlr_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1]
+	msr	cpacr_el1, x1
+	msr	ttbr0_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 16]
+	msr	ttbr1_el1, x1
+	msr	tcr_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 32]
+	msr	esr_el1, x1
+	msr	afsr0_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 48]
+	msr	afsr1_el1, x1
+	msr	far_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 64]
+	msr	mair_el1, x1
+	msr	vbar_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 80]
+	msr	contextidr_el1, x1
+	msr	tpidr_el0, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 96]
+	msr	tpidrro_el0, x1
+	msr	tpidr_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 112]
+	msr	amair_el1, x1
+	msr	cntkctl_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 128]
+	msr	par_el1, x1
+	msr	mdscr_el1, x2
+	add	x0, x0, #SC_SP_EL0
+	ldp	x1, x2, [x0]
+	msr	sp_el0, x1
+	msr	sp_el1, x2
+	ret
+
 
 	.global	fpsimd_save
 fpsimd_save:

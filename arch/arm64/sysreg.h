@@ -71,6 +71,8 @@ static inline u64 cpu_parange(void)
 #define CNTHCTL_EL1PCTEN 1UL /* guest: physical counter readable, physical timer trapped */
 
 #define CPTR_EL2_DEFAULT 0x33FFUL /* RES1 bits; FP/SIMD not trapped */
+#define CPTR_EL2_TFP (1UL << 10)  /* trap FP/SIMD (a guest's first use: lazy switch) */
+#define ESR_ELx_EC_FP_ASIMD 0x07UL
 #define CNTHCTL_EL1PCTEN_EL1PCEN 3UL
 #define SCTLR_EL1_HOST 0x30D00800UL /* RES1 bits, MMU and caches off */
 

@@ -67,33 +67,52 @@ static u64 guest_vtimer[COREVISOR][KCORE_MAX_VCPUS][2]; /* CNTV_CTL, CNTV_CVAL *
 /* INFO(vmid): each vCPU's run page (physical address, 0 = none). */
 static u64 run_page[COREVISOR][KCORE_MAX_VCPUS];
 
-/* The EL1 registers the switch moves: shadow index, register. ACTLR_EL1
- * is the hardware's (reset_sys_regs) and MDCCINT_EL1 reads as 0: neither is
- * switched; MPIDR_EL1 goes through VMPIDR_EL2. */
-#define EL1_SYSREGS(X)                                                                  \
-	X(CSSELR_EL1, csselr_el1) X(SCTLR_EL1, sctlr_el1) X(CPACR_EL1, cpacr_el1)       \
-	X(TTBR0_EL1, ttbr0_el1) X(TTBR1_EL1, ttbr1_el1) X(TCR_EL1, tcr_el1)             \
-	X(ESR_EL1, esr_el1) X(AFSR0_EL1, afsr0_el1) X(AFSR1_EL1, afsr1_el1)             \
-	X(FAR_EL1, far_el1) X(MAIR_EL1, mair_el1) X(VBAR_EL1, vbar_el1)                 \
-	X(CONTEXTIDR_EL1, contextidr_el1) X(TPIDR_EL0, tpidr_el0)                       \
-	X(TPIDRRO_EL0, tpidrro_el0) X(TPIDR_EL1, tpidr_el1) X(AMAIR_EL1, amair_el1)     \
-	X(CNTKCTL_EL1, cntkctl_el1) X(PAR_EL1, par_el1) X(MDSCR_EL1, mdscr_el1)         \
-	X(ELR_EL1, elr_el1) X(SPSR_EL1, spsr_el1) X(SP_EL0, sp_el0) X(SP_EL1, sp_el1)
+/* The EL1 registers the switch moves (switch.S, el1_sysregs_save/load):
+ * ELR_EL1, SPSR_EL1, CSSELR_EL1, SCTLR_EL1, CPACR_EL1 .. MDSCR_EL1, SP_EL0,
+ * SP_EL1. ACTLR_EL1 is the hardware's (reset_sys_regs) and MDCCINT_EL1
+ * reads as 0: neither is switched; MPIDR_EL1 goes through VMPIDR_EL2. */
+void el1_sysregs_save(u64 *r);
+void el1_sysregs_load(const u64 *r);
+_Static_assert(SPSR_EL1 == ELR_EL1 + 1 && SCTLR_EL1 == CSSELR_EL1 + 1 && SP_EL1 == SP_EL0 + 1,
+	       "switch.S: register pairs");
+_Static_assert(ELR_EL1 * 8 == 264 && CSSELR_EL1 * 8 == 336 && CPACR_EL1 * 8 == 360 &&
+	       SP_EL0 * 8 == 536, "switch.S: SC_* offsets");
+_Static_assert(TTBR0_EL1 == CPACR_EL1 + 1 && TTBR1_EL1 == CPACR_EL1 + 2 &&
+	       TCR_EL1 == CPACR_EL1 + 3 && ESR_EL1 == CPACR_EL1 + 4 && AFSR0_EL1 == CPACR_EL1 + 5 &&
+	       AFSR1_EL1 == CPACR_EL1 + 6 && FAR_EL1 == CPACR_EL1 + 7 && MAIR_EL1 == CPACR_EL1 + 8 &&
+	       VBAR_EL1 == CPACR_EL1 + 9 && CONTEXTIDR_EL1 == CPACR_EL1 + 10 &&
+	       TPIDR_EL0 == CPACR_EL1 + 11 && TPIDRRO_EL0 == CPACR_EL1 + 12 &&
+	       TPIDR_EL1 == CPACR_EL1 + 13 && AMAIR_EL1 == CPACR_EL1 + 14 &&
+	       CNTKCTL_EL1 == CPACR_EL1 + 15 && PAR_EL1 == CPACR_EL1 + 16 &&
+	       MDSCR_EL1 == CPACR_EL1 + 17, "switch.S: CPACR_EL1 .. MDSCR_EL1 in a row");
 
-static void el1_save(struct shadow_ctxt *c)
+/* FP/SIMD is switched lazily (D37): a guest runs with CPTR_EL2.TFP set
+ * until it first touches FP/SIMD; that trap (fp_to_guest) saves the host's
+ * registers in host_ctxt and loads the guest's, and the guest keeps them
+ * until the run ends (fp_to_host). guest_fp[cpu]: the guest's FP/SIMD
+ * registers are the ones in this CPU. */
+static bool guest_fp[KCORE_MAX_CPUS];
+
+static void fp_to_guest(u32 cpu, struct shadow_ctxt *c)
 {
-#define SAVE(i, reg) c->r[i] = read_sysreg(reg);
-	EL1_SYSREGS(SAVE)
-#undef SAVE
-	fpsimd_save(&c->r[FP_Q0_LO], &c->r[FPSR]);
+	struct shadow_ctxt *h = &host_ctxt[cpu];
+
+	write_sysreg(CPTR_EL2_DEFAULT, cptr_el2);
+	isb();
+	fpsimd_save(&h->r[FP_Q0_LO], &h->r[FPSR]);
+	fpsimd_load(&c->r[FP_Q0_LO], &c->r[FPSR]);
+	guest_fp[cpu] = true;
 }
 
-static void el1_load(const struct shadow_ctxt *c)
+static void fp_to_host(u32 cpu, struct shadow_ctxt *c)
 {
-#define LOAD(i, reg) write_sysreg(c->r[i], reg);
-	EL1_SYSREGS(LOAD)
-#undef LOAD
-	fpsimd_load(&c->r[FP_Q0_LO], &c->r[FPSR]);
+	struct shadow_ctxt *h = &host_ctxt[cpu];
+
+	if (!guest_fp[cpu])
+		return; /* the host's registers never left the CPU */
+	fpsimd_save(&c->r[FP_Q0_LO], &c->r[FPSR]);
+	fpsimd_load(&h->r[FP_Q0_LO], &h->r[FPSR]);
+	guest_fp[cpu] = false;
 }
 
 /* ---- the run page ------------------------------------------------------ */
@@ -180,7 +199,7 @@ static void host_save(u32 cpu)
 {
 	struct host_el2 *h = &host_el2[cpu];
 
-	el1_save(&host_ctxt[cpu]);
+	el1_sysregs_save(host_ctxt[cpu].r);
 	h->elr = read_sysreg(elr_el2);
 	h->spsr = read_sysreg(spsr_el2);
 	h->vmpidr = read_sysreg(vmpidr_el2);
@@ -193,12 +212,13 @@ static void host_restore(u32 cpu)
 	const struct host_el2 *h = &host_el2[cpu];
 
 	write_sysreg(HCR_HOST, hcr_el2);
+	write_sysreg(CPTR_EL2_DEFAULT, cptr_el2);
 	write_sysreg(kc.npt[HOSTVISOR].root | (u64)HOSTVISOR << VTTBR_VMID_SHIFT, vttbr_el2);
 	write_sysreg(CNTHCTL_EL1PCTEN_EL1PCEN, cnthctl_el2);
 	write_sysreg(h->vmpidr, vmpidr_el2);
 	write_sysreg(h->cntv_ctl, cntv_ctl_el0);
 	write_sysreg(h->cntv_cval, cntv_cval_el0);
-	el1_load(&host_ctxt[cpu]);
+	el1_sysregs_load(host_ctxt[cpu].r);
 	write_sysreg(h->elr, elr_el2);
 	write_sysreg(h->spsr, spsr_el2);
 	isb();
@@ -206,7 +226,7 @@ static void host_restore(u32 cpu)
 
 /* Loads the guest from its shadow context and runs it until an exit (its
  * x0..x30 are then back in the shadow context, switch.S). */
-static void guest_run_once(vmid_t vmid, u32 vcpuid, struct vcpu_switch_cpu *p,
+static void guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct vcpu_switch_cpu *p,
 			   struct kcore_exit_hw *hw)
 {
 	struct shadow_ctxt *c = &kc.shadow[vmid][vcpuid];
@@ -214,7 +234,8 @@ static void guest_run_once(vmid_t vmid, u32 vcpuid, struct vcpu_switch_cpu *p,
 	u64 kind;
 
 	write_sysreg(0, cntv_ctl_el0); /* no host timer firing into the guest */
-	el1_load(c);
+	el1_sysregs_load(c->r);
+	write_sysreg(guest_fp[cpu] ? CPTR_EL2_DEFAULT : CPTR_EL2_DEFAULT | CPTR_EL2_TFP, cptr_el2);
 	write_sysreg(c->r[MPIDR_EL1], vmpidr_el2);
 	write_sysreg(0, cntvoff_el2);
 	write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2);
@@ -235,7 +256,7 @@ static void guest_run_once(vmid_t vmid, u32 vcpuid, struct vcpu_switch_cpu *p,
 	vt[0] = read_sysreg(cntv_ctl_el0);
 	vt[1] = read_sysreg(cntv_cval_el0);
 	write_sysreg(0, cntv_ctl_el0);
-	el1_save(c);
+	el1_sysregs_save(c->r);
 	switch (kind) {
 	case 8:
 	case 12:
@@ -249,6 +270,22 @@ static void guest_run_once(vmid_t vmid, u32 vcpuid, struct vcpu_switch_cpu *p,
 		hw->ec = ARM_EXCEPTION_INTERRUPT;
 		break;
 	}
+}
+
+/* The guest's first FP/SIMD access of this run (CPTR_EL2.TFP): its FP/SIMD
+ * registers are loaded and the access retried, no VM exit; the guest's pc
+ * and pstate at the trap are its shadow context's (nothing else changed). */
+static bool guest_fp_trap(u32 cpu, vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw)
+{
+	struct shadow_ctxt *c = &kc.shadow[vmid][vcpuid];
+
+	if (hw->ec != ARM_EXCEPTION_TRAP || ESR_EC(hw->esr) != ESR_ELx_EC_FP_ASIMD ||
+	    guest_fp[cpu])
+		return false;
+	c->r[PC] = hw->pc;
+	c->r[PSTATE] = hw->pstate;
+	fp_to_guest(cpu, c);
+	return true;
 }
 
 /* VCPU_RUN(vmid, vcpuid): the exit reason (>= 1), or a refusal (< 0) that
@@ -275,9 +312,14 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 	p->vmid = vmid;
 	host_save(cpu);
 	do {
-		guest_run_once(vmid, vcpuid, p, &hw);
+		guest_run_once(vmid, vcpuid, cpu, p, &hw);
+		if (guest_fp_trap(cpu, vmid, vcpuid, &hw)) {
+			ret = 0;
+			continue;
+		}
 		ret = kcore_vm_exit_store(vmid, vcpuid, &hw, &out, run_exit_store);
 	} while (ret == 0);
+	fp_to_host(cpu, &kc.shadow[vmid][vcpuid]);
 	host_restore(cpu);
 	if (ret < 0) /* the core found the vCPU not ACTIVE: a broken invariant */
 		arch_halt("vm exit refused by the core", vmid, (u64)-ret);
