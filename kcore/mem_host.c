@@ -12,10 +12,7 @@
 void host_unmap(pfn_t pfn)
 {
 	lock_assert_held(NPT_ID + HOSTVISOR);
-	if (npt_lookup(HOSTVISOR, pfn).pte == 0)
-		return;
-	if (npt_map(HOSTVISOR, pfn * PAGE_SIZE, 3, PAGE_GUEST) != 0)
-		arch_halt("host_unmap: cannot remove a host mapping", pfn, 0);
+	(void)npt_unmap_page(HOSTVISOR, pfn * PAGE_SIZE);
 }
 
 /* The host may map what it owns, what is not RAM (device MMIO), and a VM

@@ -230,6 +230,27 @@ long npt_map(vmid_t p, u64 addr, u32 level, u64 pte)
 	return 0;
 }
 
+/* Remove p's level-3 entry for addr, if any (what npt_map(p, addr, 3, 0)
+ * does to an existing entry: written 0 and invalidated), in one walk. A
+ * level-2 block there is a broken invariant (R5): the host's table, the
+ * one this is for, has none. Returns whether an entry was removed. */
+bool npt_unmap_page(vmid_t p, u64 addr)
+{
+	struct npt_walk w;
+
+	npt_check_principal(p);
+	lock_assert_held(NPT_ID + p);
+	if (addr >= NPT_ADDR_LIMIT)
+		arch_halt("npt: address beyond the table", p, addr);
+	w = npt_walk(p, addr);
+	if (w.pmd && desc_is_block(desc_read(w.pmd)))
+		arch_halt("npt: page unmap inside a block", p, addr);
+	if (!w.pte || !desc_read(w.pte))
+		return false;
+	npt_set(p, w.pte, 0, addr, 3);
+	return true;
+}
+
 /* The host-unmap of a whole 2 MB block of the host's table (p's level-3
  * table for the 2 MB at `base`): the entries whose bit is set in `which`
  * (bit i: the page at base + i * 4 KB) are removed in one walk, then one
