@@ -294,9 +294,11 @@ long kcore_vcpu_run_fetch(vmid_t vmid, u32 vcpuid, kcore_run_fetch_fn fetch)
 	if (ret == 0) {
 		u64 tables = vcpu_map_request_present(&in) ? hvc_vcpu_table_locks(vmid) : 0;
 
-		hvc_lock(tables); /* above S2PAGE in the order */
+		if (tables)
+			hvc_lock(tables); /* above S2PAGE in the order */
 		ret = vcpu_run_process(vmid, vcpuid, &in);
-		hvc_unlock(tables);
+		if (tables)
+			hvc_unlock(tables);
 	}
 	hvc_unlock(hvc_vcpu_locks(vmid));
 	return ret;

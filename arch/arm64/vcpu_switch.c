@@ -299,7 +299,8 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 	u32 vcpuid, cpu;
 	long ret;
 
-	if (vmid64 >= COREVISOR || !is_vm((vmid_t)vmid64) || !is_vcpu(vcpuid64))
+	/* Narrowed only in range; the core checks is_vm/is_vcpu (R3). */
+	if (vmid64 >= COREVISOR || vcpuid64 >= KCORE_MAX_VCPUS)
 		return -KE_RANGE;
 	vmid = (vmid_t)vmid64;
 	vcpuid = (u32)vcpuid64;

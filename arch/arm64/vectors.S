@@ -1,8 +1,10 @@
 /* KCore's EL2 exception vectors.
  *
- * el2_vectors, while the host runs: every entry saves x0..x30 in a frame on
- * the EL2 stack and calls el2_trap(kind, frame) (arch/arm64/traps.c); the
- * frame is restored on return, so the C code returns results by writing it.
+ * el2_vectors, while the host runs: every entry saves x0..x18 and x30 in a
+ * frame on the EL2 stack (x19..x29 are callee-saved: the C code keeps them,
+ * and their frame slots are not written) and calls el2_trap(kind, frame)
+ * (arch/arm64/traps.c); the frame is restored on return, so the C code
+ * returns results by writing it.
  * Exceptions taken from EL2 itself never return (el2_trap halts).
  *
  * el2_guest_vectors, while a guest runs (VBAR_EL2 switched by __guest_enter
@@ -57,12 +59,7 @@ el2_trap_common:
 	stp	x12, x13, [sp, #96]
 	stp	x14, x15, [sp, #112]
 	stp	x16, x17, [sp, #128]
-	stp	x18, x19, [sp, #144]
-	stp	x20, x21, [sp, #160]
-	stp	x22, x23, [sp, #176]
-	stp	x24, x25, [sp, #192]
-	stp	x26, x27, [sp, #208]
-	stp	x28, x29, [sp, #224]
+	str	x18, [sp, #144]	// x19..x29: callee-saved, C keeps them
 	str	x30, [sp, #240]
 	mov	x1, sp
 	bl	el2_trap
@@ -75,12 +72,7 @@ el2_trap_common:
 	ldp	x12, x13, [sp, #96]
 	ldp	x14, x15, [sp, #112]
 	ldp	x16, x17, [sp, #128]
-	ldp	x18, x19, [sp, #144]
-	ldp	x20, x21, [sp, #160]
-	ldp	x22, x23, [sp, #176]
-	ldp	x24, x25, [sp, #192]
-	ldp	x26, x27, [sp, #208]
-	ldp	x28, x29, [sp, #224]
+	ldr	x18, [sp, #144]
 	ldr	x30, [sp, #240]
 	add	sp, sp, #FRAME_SIZE
 	eret
