@@ -68,9 +68,10 @@ struct spt {
 	phys_addr_t pmd_next; /* next pte-table page, bounded by SMMU_POOL_END */
 };
 
+/* The large owner table comes last, so that the fields the world switch
+ * reads on every run and exit (npt, vminfo, shadow, locks) sit at offsets
+ * an instruction's immediate can reach. */
 struct kcore {
-	/* S2PAGE lock */
-	struct s2page s2page[KCORE_RAM_MAX_PAGES];
 	u64 ram_pages; /* RAM actually present (<= KCORE_RAM_MAX_PAGES) */
 	/* NPT(p) lock for npt[p] and the table pages under it */
 	struct npt npt[COREVISOR + 1];
@@ -92,6 +93,8 @@ struct kcore {
 	phys_addr_t pool_base;
 	phys_addr_t core_start, core_end; /* KCore's own memory, incl. pools */
 	struct kcore_locks locks;
+	/* S2PAGE lock */
+	struct s2page s2page[KCORE_RAM_MAX_PAGES];
 };
 
 extern struct kcore kc;
@@ -169,8 +172,18 @@ long local_save_encrypt_buf(vmid_t vmid, u64 inbuf, u64 outbuf);
 long local_load_decrypt_buf(vmid_t vmid, u64 inbuf);
 
 /* ---- kcore/vm.c: VM and vCPU states (need INFO(vmid)) ---------------- */
-bool is_vm(vmid_t vmid);
-bool is_vcpu(u64 vcpuid);
+/* spec: is_vm (VMs are 1 .. COREVISOR-1). Inline: checked at every layer
+ * of every run and exit (docs/bench.md). */
+static inline bool is_vm(vmid_t vmid)
+{
+	return vmid >= 1 && vmid < COREVISOR;
+}
+
+/* spec: is_vcpu */
+static inline bool is_vcpu(u64 vcpuid)
+{
+	return vcpuid < KCORE_MAX_VCPUS;
+}
 long local_gen_vmid(void); /* returns the new vmid; needs CORE */
 long local_register_kvm(vmid_t vmid);
 long local_register_vcpu(vmid_t vmid, u32 vcpuid);
