@@ -180,14 +180,6 @@ static void exit_info_clear(struct kcore_exit_info *out)
 		out->hvc_args[i] = 0;
 }
 
-/* Is this exit a guest grant or revoke (it needs S2PAGE and the NPTs)? */
-bool vm_exit_is_share(u32 ec, u64 esr, u64 x0)
-{
-	return ec == ARM_EXCEPTION_TRAP &&
-	       (esr & ESR_ELx_EC_MASK) >> ESR_ELx_EC_SHIFT == ESR_ELx_EC_HVC64 &&
-	       (x0 == HVC_KVM_SET_DESC_PFN || x0 == HVC_KVM_UNSET_DESC_PFN);
-}
-
 /* vm_exit_pre_process once x0..x30 are in the shadow context. */
 static long vm_exit_common(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
 			   struct kcore_exit_info *out, bool gprs_saved)

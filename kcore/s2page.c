@@ -6,30 +6,9 @@
 #include "kcore/state.h"
 
 #define RAM_BASE_PFN (KCORE_RAM_BASE >> PAGE_SHIFT)
-#define RESERVED_MMIO_PFN (KCORE_RESERVED_MMIO_BASE >> PAGE_SHIFT)
-#define RESERVED_MMIO_PAGES (KCORE_RESERVED_MMIO_SIZE >> PAGE_SHIFT)
 
-bool pfn_is_ram(pfn_t pfn)
-{
-	return pfn >= RAM_BASE_PFN && pfn - RAM_BASE_PFN < kc.ram_pages;
-}
-
-static bool pfn_is_reserved_mmio(pfn_t pfn)
-{
-	return pfn >= RESERVED_MMIO_PFN && pfn - RESERVED_MMIO_PFN < RESERVED_MMIO_PAGES;
-}
-
-/* spec: pfn @ s2page */
-struct s2page s2page_get(pfn_t pfn)
-{
-	struct s2page none = { INVALID, 0, INVALID64 };
-
-	if (pfn_is_ram(pfn))
-		return kc.s2page[pfn - RAM_BASE_PFN];
-	if (pfn_is_reserved_mmio(pfn))
-		none.owner = COREVISOR;
-	return none;
-}
+/* pfn_is_ram and s2page_get (the spec's `pfn @ s2page`) are inline in
+ * include/kcore/state.h: every owner test of every path reads them. */
 
 /* spec: s2page # pfn == page. Callers only change RAM pages (they check the
  * owner first, and non-RAM never has an owner they accept). */

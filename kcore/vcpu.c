@@ -175,13 +175,6 @@ u64 vcpu_run_regs_needed(vmid_t vmid, u32 vcpuid)
 	return dirty & VCPU_DIRTY_GPRS;
 }
 
-/* The host may attach one stage-2 mapping for the VM to a run (the spec's
- * core_doracle addr/pte/level): present iff PAGE_SIZE <= addr < 2^40. */
-bool vcpu_map_request_present(const struct kcore_run_input *in)
-{
-	return in->map_addr >= PAGE_SIZE && in->map_addr < KVM_ADDR_SPACE;
-}
-
 /* A later run: take the registers the host was allowed to set, inject or
  * advance PC as asked, and apply the mapping request. */
 static long vcpu_next_run(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c,

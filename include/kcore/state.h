@@ -113,10 +113,29 @@ u64 layout_pool_bytes(void);
 void kcore_init(const struct kcore_boot_params *p);
 
 /* ---- kcore/s2page.c -------------------------------------------------- */
-bool pfn_is_ram(pfn_t pfn);
+/* The owner table (the spec's s2page), indexed by RAM pfn. Frames outside
+ * RAM are not stored: they read as "not RAM" (owner INVALID), except the
+ * MMIO that KCore keeps for itself, which reads as owned by COREVISOR so
+ * that no map path (host fault, MAP_IO) can hand it out. */
+static inline bool pfn_is_ram(pfn_t pfn)
+{
+	return pfn >= (KCORE_RAM_BASE >> PAGE_SHIFT) &&
+	       pfn - (KCORE_RAM_BASE >> PAGE_SHIFT) < kc.ram_pages;
+}
+
 /* spec: pfn @ s2page; non-RAM reads as owner INVALID (or COREVISOR for the
  * reserved MMIO), count 0, gfn INVALID64. */
-struct s2page s2page_get(pfn_t pfn);
+static inline struct s2page s2page_get(pfn_t pfn)
+{
+	struct s2page none = { INVALID, 0, INVALID64 };
+	const pfn_t mmio = KCORE_RESERVED_MMIO_BASE >> PAGE_SHIFT;
+
+	if (pfn_is_ram(pfn))
+		return kc.s2page[pfn - (KCORE_RAM_BASE >> PAGE_SHIFT)];
+	if (pfn >= mmio && pfn - mmio < (KCORE_RESERVED_MMIO_SIZE >> PAGE_SHIFT))
+		none.owner = COREVISOR;
+	return none;
+}
 /* Only for RAM pfns; halts otherwise (an internal invariant). */
 void s2page_set(pfn_t pfn, struct s2page page);
 /* The entries of n consecutive RAM frames, or NULL if one is not RAM. */
