@@ -362,7 +362,7 @@ long kcore_vm_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw
 }
 
 /* A guest's grant or revoke taken by the EL2 world switch without a full
- * VM exit (D36): the vCPU is ACTIVE on the calling CPU, its registers stay
+ * VM exit (D37): the vCPU is ACTIVE on the calling CPU, its registers stay
  * in the CPU. The same grant_stage2_range / revoke_stage2_range under the
  * locks the spec relies on for them (S2PAGE, NPT(vmid); NPT(HOSTVISOR)
  * for a revoke's host-unmap). Returns the guest's new x0 (D25). */

@@ -162,7 +162,7 @@ long local_assign_block_to_vm_check(vmid_t vmid, gfn_t gfn0, pfn_t pfn0)
 
 /* spec: local_assign_pfn_to_vm for the 512 pages of a checked block (D6,
  * D11), with the host-unmaps made in one walk of the host's table and one
- * invalidation (D35): every host entry of a page that leaves the host is
+ * invalidation (D36): every host entry of a page that leaves the host is
  * gone, and invalidated, before the first owner changes. The result is the
  * state 512 local_assign_pfn_to_vm calls leave. */
 void local_assign_block_to_vm(vmid_t vmid, gfn_t gfn0, pfn_t pfn0)

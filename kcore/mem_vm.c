@@ -49,7 +49,7 @@ static long prot_and_map_page(vmid_t vmid, u64 addr, u64 pte, gfn_t gfn, pfn_t p
  * own gfn (D6), all checked before any is assigned. The checks are
  * independent: each assign touches only its own pfn and the host's entry
  * for it, which no other check reads. The 512 assigns are made together
- * (local_assign_block_to_vm: one walk of the host's table, D35). */
+ * (local_assign_block_to_vm: one walk of the host's table, D36). */
 static long prot_and_map_block(vmid_t vmid, u64 addr, u64 pte, gfn_t gfn, pfn_t pfn)
 {
 	gfn_t gfn0 = gfn / PTRS_PER_PMD * PTRS_PER_PMD;

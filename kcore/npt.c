@@ -256,7 +256,7 @@ bool npt_unmap_page(vmid_t p, u64 addr)
  * (bit i: the page at base + i * 4 KB) are removed in one walk, then one
  * invalidation by VMID covers them all, before the caller changes any owner.
  * The same entries become 0 as with one npt_map(..., 3, 0) per page; only
- * the TLB maintenance is coalesced (docs/deviations.md, D35). A level-2
+ * the TLB maintenance is coalesced (docs/deviations.md, D36). A level-2
  * block there is a broken invariant (the host's table has none, R5). */
 void npt_unmap_pages_2m(vmid_t p, u64 base, const u64 which[PTRS_PER_PMD / 64])
 {

@@ -18,7 +18,7 @@
  *     (run_exit_store), the host's configuration restored and the reason
  *     returned to the host.
  * A guest's grant or revoke HVC never gets here: the guest vectors take it
- * without an exit (guest_share_fast, D36). */
+ * without an exit (guest_share_fast, D37). */
 #include "kcore/abi.h"
 #include "kcore/arch.h"
 #include "kcore/core.h"
@@ -86,7 +86,7 @@ _Static_assert(TTBR0_EL1 == CPACR_EL1 + 1 && TTBR1_EL1 == CPACR_EL1 + 2 &&
 	       CNTKCTL_EL1 == CPACR_EL1 + 15 && PAR_EL1 == CPACR_EL1 + 16 &&
 	       MDSCR_EL1 == CPACR_EL1 + 17, "switch.S: CPACR_EL1 .. MDSCR_EL1 in a row");
 
-/* FP/SIMD is switched lazily (D37): a guest runs with CPTR_EL2.TFP set
+/* FP/SIMD is switched lazily (D38): a guest runs with CPTR_EL2.TFP set
  * until it first touches FP/SIMD; that trap (fp_to_guest) saves the host's
  * registers in host_ctxt and loads the guest's, and the guest keeps them
  * until the run ends (fp_to_host). guest_fp[cpu]: the guest's FP/SIMD
@@ -327,7 +327,7 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 	return out.reason;
 }
 
-/* The guest vectors' grant/revoke fast path (vectors.S, D36): revoke 0 or
+/* The guest vectors' grant/revoke fast path (vectors.S, D37): revoke 0 or
  * 1, the guest's x2 and x3; returns the guest's new x0. Runs at EL2 with the
  * guest's context still in the CPU (VTTBR_EL2, HCR_EL2, its EL1 and FP/SIMD
  * registers): the core only touches memory and the TLB (whose maintenance

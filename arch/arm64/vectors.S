@@ -12,7 +12,7 @@
  * vcpu_switch_cpu): an exception from the guest is a VM exit, and its
  * x0..x30 go straight into the vCPU's shadow context (p->gregs) before
  * __guest_exit returns to the world switch's C code. One exception is
- * handled without an exit (D36): a guest HVC with x0 = HVC_KVM_SET_DESC_PFN
+ * handled without an exit (D37): a guest HVC with x0 = HVC_KVM_SET_DESC_PFN
  * or HVC_KVM_UNSET_DESC_PFN (grant / revoke). Only the registers C may
  * clobber (x2..x18, x30; x0, x1 already) are saved, on the EL2 stack; C
  * (guest_share_fast) calls the core, x0 gets the result, and ERET resumes

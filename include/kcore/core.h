@@ -28,7 +28,7 @@ long kcore_vcpu_run_fetch(vmid_t vmid, u32 vcpuid, kcore_run_fetch_fn fetch);
 /* hw->regs unused: the guest's x0..x30 are already in its shadow context. */
 long kcore_vm_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
 			 struct kcore_exit_info *out, kcore_exit_store_fn store);
-/* A guest grant (revoke false) or revoke HVC taken without a VM exit (D36):
+/* A guest grant (revoke false) or revoke HVC taken without a VM exit (D37):
  * returns the guest's x0. */
 long kcore_guest_share(vmid_t vmid, bool revoke, u64 addr, u64 size);
 

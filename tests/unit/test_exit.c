@@ -421,7 +421,7 @@ static void test_guest_grant_revoke(void)
 	CHECK(no_lock_held());
 }
 
-/* The EL2 fast path's core call (D36): the same grant and revoke, without
+/* The EL2 fast path's core call (D37): the same grant and revoke, without
  * the shadow context, under S2PAGE and the NPT locks only. */
 static void test_guest_share_fast(void)
 {
