@@ -5,7 +5,8 @@
  * kcore_exit_info) and nothing else of the guest's registers; the vCPU is
  * then READY again. A guest can never halt KCore (D17, D26).
  *
- * Needs INFO(vmid), S2PAGE, NPT(HOSTVISOR) and NPT(vmid). */
+ * Needs INFO(vmid) and S2PAGE; a grant or revoke (vm_exit_is_share) also
+ * NPT(HOSTVISOR) and NPT(vmid). */
 #include "kcore/arch.h"
 #include "kcore/errno.h"
 #include "kcore/state.h"
@@ -15,7 +16,7 @@
 
 static u64 exit_reg(const struct shadow_ctxt *c, u32 index)
 {
-	return ctxt_get_spec(c, index);
+	return ctxt_get(c, index);
 }
 
 static u32 exit_esr_class(const struct shadow_ctxt *c)
@@ -23,18 +24,23 @@ static u32 exit_esr_class(const struct shadow_ctxt *c)
 	return (u32)((exit_reg(c, ESR_EL2) & ESR_ELx_EC_MASK) >> ESR_ELx_EC_SHIFT);
 }
 
-/* spec: vm_to_core_specx + exit_populate_fault_specx, and D18: the guest's
- * pc and pstate at the exit are saved too. */
-static void exit_save_hw(struct shadow_ctxt *c, const struct kcore_exit_hw *hw)
+/* spec: exit_populate_fault_specx, and D18: the guest's pc and pstate at
+ * the exit are saved too. */
+static void exit_save_fault(struct shadow_ctxt *c, const struct kcore_exit_hw *hw)
+{
+	ctxt_set(c, ESR_EL2, hw->esr);
+	ctxt_set(c, EC, hw->ec);
+	ctxt_set(c, FAR_EL2, hw->far);
+	ctxt_set(c, HPFAR_EL2, hw->hpfar);
+	ctxt_set(c, PC, hw->pc);
+	ctxt_set(c, PSTATE, hw->pstate);
+}
+
+/* spec: vm_to_core_specx */
+static void vm_to_core_specx(struct shadow_ctxt *c, const struct kcore_exit_hw *hw)
 {
 	for (u32 i = X0; i <= X30; i++)
-		ctxt_set_spec(c, i, hw->regs[i]);
-	ctxt_set_spec(c, ESR_EL2, hw->esr);
-	ctxt_set_spec(c, EC, hw->ec);
-	ctxt_set_spec(c, FAR_EL2, hw->far);
-	ctxt_set_spec(c, HPFAR_EL2, hw->hpfar);
-	ctxt_set_spec(c, PC, hw->pc);
-	ctxt_set_spec(c, PSTATE, hw->pstate);
+		ctxt_set(c, i, hw->regs[i]);
 }
 
 /* The guest's grant / revoke hypercalls (D25): x2 = address, x3 = size;
@@ -45,7 +51,7 @@ static void exit_guest_share(vmid_t vmid, struct shadow_ctxt *c, bool grant)
 	long ret = grant ? grant_stage2_range(vmid, addr, size)
 			 : revoke_stage2_range(vmid, addr, size);
 
-	ctxt_set_spec(c, X0, (u64)ret);
+	ctxt_set(c, X0, (u64)ret);
 }
 
 /* spec: vm_exit_dispatcher_spec_h (+ D4, D17, D25). Returns 0 when KCore
@@ -55,7 +61,7 @@ static long vm_exit_dispatcher_spec_h(vmid_t vmid, struct shadow_ctxt *c)
 	switch (exit_esr_class(c)) {
 	case ESR_ELx_EC_SYS64:
 		/* D4: skip the trapped system-register access. */
-		ctxt_set_spec(c, PC, exit_reg(c, PC) + 4);
+		ctxt_set(c, PC, exit_reg(c, PC) + 4);
 		return 0;
 	case ESR_ELx_EC_HVC64:
 		if (exit_reg(c, X0) == HVC_KVM_SET_DESC_PFN) {
@@ -82,7 +88,7 @@ static long vm_exit_dispatcher_spec_h(vmid_t vmid, struct shadow_ctxt *c)
 /* spec: prep_wfx_specx */
 static void prep_wfx_specx(struct shadow_ctxt *c, struct kcore_exit_info *out)
 {
-	ctxt_set_spec(c, DIRTY, DIRTY_PC_FLAG);
+	ctxt_set(c, DIRTY, DIRTY_PC_FLAG);
 	out->reason = KCORE_EXIT_WFX;
 }
 
@@ -106,10 +112,10 @@ static void prep_abort_specx(struct shadow_ctxt *c, struct kcore_exit_info *out)
 	out->fault_ipa = fault_ipa | (exit_reg(c, FAR_EL2) & 0xFFF);
 	if (esr & (ESR_ELx_WNR | ESR_ELx_S1PTW)) {
 		out->mmio_data = rd == 31 ? 0 : exit_reg(c, X0 + rd); /* x31: xzr */
-		ctxt_set_spec(c, DIRTY, DIRTY_PC_FLAG);
+		ctxt_set(c, DIRTY, DIRTY_PC_FLAG);
 	} else {
 		/* D3: the host sets x[rd], and the load is skipped. */
-		ctxt_set_spec(c, DIRTY, (1UL << rd) | DIRTY_PC_FLAG);
+		ctxt_set(c, DIRTY, (1UL << rd) | DIRTY_PC_FLAG);
 	}
 }
 
@@ -124,7 +130,7 @@ static void prep_hvc_spec_h(vmid_t vmid, struct shadow_ctxt *c, struct kcore_exi
 	out->reason = KCORE_EXIT_HVC;
 	for (u32 i = 0; i < 4; i++)
 		out->hvc_args[i] = exit_reg(c, X0 + i);
-	ctxt_set_spec(c, DIRTY, 1UL << X0);
+	ctxt_set(c, DIRTY, 1UL << X0);
 }
 
 /* spec: prep_exit_vm (+ D26). The world switch saves the system and FP
@@ -174,9 +180,9 @@ static void exit_info_clear(struct kcore_exit_info *out)
 		out->hvc_args[i] = 0;
 }
 
-/* spec: vm_exit_pre_process (+ D17, D18, D26) */
-long vm_exit_process(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
-		     struct kcore_exit_info *out)
+/* vm_exit_pre_process once x0..x30 are in the shadow context. */
+static long vm_exit_common(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
+			   struct kcore_exit_info *out, bool gprs_saved)
 {
 	struct shadow_ctxt *c;
 
@@ -191,9 +197,26 @@ long vm_exit_process(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
 	    hw->ec != ARM_EXCEPTION_EL1_SERROR)
 		arch_halt("vm exit: unknown exit code", vmid, hw->ec);
 	c = &kc.shadow[vmid][vcpuid];
-	exit_save_hw(c, hw);
+	if (!gprs_saved)
+		vm_to_core_specx(c, hw);
+	exit_save_fault(c, hw);
 	if (hw->ec == ARM_EXCEPTION_TRAP && vm_exit_dispatcher_spec_h(vmid, c) == 0)
 		return 0;
 	prep_exit_vm(vmid, vcpuid, c, out);
 	return 1;
+}
+
+/* spec: vm_exit_pre_process (+ D17, D18, D26) */
+long vm_exit_process(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
+		     struct kcore_exit_info *out)
+{
+	return vm_exit_common(vmid, vcpuid, hw, out, false);
+}
+
+/* The same when the world switch saved the guest's x0..x30 straight into
+ * the shadow context (its vm_to_core_specx); hw->regs is not read. */
+long vm_exit_process_in_place(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
+			      struct kcore_exit_info *out)
+{
+	return vm_exit_common(vmid, vcpuid, hw, out, true);
 }

@@ -249,22 +249,72 @@ long kcore_host_stage2_fault(u64 addr)
 }
 
 /* The locks of a run and of an exit: INFO for the states and boot slots,
- * S2PAGE and both NPTs for the mapping request / grant and revoke. */
+ * S2PAGE for the owners (and, at EL2, the run page's owner test). The
+ * tables' locks only when a table is touched: a run with a mapping request,
+ * a guest grant or revoke. The shadow context needs none: it is the
+ * vCPU's own, and only the CPU running the vCPU (ACTIVE, set and cleared
+ * under INFO) or a run refused before ACTIVE touches it. */
 static u64 hvc_vcpu_locks(vmid_t vmid)
 {
-	return LK_INFO(vmid) | LK(S2PAGE_ID) | LK_NPT(HOSTVISOR) | LK_NPT(vmid);
+	return LK_INFO(vmid) | LK(S2PAGE_ID);
+}
+
+static u64 hvc_vcpu_table_locks(vmid_t vmid)
+{
+	return LK_NPT(HOSTVISOR) | LK_NPT(vmid);
+}
+
+/* hvc_vcpu_locks(vmid) taken and released without the set loop: the world
+ * switch's path takes them twice per round trip (docs/bench.md). */
+static void hvc_vcpu_lock(vmid_t vmid)
+{
+	lock_acquire(INFO_ID + vmid);
+	lock_acquire(S2PAGE_ID);
+}
+
+static void hvc_vcpu_unlock(vmid_t vmid)
+{
+	lock_release(S2PAGE_ID);
+	lock_release(INFO_ID + vmid);
 }
 
 /* spec: host_vcpu_run_handler_spec (the part that is not the world switch) */
 long kcore_vcpu_run(vmid_t vmid, u32 vcpuid, const struct kcore_run_input *in)
 {
+	u64 set;
 	long ret;
 
 	if (!is_vm(vmid) || !is_vcpu(vcpuid))
 		return -KE_RANGE;
-	hvc_lock(hvc_vcpu_locks(vmid));
+	set = hvc_vcpu_locks(vmid) | (vcpu_map_request_present(in) ? hvc_vcpu_table_locks(vmid) : 0);
+	hvc_lock(set);
 	ret = vcpu_run_process(vmid, vcpuid, in);
-	hvc_unlock(hvc_vcpu_locks(vmid));
+	hvc_unlock(set);
+	return ret;
+}
+
+/* kcore_vcpu_run with the input copied by `fetch` under the run's own
+ * locks, so that it copies only the registers the run takes and the run
+ * sees exactly what was copied. */
+long kcore_vcpu_run_fetch(vmid_t vmid, u32 vcpuid, kcore_run_fetch_fn fetch)
+{
+	struct kcore_run_input in;
+	long ret;
+
+	if (!is_vm(vmid) || !is_vcpu(vcpuid))
+		return -KE_RANGE;
+	hvc_vcpu_lock(vmid);
+	ret = fetch(vmid, vcpuid, vcpu_run_regs_needed(vmid, vcpuid), &in);
+	if (ret == 0) {
+		u64 tables = vcpu_map_request_present(&in) ? hvc_vcpu_table_locks(vmid) : 0;
+
+		if (tables)
+			hvc_lock(tables); /* above S2PAGE in the order */
+		ret = vcpu_run_process(vmid, vcpuid, &in);
+		if (tables)
+			hvc_unlock(tables);
+	}
+	hvc_vcpu_unlock(vmid);
 	return ret;
 }
 
@@ -272,12 +322,60 @@ long kcore_vcpu_run(vmid_t vmid, u32 vcpuid, const struct kcore_run_input *in)
 long kcore_vm_exit(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
 		   struct kcore_exit_info *out)
 {
+	u64 set;
 	long ret;
 
 	if (!is_vm(vmid) || !is_vcpu(vcpuid))
 		return vm_exit_process(vmid, vcpuid, hw, out); /* -KE_RANGE, *out cleared */
-	hvc_lock(hvc_vcpu_locks(vmid));
+	set = hvc_vcpu_locks(vmid);
+	if (vm_exit_is_share(hw->ec, hw->esr, hw->regs[X0]))
+		set |= hvc_vcpu_table_locks(vmid);
+	hvc_lock(set);
 	ret = vm_exit_process(vmid, vcpuid, hw, out);
-	hvc_unlock(hvc_vcpu_locks(vmid));
+	hvc_unlock(set);
+	return ret;
+}
+
+/* kcore_vm_exit for the EL2 world switch: x0..x30 are already in the
+ * shadow context, and `store` writes the exit record (ret 1) under the
+ * same locks. */
+long kcore_vm_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
+			 struct kcore_exit_info *out, kcore_exit_store_fn store)
+{
+	u64 set;
+	long ret;
+
+	if (!is_vm(vmid) || !is_vcpu(vcpuid))
+		return vm_exit_process_in_place(vmid, vcpuid, hw, out);
+	set = vm_exit_is_share(hw->ec, hw->esr, kc.shadow[vmid][vcpuid].r[X0]) ?
+		      hvc_vcpu_table_locks(vmid) : 0;
+	hvc_vcpu_lock(vmid);
+	if (set)
+		hvc_lock(set); /* above S2PAGE in the order */
+	ret = vm_exit_process_in_place(vmid, vcpuid, hw, out);
+	if (ret == 1)
+		store(vmid, vcpuid, out);
+	if (set)
+		hvc_unlock(set);
+	hvc_vcpu_unlock(vmid);
+	return ret;
+}
+
+/* A guest's grant or revoke taken by the EL2 world switch without a full
+ * VM exit (D37): the vCPU is ACTIVE on the calling CPU, its registers stay
+ * in the CPU. The same grant_stage2_range / revoke_stage2_range under the
+ * locks the spec relies on for them (S2PAGE, NPT(vmid); NPT(HOSTVISOR)
+ * for a revoke's host-unmap). Returns the guest's new x0 (D25). */
+long kcore_guest_share(vmid_t vmid, bool revoke, u64 addr, u64 size)
+{
+	u64 set;
+	long ret;
+
+	if (!is_vm(vmid))
+		return -KE_RANGE;
+	set = LK(S2PAGE_ID) | LK_NPT(vmid) | (revoke ? LK_NPT(HOSTVISOR) : 0);
+	hvc_lock(set);
+	ret = revoke ? revoke_stage2_range(vmid, addr, size) : grant_stage2_range(vmid, addr, size);
+	hvc_unlock(set);
 	return ret;
 }

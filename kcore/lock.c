@@ -1,24 +1,29 @@
 /* Ticket locks (include/kcore/lock.h).
  *
- * Each lock records its holder (cpu + 1). That one word serves both builds:
- * lock_held() reads it, and with KCORE_DEBUG the order check finds the
- * locks this CPU holds by scanning the holders. Keeping no other per-CPU
- * record means kcore_init's zeroing of kc.locks resets everything (the host
- * tests re-initialise after a halt that left locks taken). */
+ * With KCORE_DEBUG each lock records its holder (cpu + 1): lock_held()
+ * reads it, and the order check finds the locks this CPU holds by scanning
+ * the holders. Keeping no other per-CPU record means kcore_init's zeroing
+ * of kc.locks resets everything (the host tests re-initialise after a halt
+ * that left locks taken). Without KCORE_DEBUG (the EL2 build) nothing reads
+ * the holder, so it is not written, and acquire and release are the bare
+ * ticket lock, inline (kcore/lock.h): the holder bookkeeping (arch_cpu_id
+ * and a store on every acquire, a store on every release) and the calls
+ * were most of a VM exit's lock cost (docs/bench.md). */
 #include "kcore/arch.h"
 #include "kcore/lock.h"
 #include "kcore/state.h"
 
+static u32 lock_me(void)
+{
+	return arch_cpu_id() + 1;
+}
+
+#if KCORE_DEBUG
 static struct ticket_lock *lock_get(u32 id)
 {
 	if (id >= NR_LOCKS)
 		arch_halt("lock: bad id", id, 0);
 	return &kc.locks.l[id];
-}
-
-static u32 lock_me(void)
-{
-	return arch_cpu_id() + 1;
 }
 
 /* The order rule: the new id must be above every id this CPU holds (which
@@ -37,8 +42,7 @@ void lock_acquire(u32 id)
 	struct ticket_lock *l = lock_get(id);
 	u32 ticket;
 
-	if (KCORE_DEBUG)
-		lock_check_order(id);
+	lock_check_order(id);
 	ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
 		arch_cpu_relax();
@@ -50,7 +54,7 @@ void lock_release(u32 id)
 	struct ticket_lock *l = lock_get(id);
 	u32 serving;
 
-	if (KCORE_DEBUG && !lock_held(id))
+	if (!lock_held(id))
 		arch_halt("lock: release of a lock not held", id, 0);
 	/* Cleared before the next ticket is served, so no other CPU can ever
 	 * see this CPU's id in a lock it does not hold. */
@@ -58,6 +62,16 @@ void lock_release(u32 id)
 	serving = __atomic_load_n(&l->serving, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->serving, serving + 1, __ATOMIC_RELEASE);
 }
+#else
+struct ticket_lock *const kcore_lock_table = kc.locks.l;
+
+/* The contended case of the inline lock_acquire (kcore/lock.h). */
+void lock_wait(struct ticket_lock *l, u32 ticket)
+{
+	while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
+		arch_cpu_relax();
+}
+#endif
 
 bool lock_held(u32 id)
 {

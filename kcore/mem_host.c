@@ -12,10 +12,7 @@
 void host_unmap(pfn_t pfn)
 {
 	lock_assert_held(NPT_ID + HOSTVISOR);
-	if (npt_lookup(HOSTVISOR, pfn).pte == 0)
-		return;
-	if (npt_map(HOSTVISOR, pfn * PAGE_SIZE, 3, PAGE_GUEST) != 0)
-		arch_halt("host_unmap: cannot remove a host mapping", pfn, 0);
+	(void)npt_unmap_page(HOSTVISOR, pfn * PAGE_SIZE);
 }
 
 /* The host may map what it owns, what is not RAM (device MMIO), and a VM
@@ -87,20 +84,23 @@ long local_clear_vm_page(vmid_t vmid, pfn_t pfn)
 	return 0;
 }
 
-/* The refusals of spec local_assign_pfn_to_vm, changing nothing. */
-long local_assign_pfn_to_vm_check(vmid_t vmid, gfn_t gfn, pfn_t pfn)
+/* The test of local_assign_pfn_to_vm_check on one entry. */
+static long assign_check_page(vmid_t vmid, gfn_t gfn, struct s2page page)
 {
-	struct s2page page;
-
-	lock_assert_held(S2PAGE_ID);
-	if (!is_vm(vmid))
-		return -KE_RANGE;
-	page = s2page_get(pfn);
 	if (page.owner == HOSTVISOR)
 		return page.count == 0 ? 0 : -KE_BUSY;
 	if (page.owner == vmid && (page.gfn == INVALID64 || page.gfn == gfn))
 		return 0;
 	return -KE_OWNER;
+}
+
+/* The refusals of spec local_assign_pfn_to_vm, changing nothing. */
+long local_assign_pfn_to_vm_check(vmid_t vmid, gfn_t gfn, pfn_t pfn)
+{
+	lock_assert_held(S2PAGE_ID);
+	if (!is_vm(vmid))
+		return -KE_RANGE;
+	return assign_check_page(vmid, gfn, s2page_get(pfn));
 }
 
 /* spec: local_assign_pfn_to_vm (D11: the updated page' is stored) */
@@ -130,4 +130,68 @@ long local_assign_pfn_to_vm(vmid_t vmid, gfn_t gfn, pfn_t pfn)
 	}
 	s2page_set(pfn, page);
 	return 0;
+}
+
+/* The refusals of the 512 assigns (gfn0 + i, pfn0 + i) of a block, in
+ * order: the first page refused gives the code, as a loop of
+ * local_assign_pfn_to_vm_check would. */
+long local_assign_block_to_vm_check(vmid_t vmid, gfn_t gfn0, pfn_t pfn0)
+{
+	const struct s2page *s = s2page_ram_span(pfn0, PMD_PAGE_NUM);
+
+	lock_assert_held(S2PAGE_ID);
+	if (!is_vm(vmid))
+		return -KE_RANGE;
+	if (!s) { /* some frame is not RAM: it is refused, at its place */
+		for (u64 i = 0; i < PMD_PAGE_NUM; i++) {
+			long ret = local_assign_pfn_to_vm_check(vmid, gfn0 + i, pfn0 + i);
+
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
+	for (u64 i = 0; i < PMD_PAGE_NUM; i++) {
+		long ret = assign_check_page(vmid, gfn0 + i, s[i]);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* spec: local_assign_pfn_to_vm for the 512 pages of a checked block (D6,
+ * D11), with the host-unmaps made in one walk of the host's table and one
+ * invalidation (D36): every host entry of a page that leaves the host is
+ * gone, and invalidated, before the first owner changes. The result is the
+ * state 512 local_assign_pfn_to_vm calls leave. */
+void local_assign_block_to_vm(vmid_t vmid, gfn_t gfn0, pfn_t pfn0)
+{
+	struct s2page *s = s2page_ram_span(pfn0, PMD_PAGE_NUM);
+	u64 leaving[PMD_PAGE_NUM / 64] = { 0 };
+
+	lock_assert_held(S2PAGE_ID);
+	lock_assert_held(NPT_ID + HOSTVISOR);
+	if (!s || pfn0 % PMD_PAGE_NUM != 0 ||
+	    local_assign_block_to_vm_check(vmid, gfn0, pfn0) != 0)
+		arch_halt("assign block: not checked", vmid, pfn0);
+	for (u64 i = 0; i < PMD_PAGE_NUM; i++)
+		if (s[i].owner == HOSTVISOR)
+			leaving[i / 64] |= 1UL << (i % 64);
+	/* The host's gfn of a host page is its pfn (SMMU_HOST_OFFSET 0). */
+	npt_unmap_pages_2m(HOSTVISOR, pfn0 * PAGE_SIZE, leaving);
+	for (u64 i = 0; i < PMD_PAGE_NUM; i++) {
+		struct s2page *page = &s[i];
+
+		if (page->owner == HOSTVISOR) {
+			page->owner = vmid;
+			page->count = 0;
+			page->gfn = gfn0 + i;
+		} else { /* already the VM's (e.g. assigned through the SMMU) */
+			if (page->count == INVALID)
+				page->count = 0;
+			if (page->gfn == INVALID64)
+				page->gfn = gfn0 + i;
+		}
+	}
 }

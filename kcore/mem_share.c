@@ -75,11 +75,14 @@ static long range_each(vmid_t vmid, u64 addr, u64 size, void (*fn)(vmid_t, pfn_t
 	lock_assert_held(NPT_ID + vmid);
 	gfn = addr / PAGE_SIZE;
 	end = gfn + (size + PAGE_SIZE - 1) / PAGE_SIZE;
-	for (; gfn < end; gfn = npt_next_gfn(vmid, gfn)) {
+	while (gfn < end) {
 		pfn_t pfn = range_pfn(vmid, gfn);
 
 		if (pfn != 0)
 			fn(vmid, pfn);
+		if (gfn + 1 >= end) /* the last page: no walk for the next one */
+			break;
+		gfn = npt_next_gfn(vmid, gfn);
 	}
 	return 0;
 }

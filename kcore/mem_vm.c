@@ -48,7 +48,8 @@ static long prot_and_map_page(vmid_t vmid, u64 addr, u64 pte, gfn_t gfn, pfn_t p
 /* Level 2: an aligned block (D8) whose 512 pages are each assigned at its
  * own gfn (D6), all checked before any is assigned. The checks are
  * independent: each assign touches only its own pfn and the host's entry
- * for it, which no other check reads. */
+ * for it, which no other check reads. The 512 assigns are made together
+ * (local_assign_block_to_vm: one walk of the host's table, D36). */
 static long prot_and_map_block(vmid_t vmid, u64 addr, u64 pte, gfn_t gfn, pfn_t pfn)
 {
 	gfn_t gfn0 = gfn / PTRS_PER_PMD * PTRS_PER_PMD;
@@ -56,17 +57,13 @@ static long prot_and_map_block(vmid_t vmid, u64 addr, u64 pte, gfn_t gfn, pfn_t 
 
 	if (pfn % PTRS_PER_PMD != 0)
 		return -KE_ALIGN;
-	for (u64 i = 0; i < PMD_PAGE_NUM; i++) {
-		ret = local_assign_pfn_to_vm_check(vmid, gfn0 + i, pfn + i);
-		if (ret)
-			return ret;
-	}
+	ret = local_assign_block_to_vm_check(vmid, gfn0, pfn);
+	if (ret)
+		return ret;
 	ret = npt_map_check(vmid, addr, 2);
 	if (ret)
 		return ret;
-	for (u64 i = 0; i < PMD_PAGE_NUM; i++)
-		must_succeed(local_assign_pfn_to_vm(vmid, gfn0 + i, pfn + i),
-			     "prot_and_map: block assign", gfn0 + i, pfn + i);
+	local_assign_block_to_vm(vmid, gfn0, pfn);
 	must_succeed(local_map_pfn_vm(vmid, addr, pte, 2), "prot_and_map: block map", addr, pte);
 	return 0;
 }

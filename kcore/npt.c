@@ -230,6 +230,65 @@ long npt_map(vmid_t p, u64 addr, u32 level, u64 pte)
 	return 0;
 }
 
+/* Remove p's level-3 entry for addr, if any (what npt_map(p, addr, 3, 0)
+ * does to an existing entry: written 0 and invalidated), in one walk. A
+ * level-2 block there is a broken invariant (R5): the host's table, the
+ * one this is for, has none. Returns whether an entry was removed. */
+bool npt_unmap_page(vmid_t p, u64 addr)
+{
+	struct npt_walk w;
+
+	npt_check_principal(p);
+	lock_assert_held(NPT_ID + p);
+	if (addr >= NPT_ADDR_LIMIT)
+		arch_halt("npt: address beyond the table", p, addr);
+	w = npt_walk(p, addr);
+	if (w.pmd && desc_is_block(desc_read(w.pmd)))
+		arch_halt("npt: page unmap inside a block", p, addr);
+	if (!w.pte || !desc_read(w.pte))
+		return false;
+	npt_set(p, w.pte, 0, addr, 3);
+	return true;
+}
+
+/* The host-unmap of a whole 2 MB block of the host's table (p's level-3
+ * table for the 2 MB at `base`): the entries whose bit is set in `which`
+ * (bit i: the page at base + i * 4 KB) are removed in one walk, then one
+ * invalidation by VMID covers them all, before the caller changes any owner.
+ * The same entries become 0 as with one npt_map(..., 3, 0) per page; only
+ * the TLB maintenance is coalesced (docs/deviations.md, D36). A level-2
+ * block there is a broken invariant (the host's table has none, R5). */
+void npt_unmap_pages_2m(vmid_t p, u64 base, const u64 which[PTRS_PER_PMD / 64])
+{
+	struct npt_walk w;
+	u64 *pte, d;
+	bool cleared = false;
+
+	npt_check_principal(p);
+	lock_assert_held(NPT_ID + p);
+	if (base % PMD_SIZE != 0 || base >= NPT_ADDR_LIMIT)
+		arch_halt("npt: unaligned 2 MB unmap", p, base);
+	w = npt_walk(p, base);
+	if (!w.pmd || !(d = desc_read(w.pmd)))
+		return; /* no level-3 table: nothing mapped */
+	if (desc_is_block(d))
+		arch_halt("npt: 2 MB unmap over a block", p, base);
+	pte = w.pte; /* entry 0 of the level-3 table */
+	for (u64 i = 0; i < PTRS_PER_PMD; i++) {
+		if (!(which[i / 64] & (1UL << (i % 64))) || !(d = desc_read(&pte[i])))
+			continue;
+		if ((d & PTE_TYPE_MASK) != DESC_TABLE)
+			arch_halt("npt: level-3 descriptor is not a page", d, base + i * PAGE_SIZE);
+		desc_write(&pte[i], 0);
+		cleared = true;
+	}
+	if (cleared) {
+		if (p == COREVISOR)
+			arch_halt("npt: 2 MB unmap of KCore's own table", p, base);
+		arch_tlbi_s2_vmid(p);
+	}
+}
+
 /* spec: the refusals of local_mmap_h, changing nothing */
 long npt_map_check(vmid_t p, u64 addr, u32 level)
 {

@@ -23,10 +23,20 @@ static inline bool r3_addr(u64 addr)
 void page_zero(phys_addr_t pa);
 
 /* host-unmap(pfn) of docs/deviations.md: if the host's table maps gfn pfn,
- * remove that entry (npt_map to PAGE_GUEST, which invalidates the TLB).
+ * remove that entry (as npt_map to PAGE_GUEST would: written 0, then the
+ * TLB invalidated; npt_unmap_page, one walk).
  * Needs NPT(HOSTVISOR). It cannot fail: the entry exists, so no table is
  * allocated, and the host's table holds no blocks; a failure halts (R5). */
 void host_unmap(pfn_t pfn);
+
+/* Remove p's level-3 entry for addr if there is one (written 0, then
+ * invalidated), in one walk. Needs NPT(p). */
+bool npt_unmap_page(vmid_t p, u64 addr);
+
+/* The host-unmap of the pages of the 2 MB block at `base` whose bit is set
+ * in `which`: one walk, one invalidation (by VMID) for all of them. Needs
+ * NPT(p); p is not COREVISOR. */
+void npt_unmap_pages_2m(vmid_t p, u64 base, const u64 which[PTRS_PER_PMD / 64]);
 
 /* For range loops over a principal's table: the next gfn after `gfn` that
  * can be mapped, skipping the rest of a table that does not exist (every

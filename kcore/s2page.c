@@ -6,30 +6,9 @@
 #include "kcore/state.h"
 
 #define RAM_BASE_PFN (KCORE_RAM_BASE >> PAGE_SHIFT)
-#define RESERVED_MMIO_PFN (KCORE_RESERVED_MMIO_BASE >> PAGE_SHIFT)
-#define RESERVED_MMIO_PAGES (KCORE_RESERVED_MMIO_SIZE >> PAGE_SHIFT)
 
-bool pfn_is_ram(pfn_t pfn)
-{
-	return pfn >= RAM_BASE_PFN && pfn - RAM_BASE_PFN < kc.ram_pages;
-}
-
-static bool pfn_is_reserved_mmio(pfn_t pfn)
-{
-	return pfn >= RESERVED_MMIO_PFN && pfn - RESERVED_MMIO_PFN < RESERVED_MMIO_PAGES;
-}
-
-/* spec: pfn @ s2page */
-struct s2page s2page_get(pfn_t pfn)
-{
-	struct s2page none = { INVALID, 0, INVALID64 };
-
-	if (pfn_is_ram(pfn))
-		return kc.s2page[pfn - RAM_BASE_PFN];
-	if (pfn_is_reserved_mmio(pfn))
-		none.owner = COREVISOR;
-	return none;
-}
+/* pfn_is_ram and s2page_get (the spec's `pfn @ s2page`) are inline in
+ * include/kcore/state.h: every owner test of every path reads them. */
 
 /* spec: s2page # pfn == page. Callers only change RAM pages (they check the
  * owner first, and non-RAM never has an owner they accept). */
@@ -39,4 +18,14 @@ void s2page_set(pfn_t pfn, struct s2page page)
 	if (!pfn_is_ram(pfn))
 		arch_halt("s2page_set: not RAM", pfn, page.owner);
 	kc.s2page[pfn - RAM_BASE_PFN] = page;
+}
+
+/* The owner entries of the n RAM frames from pfn, for a loop over a 2 MB
+ * block that tests "is RAM" once; NULL if any of them is not RAM. Writes
+ * through it need S2PAGE, as s2page_set. */
+struct s2page *s2page_ram_span(pfn_t pfn, u64 n)
+{
+	if (!pfn_is_ram(pfn) || n > kc.ram_pages - (pfn - RAM_BASE_PFN))
+		return NULL;
+	return &kc.s2page[pfn - RAM_BASE_PFN];
 }

@@ -7,13 +7,16 @@
  * all-or-nothing, and only then is the vCPU set ACTIVE and its context
  * updated. A refused run leaves the vCPU READY and its context untouched.
  *
- * Needs INFO(vmid), S2PAGE, NPT(HOSTVISOR) and NPT(vmid). */
+ * Needs INFO(vmid) and S2PAGE; a run with a mapping request also
+ * NPT(HOSTVISOR) and NPT(vmid). */
 #include "kcore/arch.h"
 #include "kcore/errno.h"
 #include "kcore/state.h"
 #include "kcore/vcpu.h"
 
 #include "vcpu_locks.h"
+
+#define VCPU_DIRTY_GPRS ((1UL << (X30 + 1)) - 1) /* dirty bits 0..30: x0..x30 */
 
 /* spec: reg_desc (a Parameter: see deviations.md "Constants") */
 static u64 reg_desc(u32 index)
@@ -44,7 +47,7 @@ static void reset_sys_regs_specx(u32 vcpuid, struct shadow_ctxt *c)
 			val = arch_actlr_el1(); /* the spec's oracle: the hardware's value */
 		else
 			val = reg_desc(i);
-		ctxt_set_spec(c, i, val);
+		ctxt_set(c, i, val);
 	}
 }
 
@@ -53,9 +56,11 @@ static void reset_sys_regs_specx(u32 vcpuid, struct shadow_ctxt *c)
  * dirty at the exit are taken from the host. */
 static void sync_dirty_to_shadow_specx(struct shadow_ctxt *c, u64 dirty, const u64 *regs)
 {
-	for (u32 i = X0; i <= X30; i++) {
-		if (dirty & (1UL << i))
-			ctxt_set_spec(c, i, regs[i]);
+	/* Only the set bits are visited: usually none or one. */
+	for (u64 d = dirty & VCPU_DIRTY_GPRS; d; d &= d - 1) {
+		u32 i = (u32)__builtin_ctzll(d);
+
+		ctxt_set(c, i, regs[i]);
 	}
 }
 
@@ -64,7 +69,7 @@ static void sync_dirty_to_shadow_specx(struct shadow_ctxt *c, u64 dirty, const u
  * (mode and the AArch32 bit). */
 static u64 exception_vector(const struct shadow_ctxt *c, u64 old_pstate)
 {
-	u64 vbar = ctxt_get_spec(c, VBAR_EL1);
+	u64 vbar = ctxt_get(c, VBAR_EL1);
 
 	switch (old_pstate & (PSR_MODE_MASK | PSR_MODE32_BIT)) {
 	case PSR_MODE_EL1t:
@@ -83,22 +88,22 @@ static u64 exception_vector(const struct shadow_ctxt *c, u64 old_pstate)
  * SPSR_0). The caller drops any pending PC advance. */
 void update_exception_gp_regs_specx(struct shadow_ctxt *c)
 {
-	u64 pstate0 = ctxt_get_spec(c, PSTATE);
-	u64 pc0 = ctxt_get_spec(c, PC);
+	u64 pstate0 = ctxt_get(c, PSTATE);
+	u64 pc0 = ctxt_get(c, PC);
 
-	ctxt_set_spec(c, ELR_EL1, pc0);
-	ctxt_set_spec(c, SPSR_0, pstate0);
-	ctxt_set_spec(c, SPSR_EL1, pstate0);
-	ctxt_set_spec(c, ESR_EL1, ESR_EL1_INJECTED);
-	ctxt_set_spec(c, PSTATE, PSTATE_FAULT_BITS_64);
-	ctxt_set_spec(c, PC, exception_vector(c, pstate0));
+	ctxt_set(c, ELR_EL1, pc0);
+	ctxt_set(c, SPSR_0, pstate0);
+	ctxt_set(c, SPSR_EL1, pstate0);
+	ctxt_set(c, ESR_EL1, ESR_EL1_INJECTED);
+	ctxt_set(c, PSTATE, PSTATE_FAULT_BITS_64);
+	ctxt_set(c, PC, exception_vector(c, pstate0));
 }
 
 /* spec: clear_shadow_gp_regs_specx */
 static void clear_shadow_gp_regs_specx(struct shadow_ctxt *c)
 {
 	for (u32 i = X0; i <= X30; i++)
-		ctxt_set_spec(c, i, 0);
+		ctxt_set(c, i, 0);
 }
 
 /* spec: reset_fp_regs_specx. These registers are beyond the spec's index
@@ -148,20 +153,26 @@ static long vcpu_first_run(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c,
 	vcpu_activate(vmid, vcpuid);
 	if (!inc_exe) {
 		clear_shadow_gp_regs_specx(c);
-		ctxt_set_spec(c, PSTATE, in->entry_pstate);
-		ctxt_set_spec(c, PC, in->entry_pc);
+		ctxt_set(c, PSTATE, in->entry_pstate);
+		ctxt_set(c, PC, in->entry_pc);
 		reset_fp_regs_specx(c);
 		reset_sys_regs_specx(vcpuid, c);
 	}
-	ctxt_set_spec(c, DIRTY, 0);
+	ctxt_set(c, DIRTY, 0);
 	return 0;
 }
 
-/* The host may attach one stage-2 mapping for the VM to a run (the spec's
- * core_doracle addr/pte/level): present iff PAGE_SIZE <= addr < 2^40. */
-static bool vcpu_map_request_present(const struct kcore_run_input *in)
+/* The registers a run takes from the host (the run input's regs[i] for
+ * each bit i): those marked dirty at a trap exit, none on a first run. */
+u64 vcpu_run_regs_needed(vmid_t vmid, u32 vcpuid)
 {
-	return in->map_addr >= PAGE_SIZE && in->map_addr < KVM_ADDR_SPACE;
+	const struct shadow_ctxt *c = &kc.shadow[vmid][vcpuid];
+	u64 dirty = ctxt_get(c, DIRTY);
+
+	lock_assert_held(INFO_ID + vmid);
+	if (dirty == INVALID64 || ctxt_get(c, EC) != ARM_EXCEPTION_TRAP)
+		return 0;
+	return dirty & VCPU_DIRTY_GPRS;
 }
 
 /* A later run: take the registers the host was allowed to set, inject or
@@ -169,7 +180,7 @@ static bool vcpu_map_request_present(const struct kcore_run_input *in)
 static long vcpu_next_run(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c,
 			  const struct kcore_run_input *in)
 {
-	u64 dirty = ctxt_get_spec(c, DIRTY);
+	u64 dirty = ctxt_get(c, DIRTY);
 
 	if (in->request & KCORE_RUN_INJECT)
 		dirty |= PENDING_EXCEPT_INJECT_FLAG;
@@ -186,14 +197,14 @@ static long vcpu_next_run(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c,
 			return ret;
 	}
 	vcpu_activate(vmid, vcpuid);
-	if (ctxt_get_spec(c, EC) == ARM_EXCEPTION_TRAP)
+	if (ctxt_get(c, EC) == ARM_EXCEPTION_TRAP)
 		sync_dirty_to_shadow_specx(c, dirty, in->regs);
 	if (dirty & PENDING_EXCEPT_INJECT_FLAG) /* D1 */
 		update_exception_gp_regs_specx(c); /* and no PC advance (D20) */
 	else if (dirty & DIRTY_PC_FLAG)
-		ctxt_set_spec(c, PC, ctxt_get_spec(c, PC) + 4);
-	ctxt_set_spec(c, DIRTY, 0);
-	ctxt_set_spec(c, FAR_EL2, 0);
+		ctxt_set(c, PC, ctxt_get(c, PC) + 4);
+	ctxt_set(c, DIRTY, 0);
+	ctxt_set(c, FAR_EL2, 0);
 	return 0;
 }
 
@@ -210,7 +221,7 @@ long vcpu_run_process(vmid_t vmid, u32 vcpuid, const struct kcore_run_input *in)
 	if (info->state != VERIFIED || info->vcpu_state[vcpuid] != READY)
 		return -KE_STATE;
 	c = &kc.shadow[vmid][vcpuid];
-	if (ctxt_get_spec(c, DIRTY) == INVALID64)
+	if (ctxt_get(c, DIRTY) == INVALID64)
 		return vcpu_first_run(vmid, vcpuid, c, in);
 	return vcpu_next_run(vmid, vcpuid, c, in);
 }

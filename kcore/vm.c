@@ -12,17 +12,8 @@
 #include "kcore/errno.h"
 #include "kcore/state.h"
 
-/* spec: is_vm (VMs are 1 .. COREVISOR-1) */
-bool is_vm(vmid_t vmid)
-{
-	return vmid >= 1 && vmid < COREVISOR;
-}
-
-/* spec: is_vcpu */
-bool is_vcpu(u64 vcpuid)
-{
-	return vcpuid < KCORE_MAX_VCPUS;
-}
+/* is_vm and is_vcpu: inline in include/kcore/state.h (every entry point and
+ * every local_* calls them). */
 
 static struct vm_info *vm_info_locked(vmid_t vmid)
 {

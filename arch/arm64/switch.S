@@ -2,21 +2,27 @@
  *
  * __guest_enter(struct vcpu_switch_cpu *p): save the host's callee-saved
  * registers and SP_EL2 in *p, mark this CPU as running a guest (TPIDR_EL2 =
- * p), load the guest's x0..x30 from p->gregs and ERET (ELR_EL2 and SPSR_EL2
- * were set by the caller). It "returns" when the guest exits: vectors.S
- * sees TPIDR_EL2 != 0 on an exception from a lower EL and branches to
- * __guest_exit with the exception kind in x0, the trap frame at SP and p in
- * x2; __guest_exit copies the guest's registers from the frame into
- * p->gregs, clears TPIDR_EL2, restores the host's registers and SP and
- * returns the kind (vectors.S numbering, 8..15) to the caller.
+ * p), switch VBAR_EL2 to the guest vectors (vectors.S, el2_guest_vectors),
+ * load the guest's x0..x30 from p->gregs (its shadow context) and ERET
+ * (ELR_EL2 and SPSR_EL2 were set by the caller; the ERET also synchronises
+ * the VBAR_EL2 write). It "returns" when the guest exits: the guest vectors
+ * have saved x0..x30 straight into p->gregs (once: no trap frame to copy)
+ * and branch to __guest_exit with the exception kind in x0; __guest_exit
+ * puts the host vectors back, clears TPIDR_EL2, restores the host's
+ * registers and SP and returns the kind (vectors.S numbering, 8..15).
+ *
+ * el1_sysregs_save/el1_sysregs_load(r): the EL1 registers the switch moves
+ * <-> a shadow context's array r (struct shadow_ctxt, kcore/ctxt.h; the
+ * offsets are checked against the indices in vcpu_switch.c), two registers
+ * a store pair where the indices are adjacent.
  *
  * fpsimd_save/fpsimd_load(q, ctl): q0..q31 <-> q[0..63] (lo, hi), FPSR and
  * FPCR <-> ctl[0], ctl[1]. In assembly: the C code is built
  * -mgeneral-regs-only. */
 
 #define VS_GREGS 0
-#define VS_HOST_SP 248
-#define VS_HOST_REGS 256	/* x19..x30 */
+#define VS_HOST_SP 8
+#define VS_HOST_REGS 16	/* x19..x30 */
 
 	.arch	armv8-a+fp+simd
 	.text
@@ -31,7 +37,10 @@ __guest_enter:
 	mov	x1, sp
 	str	x1, [x0, #VS_HOST_SP]
 	msr	tpidr_el2, x0
-	isb
+	adrp	x1, el2_guest_vectors
+	add	x1, x1, :lo12:el2_guest_vectors
+	msr	vbar_el2, x1
+	ldr	x0, [x0, #VS_GREGS]
 	ldp	x2, x3, [x0, #16]
 	ldp	x4, x5, [x0, #32]
 	ldp	x6, x7, [x0, #48]
@@ -52,16 +61,15 @@ __guest_enter:
 	dsb	nsh
 	isb
 
-/* From vectors.S: x0 = kind, x2 = p, SP = the trap frame (x0..x30). */
+/* From vectors.S: x0 = kind, the guest's registers saved in p->gregs. */
 	.global	__guest_exit
 __guest_exit:
+	mrs	x2, tpidr_el2
 	msr	tpidr_el2, xzr
-	.irp	off, 0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224
-	ldp	x3, x4, [sp, #\off]
-	stp	x3, x4, [x2, #\off]
-	.endr
-	ldr	x3, [sp, #240]
-	str	x3, [x2, #240]
+	adrp	x1, el2_vectors
+	add	x1, x1, :lo12:el2_vectors
+	msr	vbar_el2, x1
+	isb
 	ldr	x1, [x2, #VS_HOST_SP]
 	mov	sp, x1
 	ldp	x19, x20, [x2, #VS_HOST_REGS + 0]
@@ -71,6 +79,97 @@ __guest_exit:
 	ldp	x27, x28, [x2, #VS_HOST_REGS + 64]
 	ldp	x29, x30, [x2, #VS_HOST_REGS + 80]
 	ret
+
+/* Shadow context offsets (index * 8): ELR_EL1 33, SPSR_EL1 34, CSSELR_EL1
+ * 42, SCTLR_EL1 43, CPACR_EL1 45 .. MDSCR_EL1 62 (ACTLR_EL1 44 and MDCCINT_EL1
+ * 63 are not switched), SP_EL0 67, SP_EL1 68. */
+#define SC_ELR_EL1 264
+#define SC_CSSELR_EL1 336
+#define SC_CPACR_EL1 360
+#define SC_SP_EL0 536
+
+	.global	el1_sysregs_save
+el1_sysregs_save:
+	mrs	x1, elr_el1
+	mrs	x2, spsr_el1
+	stp	x1, x2, [x0, #SC_ELR_EL1]
+	mrs	x1, csselr_el1
+	mrs	x2, sctlr_el1
+	stp	x1, x2, [x0, #SC_CSSELR_EL1]
+	mrs	x1, cpacr_el1
+	mrs	x2, ttbr0_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1]
+	mrs	x1, ttbr1_el1
+	mrs	x2, tcr_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 16]
+	mrs	x1, esr_el1
+	mrs	x2, afsr0_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 32]
+	mrs	x1, afsr1_el1
+	mrs	x2, far_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 48]
+	mrs	x1, mair_el1
+	mrs	x2, vbar_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 64]
+	mrs	x1, contextidr_el1
+	mrs	x2, tpidr_el0
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 80]
+	mrs	x1, tpidrro_el0
+	mrs	x2, tpidr_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 96]
+	mrs	x1, amair_el1
+	mrs	x2, cntkctl_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 112]
+	mrs	x1, par_el1
+	mrs	x2, mdscr_el1
+	stp	x1, x2, [x0, #SC_CPACR_EL1 + 128]
+	mrs	x1, sp_el0
+	mrs	x2, sp_el1
+	add	x0, x0, #SC_SP_EL0	// beyond stp's offset range
+	stp	x1, x2, [x0]
+	ret
+
+	.global	el1_sysregs_load
+el1_sysregs_load:
+	ldp	x1, x2, [x0, #SC_ELR_EL1]
+	msr	elr_el1, x1
+	msr	spsr_el1, x2
+	ldp	x1, x2, [x0, #SC_CSSELR_EL1]
+	msr	csselr_el1, x1
+	msr	sctlr_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1]
+	msr	cpacr_el1, x1
+	msr	ttbr0_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 16]
+	msr	ttbr1_el1, x1
+	msr	tcr_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 32]
+	msr	esr_el1, x1
+	msr	afsr0_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 48]
+	msr	afsr1_el1, x1
+	msr	far_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 64]
+	msr	mair_el1, x1
+	msr	vbar_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 80]
+	msr	contextidr_el1, x1
+	msr	tpidr_el0, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 96]
+	msr	tpidrro_el0, x1
+	msr	tpidr_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 112]
+	msr	amair_el1, x1
+	msr	cntkctl_el1, x2
+	ldp	x1, x2, [x0, #SC_CPACR_EL1 + 128]
+	msr	par_el1, x1
+	msr	mdscr_el1, x2
+	add	x0, x0, #SC_SP_EL0
+	ldp	x1, x2, [x0]
+	msr	sp_el0, x1
+	msr	sp_el1, x2
+	ret
+
 
 	.global	fpsimd_save
 fpsimd_save:

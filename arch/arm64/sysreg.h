@@ -90,6 +90,8 @@ static inline u64 cpu_parange(void)
 #define CPTR_EL2_TTA (1UL << 20)
 #define CPTR_VM (CPTR_EL2_DEFAULT | CPTR_EL2_TTA)
 #define PMU_USERENR_MASK 0xFUL /* EN, SW, CR, ER */
+#define CPTR_EL2_TFP (1UL << 10)  /* trap FP/SIMD (a guest's first use: lazy switch) */
+#define ESR_ELx_EC_FP_ASIMD 0x07UL
 #define CNTHCTL_EL1PCTEN_EL1PCEN 3UL
 #define SCTLR_EL1_HOST 0x30D00800UL /* RES1 bits, MMU and caches off */
 

@@ -20,7 +20,7 @@
 #include "vcpu_switch.h"
 
 struct trap_frame {
-	u64 x[31];
+	u64 x[31]; /* x19..x29 not saved (vectors.S): never read */
 	u64 pad;
 };
 

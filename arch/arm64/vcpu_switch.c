@@ -1,20 +1,24 @@
 /* VCPU_RUN at EL2: the run page and the world switch host <-> VM.
  *
  * arch_vcpu_run (from the host's HVC, arch/arm64/traps.c):
- *  1. the vCPU's run page (REGISTER_RUN_PAGE) must still be the host's: its
- *     input part is copied once, under S2PAGE, into a kcore_run_input (no
- *     double fetch: the core only ever sees the copy);
- *  2. kcore_vcpu_run checks and commits the run (refusal: nothing changed);
- *  3. the world switch: the host's EL1 registers, FP/SIMD, virtual timer and
+ *  1. kcore_vcpu_run_fetch takes the run's locks (INFO(vmid), S2PAGE) and
+ *     calls run_input_fetch: the vCPU's run page (REGISTER_RUN_PAGE) must
+ *     still be the host's; the fields the run reads are copied once (no
+ *     double fetch: the core only ever sees the copy), then the core checks
+ *     and commits the run (refusal: nothing changed);
+ *  2. the world switch: the host's EL1 registers, FP/SIMD, virtual timer and
  *     EL2 trap configuration are saved in this CPU's area, the guest's are
  *     loaded from its shadow context kc.shadow[vmid][vcpuid], VTTBR_EL2 =
- *     the VM's table with VMID = vmid, HCR_EL2 = HCR_GUEST, and ERET;
- *  4. at the guest's exit everything is saved back to the shadow context,
- *     the host's configuration restored, and kcore_vm_exit decides: 0 =
- *     handled in KCore, enter the guest again; 1 = the exit record is
- *     written into the run page and the reason returned to the host.
- * The guest's GPRs, PC and PSTATE reach the shadow context through
- * kcore_vm_exit (struct kcore_exit_hw); the rest is saved here. */
+ *     the VM's table with VMID = vmid, HCR_EL2 = HCR_GUEST, and ERET
+ *     (__guest_enter loads x0..x30 straight from the shadow context);
+ *  3. at the guest's exit the guest vectors have saved x0..x30 straight into
+ *     the shadow context; the rest is saved here, and kcore_vm_exit_store
+ *     decides under the exit's locks: 0 = handled in KCore, enter the guest
+ *     again; 1 = the exit record is written into the run page
+ *     (run_exit_store), the host's configuration restored and the reason
+ *     returned to the host.
+ * A guest's grant or revoke HVC never gets here: the guest vectors take it
+ * without an exit (guest_share_fast, D37). */
 #include "kcore/abi.h"
 #include "kcore/arch.h"
 #include "kcore/core.h"
@@ -26,15 +30,21 @@
 #include "vcpu_switch.h"
 #include "vgic.h"
 
-/* Per CPU: the guest's GPRs on the way in and out, and what __guest_enter
- * saves of the host (offsets in switch.S). */
+/* Per CPU: where the guest's GPRs live while it runs, what __guest_enter
+ * saves of the host (offsets in switch.S), and the fast path's VM. */
 struct vcpu_switch_cpu {
-	u64 gregs[31];
+	u64 *gregs;        /* cppcheck-suppress unusedStructMember ; switch.S, vectors.S */
 	u64 host_sp;       /* cppcheck-suppress unusedStructMember ; switch.S */
 	u64 host_regs[12]; /* cppcheck-suppress unusedStructMember ; x19..x30, switch.S */
+	vmid_t vmid;       /* the VM running on this CPU (guest_share_fast) */
 };
-_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, host_sp) == 248, "VS_HOST_SP");
-_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, host_regs) == 256, "VS_HOST_REGS");
+_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, gregs) == 0, "VS_GREGS");
+_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, host_sp) == 8, "VS_HOST_SP");
+_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, host_regs) == 16, "VS_HOST_REGS");
+_Static_assert(X0 == 0 && X30 == 30, "the shadow context starts with x0..x30 (switch.S)");
+_Static_assert(HVC_KVM_SET_DESC_PFN == 0xC6000100UL &&
+	       HVC_KVM_UNSET_DESC_PFN == HVC_KVM_SET_DESC_PFN + 1,
+	       "the grant/revoke test of vectors.S");
 
 u64 __guest_enter(struct vcpu_switch_cpu *p);
 void fpsimd_save(u64 *q, u64 *ctl);
@@ -58,33 +68,52 @@ static u64 guest_vtimer[COREVISOR][KCORE_MAX_VCPUS][2]; /* CNTV_CTL, CNTV_CVAL *
 /* INFO(vmid): each vCPU's run page (physical address, 0 = none). */
 static u64 run_page[COREVISOR][KCORE_MAX_VCPUS];
 
-/* The EL1 registers the switch moves: shadow index, register. ACTLR_EL1
- * is the hardware's (reset_sys_regs) and MDCCINT_EL1 reads as 0: neither is
- * switched; MPIDR_EL1 goes through VMPIDR_EL2. */
-#define EL1_SYSREGS(X)                                                                  \
-	X(CSSELR_EL1, csselr_el1) X(SCTLR_EL1, sctlr_el1) X(CPACR_EL1, cpacr_el1)       \
-	X(TTBR0_EL1, ttbr0_el1) X(TTBR1_EL1, ttbr1_el1) X(TCR_EL1, tcr_el1)             \
-	X(ESR_EL1, esr_el1) X(AFSR0_EL1, afsr0_el1) X(AFSR1_EL1, afsr1_el1)             \
-	X(FAR_EL1, far_el1) X(MAIR_EL1, mair_el1) X(VBAR_EL1, vbar_el1)                 \
-	X(CONTEXTIDR_EL1, contextidr_el1) X(TPIDR_EL0, tpidr_el0)                       \
-	X(TPIDRRO_EL0, tpidrro_el0) X(TPIDR_EL1, tpidr_el1) X(AMAIR_EL1, amair_el1)     \
-	X(CNTKCTL_EL1, cntkctl_el1) X(PAR_EL1, par_el1) X(MDSCR_EL1, mdscr_el1)         \
-	X(ELR_EL1, elr_el1) X(SPSR_EL1, spsr_el1) X(SP_EL0, sp_el0) X(SP_EL1, sp_el1)
+/* The EL1 registers the switch moves (switch.S, el1_sysregs_save/load):
+ * ELR_EL1, SPSR_EL1, CSSELR_EL1, SCTLR_EL1, CPACR_EL1 .. MDSCR_EL1, SP_EL0,
+ * SP_EL1. ACTLR_EL1 is the hardware's (reset_sys_regs) and MDCCINT_EL1
+ * reads as 0: neither is switched; MPIDR_EL1 goes through VMPIDR_EL2. */
+void el1_sysregs_save(u64 *r);
+void el1_sysregs_load(const u64 *r);
+_Static_assert(SPSR_EL1 == ELR_EL1 + 1 && SCTLR_EL1 == CSSELR_EL1 + 1 && SP_EL1 == SP_EL0 + 1,
+	       "switch.S: register pairs");
+_Static_assert(ELR_EL1 * 8 == 264 && CSSELR_EL1 * 8 == 336 && CPACR_EL1 * 8 == 360 &&
+	       SP_EL0 * 8 == 536, "switch.S: SC_* offsets");
+_Static_assert(TTBR0_EL1 == CPACR_EL1 + 1 && TTBR1_EL1 == CPACR_EL1 + 2 &&
+	       TCR_EL1 == CPACR_EL1 + 3 && ESR_EL1 == CPACR_EL1 + 4 && AFSR0_EL1 == CPACR_EL1 + 5 &&
+	       AFSR1_EL1 == CPACR_EL1 + 6 && FAR_EL1 == CPACR_EL1 + 7 && MAIR_EL1 == CPACR_EL1 + 8 &&
+	       VBAR_EL1 == CPACR_EL1 + 9 && CONTEXTIDR_EL1 == CPACR_EL1 + 10 &&
+	       TPIDR_EL0 == CPACR_EL1 + 11 && TPIDRRO_EL0 == CPACR_EL1 + 12 &&
+	       TPIDR_EL1 == CPACR_EL1 + 13 && AMAIR_EL1 == CPACR_EL1 + 14 &&
+	       CNTKCTL_EL1 == CPACR_EL1 + 15 && PAR_EL1 == CPACR_EL1 + 16 &&
+	       MDSCR_EL1 == CPACR_EL1 + 17, "switch.S: CPACR_EL1 .. MDSCR_EL1 in a row");
 
-static void el1_save(struct shadow_ctxt *c)
+/* FP/SIMD is switched lazily (D38): a guest runs with CPTR_EL2.TFP set
+ * until it first touches FP/SIMD; that trap (fp_to_guest) saves the host's
+ * registers in host_ctxt and loads the guest's, and the guest keeps them
+ * until the run ends (fp_to_host). guest_fp[cpu]: the guest's FP/SIMD
+ * registers are the ones in this CPU. */
+static bool guest_fp[KCORE_MAX_CPUS];
+
+static void fp_to_guest(u32 cpu, struct shadow_ctxt *c)
 {
-#define SAVE(i, reg) c->r[i] = read_sysreg(reg);
-	EL1_SYSREGS(SAVE)
-#undef SAVE
-	fpsimd_save(&c->r[FP_Q0_LO], &c->r[FPSR]);
+	struct shadow_ctxt *h = &host_ctxt[cpu];
+
+	write_sysreg(CPTR_VM, cptr_el2);
+	isb();
+	fpsimd_save(&h->r[FP_Q0_LO], &h->r[FPSR]);
+	fpsimd_load(&c->r[FP_Q0_LO], &c->r[FPSR]);
+	guest_fp[cpu] = true;
 }
 
-static void el1_load(const struct shadow_ctxt *c)
+static void fp_to_host(u32 cpu, struct shadow_ctxt *c)
 {
-#define LOAD(i, reg) write_sysreg(c->r[i], reg);
-	EL1_SYSREGS(LOAD)
-#undef LOAD
-	fpsimd_load(&c->r[FP_Q0_LO], &c->r[FPSR]);
+	struct shadow_ctxt *h = &host_ctxt[cpu];
+
+	if (!guest_fp[cpu])
+		return; /* the host's registers never left the CPU */
+	fpsimd_save(&c->r[FP_Q0_LO], &c->r[FPSR]);
+	fpsimd_load(&h->r[FP_Q0_LO], &h->r[FPSR]);
+	guest_fp[cpu] = false;
 }
 
 /* ---- the run page ------------------------------------------------------ */
@@ -119,65 +148,60 @@ long arch_register_run_page(u64 vmid, u64 vcpuid, u64 pa)
 
 #define READ_ONCE(x) (*(const volatile u64 *)&(x))
 
-/* Copies the input once; the page's owner is checked under the same S2PAGE
- * hold, so the page cannot change hands in between. */
-static long run_input_fetch(vmid_t vmid, u32 vcpuid, struct kcore_run_input *in,
-			   u64 vgic_lr[VGIC_MAX_LR])
-{
-	const struct kcore_run_page *rp;
-	long ret = 0;
-	u64 pa;
+/* The host's list registers for the run on this CPU (arch/arm64/vgic.c),
+ * copied by run_input_fetch. */
+static u64 vgic_lr_in[KCORE_MAX_CPUS][VGIC_MAX_LR];
 
-	lock_acquire(INFO_ID + vmid);
-	pa = run_page[vmid][vcpuid];
-	lock_acquire(S2PAGE_ID);
-	if (pa == 0) {
-		ret = -KE_STATE;
-	} else if (!run_page_is_host(pa)) {
-		ret = -KE_OWNER;
-	} else {
-		rp = arch_phys_to_virt(pa);
-		for (u32 i = 0; i < 31; i++)
-			in->regs[i] = READ_ONCE(rp->regs[i]);
-		in->entry_pc = READ_ONCE(rp->entry_pc);
-		in->entry_pstate = READ_ONCE(rp->entry_pstate);
-		in->map_addr = READ_ONCE(rp->map_addr);
-		in->map_pte = READ_ONCE(rp->map_pte);
-		in->map_level = READ_ONCE(rp->map_level);
-		in->request = READ_ONCE(rp->request);
-		for (u32 i = 0; i < VGIC_MAX_LR; i++)
-			vgic_lr[i] = READ_ONCE(rp->vgic_lr[i]);
+/* kcore_run_fetch_fn, under INFO(vmid) and S2PAGE: the page's owner is
+ * checked under the same S2PAGE hold, so the page cannot change hands in
+ * between. Only the registers the run takes are copied; the virtual
+ * interrupts are checked here, so a refusal comes before the core changes
+ * anything. */
+static long run_input_fetch(vmid_t vmid, u32 vcpuid, u64 regs, struct kcore_run_input *in)
+{
+	u64 *lr = vgic_lr_in[arch_cpu_id()];
+	const struct kcore_run_page *rp;
+	u64 pa = run_page[vmid][vcpuid];
+
+	if (pa == 0)
+		return -KE_STATE;
+	if (!run_page_is_host(pa))
+		return -KE_OWNER;
+	rp = arch_phys_to_virt(pa);
+	for (u64 d = regs; d; d &= d - 1) {
+		u32 i = (u32)__builtin_ctzll(d);
+
+		in->regs[i] = READ_ONCE(rp->regs[i]);
 	}
-	lock_release(S2PAGE_ID);
-	lock_release(INFO_ID + vmid);
-	return ret;
+	in->entry_pc = READ_ONCE(rp->entry_pc);
+	in->entry_pstate = READ_ONCE(rp->entry_pstate);
+	in->map_addr = READ_ONCE(rp->map_addr);
+	in->map_pte = READ_ONCE(rp->map_pte);
+	in->map_level = READ_ONCE(rp->map_level);
+	in->request = READ_ONCE(rp->request);
+	for (u32 i = 0; i < VGIC_MAX_LR; i++)
+		lr[i] = READ_ONCE(rp->vgic_lr[i]);
+	return vgic_check(lr);
 }
 
-/* The exit record, if the page is still the host's (otherwise the host
- * only gets the reason in x0). */
-static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info *out,
-			   const u64 vgic_lr[VGIC_MAX_LR])
+/* kcore_exit_store_fn, under INFO(vmid) and S2PAGE: the exit record, if the
+ * page is still the host's (otherwise the host only gets the reason in x0). */
+static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info *out)
 {
-	u64 pa;
+	u64 pa = run_page[vmid][vcpuid];
+	struct kcore_run_page *rp;
 
-	lock_acquire(INFO_ID + vmid);
-	pa = run_page[vmid][vcpuid];
-	lock_acquire(S2PAGE_ID);
-	if (run_page_is_host(pa)) {
-		struct kcore_run_page *rp = arch_phys_to_virt(pa);
-
-		rp->exit_reason = out->reason;
-		rp->exit_rd = out->rd;
-		rp->exit_esr = out->esr;
-		rp->exit_fault_ipa = out->fault_ipa;
-		rp->exit_mmio_data = out->mmio_data;
-		for (u32 i = 0; i < 4; i++)
-			rp->exit_hvc_args[i] = out->hvc_args[i];
-		for (u32 i = 0; i < VGIC_MAX_LR; i++)
-			rp->exit_vgic_lr[i] = vgic_lr[i];
-	}
-	lock_release(S2PAGE_ID);
-	lock_release(INFO_ID + vmid);
+	if (!run_page_is_host(pa))
+		return;
+	rp = arch_phys_to_virt(pa);
+	rp->exit_reason = out->reason;
+	rp->exit_rd = out->rd;
+	rp->exit_esr = out->esr;
+	rp->exit_fault_ipa = out->fault_ipa;
+	rp->exit_mmio_data = out->mmio_data;
+	for (u32 i = 0; i < 4; i++)
+		rp->exit_hvc_args[i] = out->hvc_args[i];
+	vgic_lrs_read(rp->exit_vgic_lr); /* still loaded: the store comes before the switch back */
 }
 
 /* ---- the world switch -------------------------------------------------- */
@@ -186,7 +210,7 @@ static void host_save(u32 cpu)
 {
 	struct host_el2 *h = &host_el2[cpu];
 
-	el1_save(&host_ctxt[cpu]);
+	el1_sysregs_save(host_ctxt[cpu].r);
 	h->elr = read_sysreg(elr_el2);
 	h->spsr = read_sysreg(spsr_el2);
 	h->vmpidr = read_sysreg(vmpidr_el2);
@@ -199,47 +223,48 @@ static void host_restore(u32 cpu)
 	const struct host_el2 *h = &host_el2[cpu];
 
 	write_sysreg(HCR_HOST, hcr_el2);
+	write_sysreg(CPTR_EL2_DEFAULT, cptr_el2);
 	write_sysreg(kc.npt[HOSTVISOR].root | (u64)HOSTVISOR << VTTBR_VMID_SHIFT, vttbr_el2);
 	write_sysreg(CNTHCTL_EL1PCTEN_EL1PCEN, cnthctl_el2);
 	write_sysreg(h->vmpidr, vmpidr_el2);
 	write_sysreg(h->cntv_ctl, cntv_ctl_el0);
 	write_sysreg(h->cntv_cval, cntv_cval_el0);
-	el1_load(&host_ctxt[cpu]);
+	el1_sysregs_load(host_ctxt[cpu].r);
 	write_sysreg(h->elr, elr_el2);
 	write_sysreg(h->spsr, spsr_el2);
 	isb();
 }
 
 /* spec: activate_traps_specx (+ D35). Once per VCPU_RUN: the exits KCore
- * handles itself do not change the trap configuration. */
+ * handles itself do not change the trap configuration. CPTR_EL2 (CPTR_VM,
+ * with TFP for the lazy FP switch) is written by guest_run_once. */
 static void vm_traps_activate(void)
 {
 	write_sysreg(0, pmselr_el0);
 	write_sysreg(PMU_USERENR_MASK, pmuserenr_el0);
 	write_sysreg((host_mdcr_el2 & MDCR_HPMN_MASK) | MDCR_EL2_VM_TRAPS, mdcr_el2);
-	write_sysreg(CPTR_VM, cptr_el2);
 }
 
 /* spec: deactivate_traps_specx (+ D35: MDCR_EL2 goes back to the host's
- * value, not 0) */
+ * value, not 0; CPTR_EL2 to its default in host_restore) */
 static void vm_traps_deactivate(void)
 {
 	write_sysreg(0, pmuserenr_el0);
 	write_sysreg(host_mdcr_el2, mdcr_el2);
-	write_sysreg(CPTR_EL2_DEFAULT, cptr_el2);
 }
 
-/* Loads the guest from its shadow context and runs it until an exit;
- * returns the vectors.S kind of the exit. */
-static u64 guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct kcore_exit_hw *hw)
+/* Loads the guest from its shadow context and runs it until an exit (its
+ * x0..x30 are then back in the shadow context, switch.S). */
+static void guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct vcpu_switch_cpu *p,
+			   struct kcore_exit_hw *hw)
 {
 	struct shadow_ctxt *c = &kc.shadow[vmid][vcpuid];
-	struct vcpu_switch_cpu *p = &switch_cpu[cpu];
 	u64 *vt = guest_vtimer[vmid][vcpuid];
 	u64 kind;
 
 	write_sysreg(0, cntv_ctl_el0); /* no host timer firing into the guest */
-	el1_load(c);
+	el1_sysregs_load(c->r);
+	write_sysreg(guest_fp[cpu] ? CPTR_VM : CPTR_VM | CPTR_EL2_TFP, cptr_el2); /* D35, D38 */
 	write_sysreg(c->r[MPIDR_EL1], vmpidr_el2);
 	write_sysreg(0, cntvoff_el2);
 	write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2);
@@ -249,14 +274,9 @@ static u64 guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct kcore_exit_hw
 	write_sysreg(HCR_GUEST, hcr_el2);
 	write_sysreg(c->r[PC], elr_el2);
 	write_sysreg(c->r[PSTATE], spsr_el2);
-	for (u32 i = 0; i < 31; i++)
-		p->gregs[i] = c->r[X0 + i];
-	isb();
 
 	kind = __guest_enter(p);
 
-	for (u32 i = 0; i < 31; i++)
-		hw->regs[i] = p->gregs[i];
 	hw->pc = read_sysreg(elr_el2);
 	hw->pstate = read_sysreg(spsr_el2);
 	hw->esr = read_sysreg(esr_el2);
@@ -265,7 +285,7 @@ static u64 guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct kcore_exit_hw
 	vt[0] = read_sysreg(cntv_ctl_el0);
 	vt[1] = read_sysreg(cntv_cval_el0);
 	write_sysreg(0, cntv_ctl_el0);
-	el1_save(c);
+	el1_sysregs_save(c->r);
 	switch (kind) {
 	case 8:
 	case 12:
@@ -279,45 +299,74 @@ static u64 guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct kcore_exit_hw
 		hw->ec = ARM_EXCEPTION_INTERRUPT;
 		break;
 	}
-	return kind;
+}
+
+/* The guest's first FP/SIMD access of this run (CPTR_EL2.TFP): its FP/SIMD
+ * registers are loaded and the access retried, no VM exit; the guest's pc
+ * and pstate at the trap are its shadow context's (nothing else changed). */
+static bool guest_fp_trap(u32 cpu, vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw)
+{
+	struct shadow_ctxt *c = &kc.shadow[vmid][vcpuid];
+
+	if (hw->ec != ARM_EXCEPTION_TRAP || ESR_EC(hw->esr) != ESR_ELx_EC_FP_ASIMD ||
+	    guest_fp[cpu])
+		return false;
+	c->r[PC] = hw->pc;
+	c->r[PSTATE] = hw->pstate;
+	fp_to_guest(cpu, c);
+	return true;
 }
 
 /* VCPU_RUN(vmid, vcpuid): the exit reason (>= 1), or a refusal (< 0) that
  * changed nothing. */
 long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 {
-	struct kcore_run_input in;
 	struct kcore_exit_info out;
 	struct kcore_exit_hw hw;
-	u64 lr[VGIC_MAX_LR];
+	struct vcpu_switch_cpu *p;
 	vmid_t vmid;
-	u32 vcpuid, cpu = arch_cpu_id();
+	u32 vcpuid, cpu;
 	long ret;
 
-	if (vmid64 >= COREVISOR || !is_vm((vmid_t)vmid64) || !is_vcpu(vcpuid64))
+	/* Narrowed only in range; the core checks is_vm/is_vcpu (R3). */
+	if (vmid64 >= COREVISOR || vcpuid64 >= KCORE_MAX_VCPUS)
 		return -KE_RANGE;
 	vmid = (vmid_t)vmid64;
 	vcpuid = (u32)vcpuid64;
-	ret = run_input_fetch(vmid, vcpuid, &in, lr);
-	if (ret == 0)
-		ret = vgic_check(lr);
+	ret = kcore_vcpu_run_fetch(vmid, vcpuid, run_input_fetch);
 	if (ret < 0)
 		return ret;
-	ret = kcore_vcpu_run(vmid, vcpuid, &in);
-	if (ret < 0)
-		return ret;
+	cpu = arch_cpu_id();
+	p = &switch_cpu[cpu];
+	p->gregs = &kc.shadow[vmid][vcpuid].r[X0];
+	p->vmid = vmid;
 	host_save(cpu);
 	vm_traps_activate();
-	vgic_load(vmid, vcpuid, lr);
+	vgic_load(vmid, vcpuid, vgic_lr_in[cpu]);
 	do {
-		guest_run_once(vmid, vcpuid, cpu, &hw);
-		ret = kcore_vm_exit(vmid, vcpuid, &hw, &out);
+		guest_run_once(vmid, vcpuid, cpu, p, &hw);
+		if (guest_fp_trap(cpu, vmid, vcpuid, &hw)) {
+			ret = 0;
+			continue;
+		}
+		ret = kcore_vm_exit_store(vmid, vcpuid, &hw, &out, run_exit_store);
 	} while (ret == 0);
-	vgic_save(vmid, vcpuid, lr);
+	fp_to_host(cpu, &kc.shadow[vmid][vcpuid]);
+	vgic_save(vmid, vcpuid);
 	vm_traps_deactivate();
 	host_restore(cpu);
 	if (ret < 0) /* the core found the vCPU not ACTIVE: a broken invariant */
 		arch_halt("vm exit refused by the core", vmid, (u64)-ret);
-	run_exit_store(vmid, vcpuid, &out, lr);
 	return out.reason;
+}
+
+/* The guest vectors' grant/revoke fast path (vectors.S, D37): revoke 0 or
+ * 1, the guest's x2 and x3; returns the guest's new x0. Runs at EL2 with the
+ * guest's context still in the CPU (VTTBR_EL2, HCR_EL2, its EL1 and FP/SIMD
+ * registers): the core only touches memory and the TLB (whose maintenance
+ * selects and restores VTTBR_EL2 itself). */
+u64 guest_share_fast(u64 revoke, u64 addr, u64 size, const struct vcpu_switch_cpu *p);
+u64 guest_share_fast(u64 revoke, u64 addr, u64 size, const struct vcpu_switch_cpu *p)
+{
+	return (u64)kcore_guest_share(p->vmid, revoke != 0, addr, size);
 }

@@ -1,9 +1,23 @@
-/* KCore's EL2 exception vectors. Every entry saves x0..x30 in a frame on
- * the EL2 stack and calls el2_trap(kind, frame) (arch/arm64/traps.c); the
- * frame is restored on return, so the C code returns results by writing it.
- * Exceptions taken from EL2 itself never return (el2_trap halts). An
- * exception from a lower EL while this CPU runs a guest (TPIDR_EL2 set by
- * __guest_enter) is a VM exit: it goes to __guest_exit instead. */
+/* KCore's EL2 exception vectors.
+ *
+ * el2_vectors, while the host runs: every entry saves x0..x18 and x30 in a
+ * frame on the EL2 stack (x19..x29 are callee-saved: the C code keeps them,
+ * and their frame slots are not written) and calls el2_trap(kind, frame)
+ * (arch/arm64/traps.c); the frame is restored on return, so the C code
+ * returns results by writing it.
+ * Exceptions taken from EL2 itself never return (el2_trap halts).
+ *
+ * el2_guest_vectors, while a guest runs (VBAR_EL2 switched by __guest_enter
+ * and __guest_exit, arch/arm64/switch.S; TPIDR_EL2 = this CPU's struct
+ * vcpu_switch_cpu): an exception from the guest is a VM exit, and its
+ * x0..x30 go straight into the vCPU's shadow context (p->gregs) before
+ * __guest_exit returns to the world switch's C code. One exception is
+ * handled without an exit (D37): a guest HVC with x0 = HVC_KVM_SET_DESC_PFN
+ * or HVC_KVM_UNSET_DESC_PFN (grant / revoke). Only the registers C may
+ * clobber (x2..x18, x30; x0, x1 already) are saved, on the EL2 stack; C
+ * (guest_share_fast) calls the core, x0 gets the result, and ERET resumes
+ * the guest at the instruction after its HVC, every other register (GPRs,
+ * EL1 system registers, FP/SIMD) untouched in the CPU. */
 
 #define FRAME_SIZE 256	/* struct trap_frame: x0..x30 and a pad */
 
@@ -45,18 +59,9 @@ el2_trap_common:
 	stp	x12, x13, [sp, #96]
 	stp	x14, x15, [sp, #112]
 	stp	x16, x17, [sp, #128]
-	stp	x18, x19, [sp, #144]
-	stp	x20, x21, [sp, #160]
-	stp	x22, x23, [sp, #176]
-	stp	x24, x25, [sp, #192]
-	stp	x26, x27, [sp, #208]
-	stp	x28, x29, [sp, #224]
+	str	x18, [sp, #144]	// x19..x29: callee-saved, C keeps them
 	str	x30, [sp, #240]
-	cmp	x0, #8			// from a lower EL...
-	b.lo	1f
-	mrs	x2, tpidr_el2		// ...while a guest runs on this CPU:
-	cbnz	x2, __guest_exit	// a VM exit (arch/arm64/switch.S)
-1:	mov	x1, sp
+	mov	x1, sp
 	bl	el2_trap
 	ldp	x0, x1, [sp, #0]
 	ldp	x2, x3, [sp, #16]
@@ -67,14 +72,110 @@ el2_trap_common:
 	ldp	x12, x13, [sp, #96]
 	ldp	x14, x15, [sp, #112]
 	ldp	x16, x17, [sp, #128]
-	ldp	x18, x19, [sp, #144]
-	ldp	x20, x21, [sp, #160]
-	ldp	x22, x23, [sp, #176]
-	ldp	x24, x25, [sp, #192]
-	ldp	x26, x27, [sp, #208]
-	ldp	x28, x29, [sp, #224]
+	ldr	x18, [sp, #144]
 	ldr	x30, [sp, #240]
 	add	sp, sp, #FRAME_SIZE
+	eret
+	dsb	nsh
+	isb
+
+/* ---- while a guest runs --------------------------------------------------- */
+
+#define ESR_EC_SHIFT 26
+#define ESR_EC_HVC64 0x16
+#define HVC_KVM_SET_DESC_PFN_LO 0x0100	/* 0xC6000100; UNSET_DESC_PFN is + 1 */
+#define HVC_KVM_SET_DESC_PFN_HI 0xC600
+
+	.macro	gventry kind
+	.balign	128
+	stp	x0, x1, [sp, #-16]!
+	mov	x0, #\kind
+	b	guest_exit_save
+	.endm
+
+	.balign	2048
+	.global	el2_guest_vectors
+el2_guest_vectors:
+	ventry	0	// current EL (KCore itself): as el2_vectors, a halt
+	ventry	1
+	ventry	2
+	ventry	3
+	ventry	4
+	ventry	5
+	ventry	6
+	ventry	7
+	.balign	128	// lower EL, AArch64: sync
+	stp	x0, x1, [sp, #-16]!
+	mrs	x1, esr_el2
+	lsr	x1, x1, #ESR_EC_SHIFT
+	cmp	x1, #ESR_EC_HVC64
+	b.ne	1f
+	mov	x1, #HVC_KVM_SET_DESC_PFN_LO
+	movk	x1, #HVC_KVM_SET_DESC_PFN_HI, lsl #16
+	sub	x1, x0, x1		// 0: grant, 1: revoke, else a VM exit
+	cmp	x1, #1
+	b.ls	guest_share_entry
+1:	mov	x0, #8
+	b	guest_exit_save
+	gventry	9	//   irq
+	gventry	10	//   fiq
+	gventry	11	//   serror
+	gventry	12	// lower EL, AArch32: sync
+	gventry	13	//   irq
+	gventry	14	//   fiq
+	gventry	15	//   serror
+
+/* A VM exit: x0 = kind, the guest's x0, x1 pushed on the EL2 stack. */
+guest_exit_save:
+	mrs	x1, tpidr_el2
+	ldr	x1, [x1]		// p->gregs: the shadow context's x0..x30
+	stp	x2, x3, [x1, #16]
+	stp	x4, x5, [x1, #32]
+	stp	x6, x7, [x1, #48]
+	stp	x8, x9, [x1, #64]
+	stp	x10, x11, [x1, #80]
+	stp	x12, x13, [x1, #96]
+	stp	x14, x15, [x1, #112]
+	stp	x16, x17, [x1, #128]
+	stp	x18, x19, [x1, #144]
+	stp	x20, x21, [x1, #160]
+	stp	x22, x23, [x1, #176]
+	stp	x24, x25, [x1, #192]
+	stp	x26, x27, [x1, #208]
+	stp	x28, x29, [x1, #224]
+	str	x30, [x1, #240]
+	ldp	x2, x3, [sp], #16
+	stp	x2, x3, [x1, #0]
+	b	__guest_exit
+
+/* The grant/revoke fast path: x1 = 0 (grant) or 1 (revoke), the guest's x2
+ * (address) and x3 (size) in place, its x0, x1 pushed. */
+guest_share_entry:
+	stp	x2, x3, [sp, #-144]!
+	stp	x4, x5, [sp, #16]
+	stp	x6, x7, [sp, #32]
+	stp	x8, x9, [sp, #48]
+	stp	x10, x11, [sp, #64]
+	stp	x12, x13, [sp, #80]
+	stp	x14, x15, [sp, #96]
+	stp	x16, x17, [sp, #112]
+	stp	x18, x30, [sp, #128]
+	mov	x0, x1
+	mov	x1, x2
+	mov	x2, x3
+	mrs	x3, tpidr_el2
+	bl	guest_share_fast	// x0 := the guest's new x0
+	ldp	x4, x5, [sp, #16]
+	ldp	x6, x7, [sp, #32]
+	ldp	x8, x9, [sp, #48]
+	ldp	x10, x11, [sp, #64]
+	ldp	x12, x13, [sp, #80]
+	ldp	x14, x15, [sp, #96]
+	ldp	x16, x17, [sp, #112]
+	ldp	x18, x30, [sp, #128]
+	ldp	x2, x3, [sp], #144
+	ldr	x1, [sp, #8]
+	add	sp, sp, #16
 	eret
 	dsb	nsh
 	isb

@@ -179,19 +179,25 @@ void vgic_load(vmid_t vmid, u32 vcpuid, const u64 lr[VGIC_MAX_LR])
 	iface_enable(true);
 }
 
-/* At the exit to the host: the list registers' state for the host, the
- * interface state kept, the interface off and cleared (nothing of the VM's
- * is left in the CPU for the host or the next VM on it). */
-void vgic_save(vmid_t vmid, u32 vcpuid, u64 lr[VGIC_MAX_LR])
+/* The list registers as they are now (for the exit record, written while
+ * the VM's interface is still loaded). */
+void vgic_lrs_read(u64 lr[VGIC_MAX_LR])
 {
 	u32 n = vgic_nr_lr();
 
 	for (u32 i = 0; i < VGIC_MAX_LR; i++)
-		lr[i] = 0;
+		lr[i] = i < n ? lr_read(i) : 0;
+}
+
+/* At the switch back to the host: the interface state kept, the interface
+ * off and cleared (nothing of the VM's is left in the CPU for the host or
+ * the next VM on it). */
+void vgic_save(vmid_t vmid, u32 vcpuid)
+{
+	u32 n = vgic_nr_lr();
+
 	iface_enable(false);
-	for (u32 i = 0; i < n; i++) {
-		lr[i] = lr_read(i);
+	for (u32 i = 0; i < n; i++)
 		lr_write(i, 0);
-	}
 	iface_save(&vgic_state[vmid][vcpuid]);
 }

@@ -14,8 +14,10 @@ long vgic_check(const u64 lr[VGIC_MAX_LR]);
 /* Entry of a VCPU_RUN (after vgic_check): the vCPU's interface state and
  * the host's list registers loaded, the interface enabled. */
 void vgic_load(vmid_t vmid, u32 vcpuid, const u64 lr[VGIC_MAX_LR]);
-/* Exit to the host: the list registers' state into lr, the vCPU's
- * interface state kept, the interface disabled and cleared. */
-void vgic_save(vmid_t vmid, u32 vcpuid, u64 lr[VGIC_MAX_LR]);
+/* The list registers' current values (state 0: the guest is done). */
+void vgic_lrs_read(u64 lr[VGIC_MAX_LR]);
+/* Back to the host: the vCPU's interface state kept, the interface
+ * disabled and cleared. */
+void vgic_save(vmid_t vmid, u32 vcpuid);
 
 #endif

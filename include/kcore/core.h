@@ -17,4 +17,19 @@ long kcore_vcpu_run(vmid_t vmid, u32 vcpuid, const struct kcore_run_input *in);
 long kcore_vm_exit(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
 		   struct kcore_exit_info *out);
 
+/* The EL2 world switch's variants (arch/arm64/vcpu_switch.c), whose run
+ * page is read and written under the run's and the exit's own locks
+ * (INFO(vmid), S2PAGE): fetch copies the host's run input, the registers in
+ * `regs` (bit i: regs[i]) and the other fields, each read once, or refuses
+ * (< 0, nothing changed); store writes the exit record. */
+typedef long (*kcore_run_fetch_fn)(vmid_t vmid, u32 vcpuid, u64 regs, struct kcore_run_input *in);
+typedef void (*kcore_exit_store_fn)(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info *out);
+long kcore_vcpu_run_fetch(vmid_t vmid, u32 vcpuid, kcore_run_fetch_fn fetch);
+/* hw->regs unused: the guest's x0..x30 are already in its shadow context. */
+long kcore_vm_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
+			 struct kcore_exit_info *out, kcore_exit_store_fn store);
+/* A guest grant (revoke false) or revoke HVC taken without a VM exit (D37):
+ * returns the guest's x0. */
+long kcore_guest_share(vmid_t vmid, bool revoke, u64 addr, u64 size);
+
 #endif

@@ -65,6 +65,25 @@ struct shadow_ctxt {
 	u64 r[NR_CTXT_REGS];
 };
 
+/* True for the indices set_shadow_ctxt_specx stores. */
+static inline bool ctxt_index_named(u32 index)
+{
+	return index <= ESR_EL2 && index != MDCCINT_EL1;
+}
+
+/* The accessors below, inline for the world switch's hot paths (a VM exit
+ * makes a dozen of them); kcore/ctxt.c has the spec's names. */
+static inline void ctxt_set(struct shadow_ctxt *c, u32 index, u64 val)
+{
+	if (ctxt_index_named(index))
+		c->r[index] = val;
+}
+
+static inline u64 ctxt_get(const struct shadow_ctxt *c, u32 index)
+{
+	return ctxt_index_named(index) ? c->r[index] : 0;
+}
+
 /* spec: set_shadow_ctxt_specx (indices the spec does not name are ignored) */
 void ctxt_set_spec(struct shadow_ctxt *c, u32 index, u64 val);
 /* spec: get_shadow_ctxt_specx */

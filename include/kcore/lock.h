@@ -27,7 +27,7 @@ enum lock_id {
 struct ticket_lock {
 	u32 next;
 	u32 serving;
-	u32 holder; /* cpu + 1, 0 when free (debug) */
+	u32 holder; /* cpu + 1, 0 when free (KCORE_DEBUG only) */
 };
 
 struct kcore_locks {
@@ -38,9 +38,38 @@ struct kcore_locks {
 #define KCORE_DEBUG 0
 #endif
 
-void lock_acquire(u32 id);
+bool lock_held(u32 id); /* by this CPU; KCORE_DEBUG builds only (false otherwise) */
+
+#if KCORE_DEBUG
+void lock_acquire(u32 id); /* with the order check and the holder record */
 void lock_release(u32 id);
-bool lock_held(u32 id); /* by this CPU */
+#else
+/* The EL2 build: the bare ticket lock, inline (a call and a bounds check
+ * were half of a lock pair's instructions on the world switch's path,
+ * docs/bench.md). kcore_lock_table is kc.locks.l (kcore/lock.c). */
+extern struct ticket_lock *const kcore_lock_table;
+void lock_wait(struct ticket_lock *l, u32 ticket);
+
+static inline void lock_acquire(u32 id)
+{
+	struct ticket_lock *l = &kcore_lock_table[id];
+	u32 ticket;
+
+	if (id >= NR_LOCKS)
+		__builtin_trap();
+	ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
+		lock_wait(l, ticket);
+}
+
+static inline void lock_release(u32 id)
+{
+	struct ticket_lock *l = &kcore_lock_table[id];
+
+	__atomic_store_n(&l->serving, __atomic_load_n(&l->serving, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
+}
+#endif
 
 static inline void lock_assert_held(u32 id)
 {

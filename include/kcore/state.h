@@ -68,9 +68,10 @@ struct spt {
 	phys_addr_t pmd_next; /* next pte-table page, bounded by SMMU_POOL_END */
 };
 
+/* The large owner table comes last, so that the fields the world switch
+ * reads on every run and exit (npt, vminfo, shadow, locks) sit at offsets
+ * an instruction's immediate can reach. */
 struct kcore {
-	/* S2PAGE lock */
-	struct s2page s2page[KCORE_RAM_MAX_PAGES];
 	u64 ram_pages; /* RAM actually present (<= KCORE_RAM_MAX_PAGES) */
 	/* NPT(p) lock for npt[p] and the table pages under it */
 	struct npt npt[COREVISOR + 1];
@@ -92,6 +93,8 @@ struct kcore {
 	phys_addr_t pool_base;
 	phys_addr_t core_start, core_end; /* KCore's own memory, incl. pools */
 	struct kcore_locks locks;
+	/* S2PAGE lock */
+	struct s2page s2page[KCORE_RAM_MAX_PAGES];
 };
 
 extern struct kcore kc;
@@ -110,12 +113,33 @@ u64 layout_pool_bytes(void);
 void kcore_init(const struct kcore_boot_params *p);
 
 /* ---- kcore/s2page.c -------------------------------------------------- */
-bool pfn_is_ram(pfn_t pfn);
+/* The owner table (the spec's s2page), indexed by RAM pfn. Frames outside
+ * RAM are not stored: they read as "not RAM" (owner INVALID), except the
+ * MMIO that KCore keeps for itself, which reads as owned by COREVISOR so
+ * that no map path (host fault, MAP_IO) can hand it out. */
+static inline bool pfn_is_ram(pfn_t pfn)
+{
+	return pfn >= (KCORE_RAM_BASE >> PAGE_SHIFT) &&
+	       pfn - (KCORE_RAM_BASE >> PAGE_SHIFT) < kc.ram_pages;
+}
+
 /* spec: pfn @ s2page; non-RAM reads as owner INVALID (or COREVISOR for the
  * reserved MMIO), count 0, gfn INVALID64. */
-struct s2page s2page_get(pfn_t pfn);
+static inline struct s2page s2page_get(pfn_t pfn)
+{
+	struct s2page none = { INVALID, 0, INVALID64 };
+	const pfn_t mmio = KCORE_RESERVED_MMIO_BASE >> PAGE_SHIFT;
+
+	if (pfn_is_ram(pfn))
+		return kc.s2page[pfn - (KCORE_RAM_BASE >> PAGE_SHIFT)];
+	if (pfn >= mmio && pfn - mmio < (KCORE_RESERVED_MMIO_SIZE >> PAGE_SHIFT))
+		none.owner = COREVISOR;
+	return none;
+}
 /* Only for RAM pfns; halts otherwise (an internal invariant). */
 void s2page_set(pfn_t pfn, struct s2page page);
+/* The entries of n consecutive RAM frames, or NULL if one is not RAM. */
+struct s2page *s2page_ram_span(pfn_t pfn, u64 n);
 
 /* ---- kcore/pool.c ---------------------------------------------------- */
 /* spec: pool_start/pud_start/pmd_start/pool_end for principal p */
@@ -152,6 +176,10 @@ long local_map_host(u64 addr);
 long local_clear_vm_page(vmid_t vmid, pfn_t pfn);
 long local_assign_pfn_to_vm(vmid_t vmid, gfn_t gfn, pfn_t pfn);
 long local_assign_pfn_to_vm_check(vmid_t vmid, gfn_t gfn, pfn_t pfn);
+/* The 512 assigns of a 2 MB block (gfn0, pfn0 aligned): the checks alone,
+ * then the commit (host-unmap of the whole block in one walk). */
+long local_assign_block_to_vm_check(vmid_t vmid, gfn_t gfn0, pfn_t pfn0);
+void local_assign_block_to_vm(vmid_t vmid, gfn_t gfn0, pfn_t pfn0);
 long local_map_pfn_vm(vmid_t vmid, u64 addr, u64 pte, u32 level);
 long prot_and_map_vm_s2pt(vmid_t vmid, u64 addr, u64 pte, u32 level);
 long local_map_io(vmid_t vmid, u64 gpa, u64 pa);
@@ -163,8 +191,18 @@ long local_save_encrypt_buf(vmid_t vmid, u64 inbuf, u64 outbuf);
 long local_load_decrypt_buf(vmid_t vmid, u64 inbuf);
 
 /* ---- kcore/vm.c: VM and vCPU states (need INFO(vmid)) ---------------- */
-bool is_vm(vmid_t vmid);
-bool is_vcpu(u64 vcpuid);
+/* spec: is_vm (VMs are 1 .. COREVISOR-1). Inline: checked at every layer
+ * of every run and exit (docs/bench.md). */
+static inline bool is_vm(vmid_t vmid)
+{
+	return vmid >= 1 && vmid < COREVISOR;
+}
+
+/* spec: is_vcpu */
+static inline bool is_vcpu(u64 vcpuid)
+{
+	return vcpuid < KCORE_MAX_VCPUS;
+}
 long local_gen_vmid(void); /* returns the new vmid; needs CORE */
 long local_register_kvm(vmid_t vmid);
 long local_register_vcpu(vmid_t vmid, u32 vcpuid);

@@ -4,6 +4,7 @@
 #ifndef KCORE_VCPU_H
 #define KCORE_VCPU_H
 
+#include "kcore/constants.h"
 #include "kcore/types.h"
 
 /* What the host wrote in its run page for this run. The hypercall layer
@@ -24,6 +25,17 @@ struct kcore_run_input {
  * on a refusal (negative return) nothing changed. On 0 the vCPU is ACTIVE
  * and its shadow context is what the world switch must load. */
 long vcpu_run_process(vmid_t vmid, u32 vcpuid, const struct kcore_run_input *in);
+
+/* The host may attach one stage-2 mapping for the VM to a run (the spec's
+ * core_doracle addr/pte/level): present iff PAGE_SIZE <= map_addr < 2^40.
+ * The run then needs NPT(HOSTVISOR) and NPT(vmid). */
+static inline bool vcpu_map_request_present(const struct kcore_run_input *in)
+{
+	return in->map_addr >= PAGE_SIZE && in->map_addr < KVM_ADDR_SPACE;
+}
+/* The run input registers a run of (vmid, vcpuid) reads (bit i: regs[i]);
+ * needs INFO(vmid). */
+u64 vcpu_run_regs_needed(vmid_t vmid, u32 vcpuid);
 
 /* The vCPU's state at an exit, as the world switch saved it. */
 struct kcore_exit_hw {
@@ -62,5 +74,17 @@ struct kcore_exit_info {
  * 1 to switch to the host with *out filled and the vCPU back to READY. */
 long vm_exit_process(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
 		     struct kcore_exit_info *out);
+/* The same, the guest's x0..x30 being already in the shadow context (the
+ * EL2 world switch saves them there); hw->regs is not read. */
+long vm_exit_process_in_place(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw,
+			      struct kcore_exit_info *out);
+/* Is this exit a guest grant or revoke HVC (it needs S2PAGE and both NPT
+ * locks)? */
+static inline bool vm_exit_is_share(u32 ec, u64 esr, u64 x0)
+{
+	return ec == ARM_EXCEPTION_TRAP &&
+	       (esr & ESR_ELx_EC_MASK) >> ESR_ELx_EC_SHIFT == ESR_ELx_EC_HVC64 &&
+	       (x0 == HVC_KVM_SET_DESC_PFN || x0 == HVC_KVM_UNSET_DESC_PFN);
+}
 
 #endif

@@ -113,9 +113,24 @@ static void check_owner_kept(u64 root, u32 root_level, u64 va, const char *what)
 		hook_note(pfn, what, va);
 }
 
+/* An invalidation of a whole VMID covers every page the old table mapped:
+ * each must still have its old owner. */
+static char vmid_tlbi[] = "stage-2 TLBI by VMID";
+
+static void owner_kept_leaf(u64 gfn, u64 pfn, u32 level, u64 pte, void *arg)
+{
+	if (is_ram(pfn) && s2_copy[ram_index(pfn)].owner != kc.s2page[ram_index(pfn)].owner)
+		hook_note(pfn, arg, gfn << PAGE_SHIFT);
+}
+
 static void tlb_hook(const struct fake_event *e)
 {
 	switch (e->kind) {
+	case FAKE_TLBI_S2_VMID:
+		if (e->a < COREVISOR)
+			tk_walk_leaves(copy_mem, kc.npt[e->a].root, 0, owner_kept_leaf,
+				       vmid_tlbi);
+		break;
 	case FAKE_TLBI_S2_IPA:
 		if (e->a <= COREVISOR)
 			check_owner_kept(kc.npt[e->a].root, 0, e->addr, "stage-2 TLBI");

@@ -421,7 +421,100 @@ static void test_guest_grant_revoke(void)
 	CHECK(no_lock_held());
 }
 
+/* The EL2 fast path's core call (D37): the same grant and revoke, without
+ * the shadow context, under S2PAGE and the NPT locks only. */
+static void test_guest_share_fast(void)
+{
+	struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_HVC64, 0));
+	struct kcore_exit_info out;
+	struct kcore_run_input in;
+	vmid_t vm = vm_running();
+	u64 x0;
+
+	hw.ec = ARM_EXCEPTION_INTERRUPT;
+	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	in = map_input(RAM_IPA, MAP_PFN * PAGE_SIZE, 3);
+	CHECK_EQ(run_again(vm, &in), 0);
+	x0 = ctxt(vm, 0)->r[X0];
+
+	CHECK_EQ(kcore_guest_share(vm, false, RAM_IPA, PAGE_SIZE), 0);
+	CHECK_EQ(s2page_get(MAP_PFN).count, 1);
+	CHECK_EQ(ctxt(vm, 0)->r[X0], x0); /* the shadow context is not written */
+	CHECK_EQ(kcore_host_stage2_fault(MAP_PFN * PAGE_SIZE), 0); /* shared: the host maps it */
+	CHECK(npt_lookup_locked(HOSTVISOR, MAP_PFN * PAGE_SIZE).pte != 0);
+	CHECK_EQ(kcore_guest_share(vm, true, RAM_IPA, PAGE_SIZE), 0);
+	CHECK_EQ(s2page_get(MAP_PFN).count, 0);
+	CHECK_EQ(npt_lookup_locked(HOSTVISOR, MAP_PFN * PAGE_SIZE).pte, 0); /* last revoke */
+	CHECK(has_event(FAKE_TLBI_S2_IPA, HOSTVISOR, MAP_PFN * PAGE_SIZE));
+	CHECK_EQ(kcore_guest_share(vm, false, RAM_IPA, KVM_ADDR_SPACE), -KE_RANGE); /* D25 */
+	CHECK_EQ(kcore_guest_share(HOSTVISOR, false, RAM_IPA, PAGE_SIZE), -KE_RANGE);
+	CHECK_EQ(kcore_guest_share(COREVISOR, true, RAM_IPA, PAGE_SIZE), -KE_RANGE);
+	CHECK_EQ(s2page_get(MAP_PFN).count, 0);
+	CHECK(no_lock_held());
+}
+
+/* The EL2 world switch's run and exit (kcore_vcpu_run_fetch,
+ * kcore_vm_exit_store): the fetch sees the registers the run takes, under
+ * the run's locks; the store runs only for an exit to the host. */
+static u64 fetch_regs_seen;
+static u32 stores_seen;
+
+static long fetch_answer(vmid_t vmid, u32 vcpuid, u64 regs, struct kcore_run_input *in)
+{
+	fetch_regs_seen = regs;
+	CHECK(lock_held(INFO_ID + vmid) && lock_held(S2PAGE_ID));
+	memset(in, 0, sizeof(*in));
+	in->regs[3] = 0xABCD;
+	in->regs[4] = 0xBAD;
+	return 0;
+}
+
+static long fetch_refuse(vmid_t vmid, u32 vcpuid, u64 regs, struct kcore_run_input *in)
+{
+	return -KE_OWNER;
+}
+
+static void store_count(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info *out)
+{
+	CHECK(lock_held(INFO_ID + vmid) && lock_held(S2PAGE_ID));
+	CHECK_EQ(out->reason, KCORE_EXIT_MMIO);
+	stores_seen++;
+}
+
+static void test_run_fetch_exit_store(void)
+{
+	struct kcore_exit_hw hw = hw_abort(esr_of(ESR_ELx_EC_DABT_LOW, ESR_ELx_ISV | 3UL << 16),
+					   MMIO_IPA, 0x10);
+	struct kcore_exit_info out;
+	vmid_t vm = vm_running();
+	struct shadow_ctxt *c = ctxt(vm, 0);
+
+	/* The GPRs are already in the shadow context: hw->regs is not read. */
+	for (u32 i = X0; i <= X30; i++) {
+		c->r[i] = 0x300 + i;
+		hw.regs[i] = 0xDEAD;
+	}
+	stores_seen = 0;
+	CHECK_EQ(kcore_vm_exit_store(vm, 0, &hw, &out, store_count), 1);
+	CHECK_EQ(stores_seen, 1);
+	CHECK_EQ(c->r[5], 0x305);
+	CHECK_EQ(c->r[DIRTY], (1UL << 3) | DIRTY_PC_FLAG);
+	CHECK_EQ(kcore_vcpu_run_fetch(vm, 0, fetch_refuse), -KE_OWNER); /* nothing changed */
+	CHECK_EQ(vcpu_state(vm, 0), READY);
+	CHECK_EQ(kcore_vcpu_run_fetch(vm, 0, fetch_answer), 0);
+	CHECK_EQ(fetch_regs_seen, 1UL << 3); /* only x3 is the host's to set */
+	CHECK_EQ(c->r[3], 0xABCD);
+	CHECK_EQ(c->r[4], 0x304);
+	CHECK_EQ(vcpu_state(vm, 0), ACTIVE);
+	/* a trap KCore handles (SYS64): resumed, no store */
+	hw = hw_trap(esr_of(ESR_ELx_EC_SYS64, 0));
+	CHECK_EQ(kcore_vm_exit_store(vm, 0, &hw, &out, store_count), 0);
+	CHECK_EQ(stores_seen, 1);
+	CHECK(no_lock_held());
+}
+
 UT_MAIN(UT(test_exit_refusals), UT(test_exit_saves_registers), UT(test_mmio_read_then_run),
 	UT(test_mmio_write), UT(test_s2fault), UT(test_wfi), UT(test_sys64_resumes),
 	UT(test_hvc_to_host), UT(test_system_off), UT(test_unknown_class_injects),
-	UT(test_irq_and_serror), UT(test_bad_exit_code_halts), UT(test_guest_grant_revoke))
+	UT(test_irq_and_serror), UT(test_bad_exit_code_halts), UT(test_guest_grant_revoke),
+	UT(test_guest_share_fast), UT(test_run_fetch_exit_store))
