@@ -8,6 +8,7 @@
 #include "boot.h"
 #include "platform.h"
 #include "sysreg.h"
+#include "vgic.h"
 
 #define FALLBACK_RAM_SIZE (256UL << 20) /* enough for KCore and the test host */
 
@@ -90,6 +91,7 @@ void boot_main(u64 dtb_arg)
 			    HOST_IMAGE_BASE);
 		psci_system_off();
 	}
+	vgic_init();
 	host_stage2_init();
 	uart_printf("kcore: host stage 2 on and empty (root 0x%lx, VMID 0); entering the host "
 		    "at EL1, pc 0x%x\n",

@@ -201,7 +201,7 @@ static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info
 	rp->exit_mmio_data = out->mmio_data;
 	for (u32 i = 0; i < 4; i++)
 		rp->exit_hvc_args[i] = out->hvc_args[i];
-	vgic_lrs_read(rp->exit_vgic_lr); /* still loaded: the store comes before the switch back */
+	vgic_lrs_read(arch_cpu_id(), rp->exit_vgic_lr); /* still loaded: before the switch back */
 }
 
 /* ---- the world switch -------------------------------------------------- */
@@ -342,7 +342,7 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 	p->vmid = vmid;
 	host_save(cpu);
 	vm_traps_activate();
-	vgic_load(vmid, vcpuid, vgic_lr_in[cpu]);
+	vgic_load(cpu, vmid, vcpuid, vgic_lr_in[cpu]);
 	do {
 		guest_run_once(vmid, vcpuid, cpu, p, &hw);
 		if (guest_fp_trap(cpu, vmid, vcpuid, &hw)) {
@@ -352,7 +352,7 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 		ret = kcore_vm_exit_store(vmid, vcpuid, &hw, &out, run_exit_store);
 	} while (ret == 0);
 	fp_to_host(cpu, &kc.shadow[vmid][vcpuid]);
-	vgic_save(vmid, vcpuid);
+	vgic_save(cpu, vmid, vcpuid);
 	vm_traps_deactivate();
 	host_restore(cpu);
 	if (ret < 0) /* the core found the vCPU not ACTIVE: a broken invariant */

@@ -55,21 +55,36 @@ struct vgic_vcpu {
 
 static struct vgic_vcpu vgic_state[COREVISOR][KCORE_MAX_VCPUS];
 
-static bool vgic_v3(void)
-{
-	return ((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xF) != 0;
-}
+/* Which interface and how many list registers (vgic_init, once, at boot):
+ * every CPU's are the same. */
+static bool gic_v3;
+static u32 nr_lr;
+/* Per CPU: the list registers loaded with a value for the current run (a
+ * bit each). Only those are read back and cleared, so a run without
+ * virtual interrupts costs no list-register access. */
+static u32 lr_used[KCORE_MAX_CPUS];
 
 static volatile u32 *gich(u32 off)
 {
 	return (volatile u32 *)(uintptr_t)(QEMU_GICV2_GICH_BASE + off);
 }
 
-static u32 vgic_nr_lr(void)
+void vgic_init(void)
 {
-	u32 n = vgic_v3() ? (u32)(read_sysreg(ich_vtr_el2) & 0x1F) + 1 : (*gich(GICH_VTR) & 0x3F) + 1;
+	u32 n;
 
-	return n < VGIC_MAX_LR ? n : VGIC_MAX_LR;
+	gic_v3 = ((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xF) != 0;
+	n = gic_v3 ? (u32)(read_sysreg(ich_vtr_el2) & 0x1F) + 1 : (*gich(GICH_VTR) & 0x3F) + 1;
+	nr_lr = n < VGIC_MAX_LR ? n : VGIC_MAX_LR;
+}
+
+/* A CPU's own set-up (host_stage2_init, every CPU): a guest's CPU interface
+ * uses the system registers (ICC_SRE_EL1.SRE; the host's Linux uses them
+ * too). */
+void vgic_cpu_init(void)
+{
+	if (gic_v3)
+		write_sysreg(7, icc_sre_el1); /* SRE, DFB, DIB */
 }
 
 /* GICv3 list-register value (the ABI's) <-> GICv2 GICH_LR. */
@@ -88,7 +103,7 @@ static u64 lr_from_v2(u32 v)
 /* The host's values, refused as a whole if one is not allowed. */
 long vgic_check(const u64 lr[VGIC_MAX_LR])
 {
-	u32 n = vgic_nr_lr();
+	u32 n = nr_lr;
 
 	for (u32 i = 0; i < VGIC_MAX_LR; i++) {
 		if (lr[i] == 0)
@@ -101,7 +116,7 @@ long vgic_check(const u64 lr[VGIC_MAX_LR])
 
 static void lr_write(u32 i, u64 v)
 {
-	if (!vgic_v3()) {
+	if (!gic_v3) {
 		*gich(GICH_LR(i)) = lr_to_v2(v);
 		return;
 	}
@@ -115,7 +130,7 @@ static void lr_write(u32 i, u64 v)
 
 static u64 lr_read(u32 i)
 {
-	if (!vgic_v3())
+	if (!gic_v3)
 		return lr_from_v2(*gich(GICH_LR(i)));
 	switch (i) {
 	case 0: return read_sysreg(ich_lr0_el2);
@@ -128,12 +143,11 @@ static u64 lr_read(u32 i)
 /* The guest's interface state in (load) and out (save, then cleared). */
 static void iface_load(const struct vgic_vcpu *s)
 {
-	if (!vgic_v3()) {
+	if (!gic_v3) {
 		*gich(GICH_VMCR) = (u32)s->vmcr;
 		*gich(GICH_APR) = (u32)s->ap1r0;
 		return;
 	}
-	write_sysreg(1, icc_sre_el1); /* the guest's CPU interface: system registers */
 	write_sysreg(s->vmcr, ich_vmcr_el2);
 	write_sysreg(s->ap0r0, ich_ap0r0_el2);
 	write_sysreg(s->ap1r0, ich_ap1r0_el2);
@@ -141,7 +155,7 @@ static void iface_load(const struct vgic_vcpu *s)
 
 static void iface_save(struct vgic_vcpu *s)
 {
-	if (!vgic_v3()) {
+	if (!gic_v3) {
 		s->vmcr = *gich(GICH_VMCR);
 		s->ap1r0 = *gich(GICH_APR);
 		*gich(GICH_APR) = 0;
@@ -151,14 +165,12 @@ static void iface_save(struct vgic_vcpu *s)
 	s->vmcr = read_sysreg(ich_vmcr_el2);
 	s->ap0r0 = read_sysreg(ich_ap0r0_el2);
 	s->ap1r0 = read_sysreg(ich_ap1r0_el2);
-	write_sysreg(0, ich_ap0r0_el2);
-	write_sysreg(0, ich_ap1r0_el2);
-	write_sysreg(0, ich_vmcr_el2);
+	/* Left as they are: only EL2 reads them, and the next load overwrites. */
 }
 
 static void iface_enable(bool on)
 {
-	if (!vgic_v3()) {
+	if (!gic_v3) {
 		*gich(GICH_HCR) = on ? 1U : 0U;
 		dsb(sy);
 		return;
@@ -168,36 +180,45 @@ static void iface_enable(bool on)
 }
 
 /* At VCPU_RUN, after vgic_check: the vCPU's interface state and the host's
- * list registers, interface on. */
-void vgic_load(vmid_t vmid, u32 vcpuid, const u64 lr[VGIC_MAX_LR])
+ * list registers (the others are 0 since the last vgic_save), interface on. */
+void vgic_load(u32 cpu, vmid_t vmid, u32 vcpuid, const u64 lr[VGIC_MAX_LR])
 {
-	u32 n = vgic_nr_lr();
+	u32 used = 0;
 
 	iface_load(&vgic_state[vmid][vcpuid]);
-	for (u32 i = 0; i < n; i++)
+	for (u32 i = 0; i < nr_lr; i++) {
+		if (lr[i] == 0)
+			continue;
 		lr_write(i, lr[i]);
+		used |= 1U << i;
+	}
+	lr_used[cpu] = used;
 	iface_enable(true);
 }
 
 /* The list registers as they are now (for the exit record, written while
  * the VM's interface is still loaded). */
-void vgic_lrs_read(u64 lr[VGIC_MAX_LR])
+void vgic_lrs_read(u32 cpu, u64 lr[VGIC_MAX_LR])
 {
-	u32 n = vgic_nr_lr();
+	u32 used = lr_used[cpu];
 
 	for (u32 i = 0; i < VGIC_MAX_LR; i++)
-		lr[i] = i < n ? lr_read(i) : 0;
+		lr[i] = 0;
+	for (; used; used &= used - 1) {
+		u32 i = (u32)__builtin_ctz(used);
+
+		lr[i] = lr_read(i);
+	}
 }
 
 /* At the switch back to the host: the interface state kept, the interface
- * off and cleared (nothing of the VM's is left in the CPU for the host or
- * the next VM on it). */
-void vgic_save(vmid_t vmid, u32 vcpuid)
+ * off and the list cleared (nothing of the VM's is left in the CPU for the
+ * host or the next VM on it). */
+void vgic_save(u32 cpu, vmid_t vmid, u32 vcpuid)
 {
-	u32 n = vgic_nr_lr();
-
 	iface_enable(false);
-	for (u32 i = 0; i < n; i++)
-		lr_write(i, 0);
+	for (u32 used = lr_used[cpu]; used; used &= used - 1)
+		lr_write((u32)__builtin_ctz(used), 0);
+	lr_used[cpu] = 0;
 	iface_save(&vgic_state[vmid][vcpuid]);
 }
