@@ -10,10 +10,47 @@ B := build
 
 # crypto/: the primitives (SHA-512, HMAC, Ed25519 verification,
 # ChaCha20-Poly1305), part of the core: freestanding, general registers only.
-CORE_SRCS := $(sort $(wildcard kcore/*.c smmu/*.c crypto/*.c))
+# $(KEYS_C): the provisioned keys, generated (below).
+KEYS_DIR := $(B)/keys
+KEYS_C := $(KEYS_DIR)/keys.c
+CORE_SRCS := $(sort $(wildcard kcore/*.c smmu/*.c crypto/*.c)) $(KEYS_C)
 CORE_HDRS := $(wildcard include/kcore/*.h include/crypto/*.h kcore/*.h)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wundef -Wvla -Wcast-align -Wno-unused-parameter
+
+# ---- keys provisioned at build (docs/image-format.md) ------------------------
+# KCORE_KEYS=<file>: the PEM Ed25519 public key(s) that may sign VM images.
+# Without it, a development key pair is generated once into build/keys/.
+# KCORE_SIGN_KEY=<file>: the private key the test and demo images are signed
+# with (default: the development key). KCORE_DEVICE_SECRET=<file>: the 32-byte
+# device secret the export keys derive from (default: generated once into
+# build/keys/device-secret.bin). Changing any of them rebuilds the table.
+DEV_KEY := $(KEYS_DIR)/dev-ed25519.pem
+IMAGE_KEYS := $(if $(KCORE_KEYS),$(KCORE_KEYS),$(KEYS_DIR)/dev-ed25519.pub.pem)
+SIGN_KEY := $(if $(KCORE_SIGN_KEY),$(KCORE_SIGN_KEY),$(DEV_KEY))
+DEVICE_SECRET := $(if $(KCORE_DEVICE_SECRET),$(KCORE_DEVICE_SECRET),$(KEYS_DIR)/device-secret.bin)
+
+$(DEV_KEY):
+	@mkdir -p $(dir $@)
+	$(Q)openssl genpkey -algorithm ed25519 -out $@
+	@echo "keys: generated the DEVELOPMENT image-signing key $@ (make KCORE_KEYS=<pem> for real keys)"
+$(KEYS_DIR)/dev-ed25519.pub.pem: $(DEV_KEY)
+	$(Q)openssl pkey -in $< -pubout -out $@
+$(KEYS_DIR)/device-secret.bin:
+	@mkdir -p $(dir $@)
+	$(Q)openssl rand -out $@ 32
+	@echo "keys: generated a DEVELOPMENT device secret $@ (make KCORE_DEVICE_SECRET=<file> to choose it)"
+# The table is regenerated every time but replaced only if it changed, so a
+# different KCORE_KEYS or KCORE_DEVICE_SECRET rebuilds what depends on it.
+$(KEYS_C): $(IMAGE_KEYS) $(DEVICE_SECRET) scripts/keys-to-c FORCE
+	@mkdir -p $(dir $@)
+	$(Q)$(PY) scripts/keys-to-c $(IMAGE_KEYS) $(DEVICE_SECRET) $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+# The public keys the table was made from, for the tests (tests/model).
+	$(Q)cp $(IMAGE_KEYS) $(KEYS_DIR)/image-keys.pem.tmp && \
+		(cmp -s $(KEYS_DIR)/image-keys.pem.tmp $(KEYS_DIR)/image-keys.pem && \
+		rm $(KEYS_DIR)/image-keys.pem.tmp || mv $(KEYS_DIR)/image-keys.pem.tmp $(KEYS_DIR)/image-keys.pem)
+keys: $(KEYS_C)
 
 # ---- aarch64 (EL2) ---------------------------------------------------------
 CROSS ?= aarch64-linux-gnu-
@@ -70,7 +107,11 @@ $(B)/qemu/guest.bin: $(GUEST_SRCS) tests/qemu/guests/guest.ld $(IMG_HDRS)
 $(B)/qemu/host.ld: tests/qemu/host/host.ld.S boot/platform.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)cpp -P -Iboot $< -o $@
-$(B)/qemu/host-%.elf: $(QHOST_SRCS) tests/qemu/host/hostlib.h $(B)/qemu/host.ld $(IMG_HDRS) $(B)/qemu/guest.bin
+# Every guest image is signed (scripts/sign-image) for its load IPA.
+GUEST_LOAD := 0x40080000
+$(B)/qemu/%.signed.bin: $(B)/qemu/%.bin $(SIGN_KEY) scripts/sign-image
+	$(Q)$(PY) scripts/sign-image $(SIGN_KEY) $(GUEST_LOAD) $< $@
+$(B)/qemu/host-%.elf: $(QHOST_SRCS) tests/qemu/host/hostlib.h $(B)/qemu/host.ld $(IMG_HDRS) $(B)/qemu/guest.signed.bin
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z- A-Z_) \
 		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(QHOST_SRCS)
@@ -102,7 +143,7 @@ $(B)/qemu/bench-guest.bin: tests/qemu/bench/guest.S tests/qemu/guests/guest.ld
 		-Wl,--no-warn-rwx-segments -o $(B)/qemu/bench-guest.elf tests/qemu/bench/guest.S
 	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/bench-guest.elf $@
 $(B)/qemu/bench.elf: tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/host/hostlib.h tests/qemu/bench/bench.c boot/fmt.c \
-		tests/qemu/bench/guest_image.S $(B)/qemu/bench-guest.bin $(B)/qemu/host.ld $(IMG_HDRS)
+		tests/qemu/bench/guest_image.S $(B)/qemu/bench-guest.signed.bin $(B)/qemu/host.ld $(IMG_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ \
 		tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/bench/bench.c boot/fmt.c \
@@ -137,9 +178,16 @@ $(B)/host/libkcore_test.so: $(HOST_OBJS) $(HARNESS_SRCS:%.c=$(B)/host/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/host/unit/%)
 
-$(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a $(wildcard tests/unit/*.h)
+# Signed test images (tests/unit/make-test-images.py), for the unit tests and
+# the SMP stress test.
+TEST_IMAGES_H := $(KEYS_DIR)/test_images.h
+$(TEST_IMAGES_H): tests/unit/make-test-images.py scripts/sign-image $(SIGN_KEY)
 	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Itests/unit $< $(B)/host/libkcore.a -o $@
+	$(Q)$(PY) tests/unit/make-test-images.py $(SIGN_KEY) $@
+
+$(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a $(wildcard tests/unit/*.h) $(TEST_IMAGES_H)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(KEYS_DIR) -Itests/unit $< $(B)/host/libkcore.a -o $@
 
 host: $(B)/host/libkcore.a $(B)/host/libkcore_test.so $(UNIT_BINS)
 
@@ -164,7 +212,7 @@ FUZZ_COMMON := -std=c11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recove
 # page would otherwise drown the fuzzer's signal (and its speed).
 FUZZ_CORE_OBJS := $(CORE_SRCS:%.c=$(B)/fuzz/%.o)
 FUZZ_KIT_OBJS := $(FAKE_SRCS:%.c=$(B)/fuzz/%.o) $(HARNESS_SRCS:%.c=$(B)/fuzz/%.o) $(B)/fuzz/tests/fuzz/hvc_fuzz.o
-$(FUZZ_CORE_OBJS): $(B)/fuzz/%.o: %.c $(wildcard include/kcore/*.h kcore/*.h)
+$(FUZZ_CORE_OBJS): $(B)/fuzz/%.o: %.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(FUZZ_COMMON) -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ_KIT_OBJS): $(B)/fuzz/%.o: %.c $(wildcard include/kcore/*.h tests/fake/*.h tests/harness/*.h)
@@ -183,11 +231,11 @@ mutants:
 	$(Q)scripts/run-mutants.sh
 
 # SMP stress: four threads over the fake machine, with ThreadSanitizer.
-$(B)/tsan/smp_stress: tests/smp/smp_stress.c $(CORE_SRCS) $(FAKE_SRCS) $(HARNESS_SRCS) \
-		$(wildcard include/kcore/*.h kcore/*.h tests/fake/*.h tests/harness/*.h)
+$(B)/tsan/smp_stress: tests/smp/smp_stress.c $(TEST_IMAGES_H) $(CORE_SRCS) $(FAKE_SRCS) $(HARNESS_SRCS) \
+		$(CORE_HDRS) $(wildcard tests/fake/*.h tests/harness/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) -std=c11 -O1 -g -fsanitize=thread -DKCORE_PROFILE_TEST -DKCORE_DEBUG=1 -D_DEFAULT_SOURCE \
-		-Iinclude -Itests/fake -Itests/harness tests/smp/smp_stress.c $(CORE_SRCS) $(FAKE_SRCS) \
+		-Iinclude -I$(KEYS_DIR) -Itests/fake -Itests/harness tests/smp/smp_stress.c $(CORE_SRCS) $(FAKE_SRCS) \
 		$(HARNESS_SRCS) -lpthread -o $@
 
 smp: $(B)/tsan/smp_stress
@@ -202,5 +250,6 @@ check: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all el2 host deps unit model smp fuzz fuzz-smoke mutants test check clean kcore.elf \
+FORCE:
+.PHONY: FORCE keys all el2 host deps unit model smp fuzz fuzz-smoke mutants test check clean kcore.elf \
 	qemu-images qemu-test run bench gdb

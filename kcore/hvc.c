@@ -73,9 +73,6 @@ static long hvc_vm_call(u64 fn, u64 a1, u64 a2)
 	case KCORE_HC_REGISTER_VCPU:
 		ret = local_register_vcpu(vmid, (u32)a2);
 		break;
-	case KCORE_HC_VERIFY_VM:
-		ret = local_verify_vm(vmid);
-		break;
 	case KCORE_HC_LOAD_ENCRYPTED_VCPU:
 		ret = local_load_encryted_vcpu(vmid, (u32)a2);
 		break;
@@ -110,6 +107,10 @@ static long hvc_vm_mem_call(u64 fn, u64 a1, u64 a2, u64 a3)
 	case KCORE_HC_MAP_IO:
 		set = LK_INFO(vmid) | LK(S2PAGE_ID) | LK_NPT(vmid);
 		break;
+	case KCORE_HC_VERIFY_VM: /* takes the pages, reads the window, maps */
+		set = LK_INFO(vmid) | LK(S2PAGE_ID) | LK_NPT(HOSTVISOR) | LK_NPT(vmid) |
+		      LK_NPT(COREVISOR);
+		break;
 	default: /* SAVE_ENCRYPT_BUF, LOAD_DECRYPT_BUF (host-unmap) */
 		set = LK_INFO(vmid) | LK(S2PAGE_ID) | LK_NPT(HOSTVISOR);
 		break;
@@ -127,6 +128,9 @@ static long hvc_vm_mem_call(u64 fn, u64 a1, u64 a2, u64 a3)
 		break;
 	case KCORE_HC_MAP_IO:
 		ret = local_map_io(vmid, a2, a3);
+		break;
+	case KCORE_HC_VERIFY_VM:
+		ret = local_verify_vm(vmid);
 		break;
 	case KCORE_HC_SAVE_ENCRYPT_BUF:
 		ret = local_save_encrypt_buf(vmid, a2, a3);
@@ -211,7 +215,6 @@ long kcore_host_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 		return hvc_gen_vmid();
 	case KCORE_HC_REGISTER_KVM:
 	case KCORE_HC_REGISTER_VCPU:
-	case KCORE_HC_VERIFY_VM:
 	case KCORE_HC_LOAD_ENCRYPTED_VCPU:
 	case KCORE_HC_POWEROFF_VM:
 		return hvc_vm_call(fn, a1, a2);
@@ -219,6 +222,7 @@ long kcore_host_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	case KCORE_HC_REMAP_VM_IMAGE:
 	case KCORE_HC_CLEAR_VM_PAGE:
 	case KCORE_HC_MAP_IO:
+	case KCORE_HC_VERIFY_VM:
 	case KCORE_HC_SAVE_ENCRYPT_BUF:
 	case KCORE_HC_LOAD_DECRYPT_BUF:
 		return hvc_vm_mem_call(fn, a1, a2, a3);

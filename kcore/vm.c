@@ -125,40 +125,6 @@ long local_poweroff_vm_by_host(vmid_t vmid)
 	return 0;
 }
 
-/* D29: every load slot must be remapped page for page before the images
- * can be authenticated: otherwise the check would read a window that does
- * not hold the whole image. */
-static bool vm_images_complete(const struct vm_boot_info *b)
-{
-	for (u32 i = 0; i < b->next_load_info; i++) {
-		u64 pgnum = (b->load_size[i] + PAGE_SIZE - 1) / PAGE_SIZE;
-
-		if (b->mapped_pages[i] != pgnum)
-			return false;
-	}
-	return true;
-}
-
-/* spec: local_verify_vm (+ D29) */
-long local_verify_vm(vmid_t vmid)
-{
-	struct vm_info *info;
-	long ret;
-
-	if (!is_vm(vmid))
-		return -KE_RANGE;
-	info = vm_info_locked(vmid);
-	if (info->state != READY)
-		return -KE_STATE;
-	if (!vm_images_complete(&info->boot))
-		return -KE_STATE;
-	ret = image_authenticate(vmid);
-	if (ret < 0)
-		return ret;
-	info->state = VERIFIED;
-	return 0;
-}
-
 /* One scratch context per CPU: the decrypted registers are built here and
  * copied into the shadow context only if the whole decryption succeeded
  * (R1), without a kilobyte-sized copy on the small EL2 stack. */

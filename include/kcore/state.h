@@ -145,6 +145,13 @@ struct npt_entry npt_lookup(vmid_t p, gfn_t gfn);
 long npt_map(vmid_t p, u64 addr, u32 level, u64 pte);
 /* The checks of npt_map alone, changing nothing (for check-then-commit). */
 long npt_map_check(vmid_t p, u64 addr, u32 level);
+/* The same for level-3 maps of every gfn in n ranges, planned as a whole
+ * (VERIFY_VM maps the images with it, D35). */
+struct gfn_range {
+	gfn_t start;
+	u64 num;
+};
+long npt_map_ranges_check(vmid_t p, const struct gfn_range *r, u32 n);
 void npt_init(void);
 
 /* ---- kcore/mem.c: ownership transfers (need S2PAGE, NPT(HOSTVISOR)) -- */

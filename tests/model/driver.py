@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import constants as K  # noqa: E402
 from cside import CSide  # noqa: E402
 from gen import Gen, RAM_PFN0, GUEST_GFN0  # noqa: E402
+import images  # noqa: E402
 import spec  # noqa: E402
 
 EPISODE = 2000
@@ -57,6 +58,8 @@ def apply(side, op):
         return (ret, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in info.items())))
     if kind == 'host_store':
         return side.host_store(op[1], op[2])
+    if kind == 'host_page':
+        return side.host_page(op[1], op[2])
     if kind == 'vm_store':
         return side.vm_store(op[1], op[2], op[3])
     if kind == 'dev_store':
@@ -104,7 +107,14 @@ def footprint(model, op):
                 add_pfn(pfn)
         elif fn == K.KCORE_HC_REGISTER_VCPU:
             vcpus.add((a[0], a[1]))
-    elif kind == 'fault' or kind == 'host_store':
+        elif fn == K.KCORE_HC_VERIFY_VM and 0 < a[0] < K.COREVISOR:
+            # D35: every image page (taken, then mapped or scrubbed) and its gfn
+            info = model.vminfos[a[0]]
+            for i in range(info.next_load_info):
+                for k in range(info.mapped_pages[i]):
+                    add_pfn(model.lookup(K.COREVISOR, (info.remap_addr[i] >> 12) + k)[0])
+                    add_gfn(a[0], (info.load_addr[i] >> 12) + k)
+    elif kind in ('fault', 'host_store', 'host_page'):
         add_pfn(op[1] >> 12)
     elif kind == 'run':
         v, c, run = op[1], op[2], op[3]
@@ -251,11 +261,14 @@ class Runner:
     def __init__(self, lib):
         self.cside = CSide(lib)
         self.layout = self.cside.layout
+        self.keys = images.load_public_keys()
         self.stats = dict(steps=0, full=0, refused=0)
 
     def fresh(self):
         self.cside.reset()
-        return spec.Model(self.layout)
+        m = spec.Model(self.layout)
+        m.verify_img = images.Oracle(m, self.cside.page_bytes, self.keys)
+        return m
 
     def step(self, model, op, full):
         fp = footprint(model, op)

@@ -8,6 +8,7 @@ wrong state, out-of-range indices, unaligned addresses, size 0, pages of
 KCore, another VM's pages, repeated calls.
 """
 import constants as K
+import images
 
 PAGE = 4096
 RAM_PFN0 = K.KCORE_RAM_BASE >> 12
@@ -33,6 +34,9 @@ class Gen:
         self.m = model
         self.L = layout
         self.vm_pages = []     # pfns recently given to VMs (to aim at them)
+        self.pending = []      # operations queued by a guided step (the image loads)
+        self.images = {}       # (vmid, slot, load, size) -> the signed image bytes
+        self.key = images.load_signing_key()
         self.core_pfn0 = layout.core_start >> 12
         self.core_pages = (layout.core_end - layout.core_start) >> 12
 
@@ -96,6 +100,8 @@ class Gen:
 
     # ---- operations ----------------------------------------------------------
     def op(self):
+        if self.pending:
+            return self.pending.pop(0)
         if self.chance(0.4):
             g = self.guided()
             if g:
@@ -148,11 +154,19 @@ class Gen:
                     return ('call', HC['REGISTER_VCPU'], v, c)
             if nload == 0 or (nload < 2 and self.chance(0.1)):
                 addr = (GUEST_GFN0 + 8 * nload) * PAGE
-                return ('call', HC['SET_BOOT_INFO'], v, addr, r.randrange(1, 4 * PAGE))
+                size = r.randrange(1, 4 * PAGE) if self.chance(0.05) else r.randrange(200, 4 * PAGE)
+                return ('call', HC['SET_BOOT_INFO'], v, addr, size)
             for i in range(nload):
                 pg = (info[4][i] + PAGE - 1) // PAGE
                 if info[6][i] < pg:
-                    return ('call', HC['REMAP_VM_IMAGE'], v, self.host_pfn(), i)
+                    # Mostly: the host loads its page of the signed image first.
+                    remap = ('call', HC['REMAP_VM_IMAGE'], v, self.host_pfn(), i)
+                    if self.chance(0.1):
+                        return remap
+                    k = info[6][i]
+                    img = self.image(v, i, info[3][i], info[4][i])
+                    self.pending.append(remap)
+                    return ('host_page', remap[3] * PAGE, img[k * PAGE:(k + 1) * PAGE])
             if self.chance(0.1):
                 return ('call', HC['MAP_IO'], v, self.r.choice(MMIO_GFNS) * PAGE, 0x09000000)
             return ('call', HC['VERIFY_VM'], v)
@@ -174,6 +188,26 @@ class Gen:
             if self.vm_pages:
                 return ('call', HC['CLEAR_VM_PAGE'], v, r.choice(self.vm_pages))
         return self.smmu_guided(0)
+
+    def image(self, v, i, load, size):
+        """The signed image for slot i of VM v (cached per slot): a random payload of
+        size - 128 bytes signed for `load`; one in eight has a bit flipped, one in
+        twenty is signed for another load address."""
+        key = (v, i, load, size)
+        if key not in self.images:
+            r = self.r
+            if size < 128:
+                img = bytes(r.getrandbits(8) for _ in range(size))
+            else:
+                payload = bytes(r.getrandbits(8) for _ in range(size - 128))
+                img = images.sign(self.key, payload, load + (PAGE if self.chance(0.05) else 0))
+                if self.chance(0.125):
+                    bit = r.randrange(0, 8 * size)
+                    img = bytearray(img)
+                    img[bit // 8] ^= 1 << (bit % 8)
+                    img = bytes(img)
+            self.images[key] = img
+        return self.images[key]
 
     def smmu_guided(self, v):
         """Device contexts of the host (v = 0) or of a VM being built."""

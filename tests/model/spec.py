@@ -151,6 +151,10 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         self.rmap = {}
         self.dmap = {}
         self.cleared = set()
+        # spec: verify_img, a Parameter. (vmid, info) -> bool, called once the image pages
+        # are the VM's. The model's own tests accept every image; the differential driver
+        # installs a real check (images.py: Ed25519 over the bytes of the C's pages).
+        self.verify_img = lambda vmid, info: True
 
     # ================================================================================
     # Entry points
@@ -219,6 +223,12 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         if r == 'fault':
             raise ModelHalt('host_store: mapped page still faults')
         return r
+
+    def host_page(self, addr, data):
+        """The host writes a whole page (data: its bytes): as host_store, with the page's
+        first word as the value (flatmem keeps first words)."""
+        word = int.from_bytes(bytes(data[:8]).ljust(8, b'\0'), 'little')
+        return self.host_store(addr, word)
 
     def vm_store(self, vmid, gfn, val):
         if not is_vm(vmid) or self.vminfos[vmid].state != VERIFIED:

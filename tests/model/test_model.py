@@ -20,7 +20,7 @@ DEVICE_RW = 0x400000000004C7            # PAGE_S2_DEVICE | S2_RDWR
 HYP = 0x40000000000743                  # PAGE_HYP (AP[1] set)
 SMMU = 0x743                            # PAGE_SMMU
 IMG_IPA = 0x40000000                    # where the test VMs' image is loaded (guest IPA)
-IMG_PFNS = (RAM0 + 2000, RAM0 + 2001)   # the host pages holding it
+IMG_PFNS = (RAM0 + 3100, RAM0 + 3101)   # the host pages holding it (outside the tests blocks)
 MASK = (1 << 64) - 1
 
 
@@ -49,8 +49,8 @@ def boot_vm(m, vcpus=1, verify=True):
         assert hc(m, 'REGISTER_VCPU', vmid, c) == 0
     idx = hc(m, 'SET_BOOT_INFO', vmid, IMG_IPA, 2 * PAGE_SIZE)
     assert idx == 0
-    for pfn in IMG_PFNS:
-        assert hc(m, 'REMAP_VM_IMAGE', vmid, pfn, idx) == 0
+    for pfn in IMG_PFNS:   # VERIFY_VM takes the pages (D35): each VM its own
+        assert hc(m, 'REMAP_VM_IMAGE', vmid, pfn + 2 * (vmid - 1), idx) == 0
     if verify:
         assert hc(m, 'VERIFY_VM', vmid) == 0
     return vmid
@@ -172,16 +172,16 @@ def test_mmap_level2_bump_pointers_and_exhaustion():
     L, m = mk()
     vmid = started_vm(m)
     s, ps, ms, e = L.pools[vmid]
-    assert m.npt_ptrs(vmid) == (s + 4096, ps, ms)
+    assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms + 4096)     # the image's (D35)
     blk = RAM0 + 512
     assert map_req(m, vmid, 0x40000000, blk, level=2) == 0            # pgd 0, pud 1
-    assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms)             # no pte table
+    assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms + 4096)      # no new table
     assert m.vm_exit(vmid, 0, irq())[0] == 1
     assert map_req(m, vmid, 0x40200000, blk + 512, level=2) == 0      # same pmd table
-    assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms)
+    assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms + 4096)
     assert m.vm_exit(vmid, 0, irq())[0] == 1
     assert map_req(m, vmid, 0x80000000, blk + 1024, level=2) == 0     # pud 2: last pmd page
-    assert m.npt_ptrs(vmid) == (s + 8192, ps + 8192, ms)
+    assert m.npt_ptrs(vmid) == (s + 8192, ps + 8192, ms + 4096)
     assert m.vm_exit(vmid, 0, irq())[0] == 1
     assert refused(m, map_req, m, vmid, 0xC0000000, blk + 1536, 2) == -KE_NOMEM
     assert m.s2page(blk + 1536) == (HOSTVISOR, 0, blk + 1536)
@@ -470,7 +470,7 @@ def test_first_run():
     assert c[ACTLR_EL1] == L.actlr == 7 and c[DIRTY] == 0
     assert c[X0:X30 + 1] == [0] * 31
     assert m.vminfo(vmid)[1][:2] == (READY, ACTIVE)
-    assert m.mappings(vmid) == {}                                     # not looked at
+    assert set(m.mappings(vmid)) == {IMG_IPA // 4096, IMG_IPA // 4096 + 1}   # the image only (D35)
     assert m.s2page(RAM0 + 5) == (HOSTVISOR, 0, RAM0 + 5)
     assert refused(m, m.vcpu_run, vmid, 1, runin()) == -KE_STATE      # already ACTIVE
     assert m.vcpu_run(vmid, 0, runin(entry_pstate=0)) == 0

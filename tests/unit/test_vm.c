@@ -160,7 +160,9 @@ static void test_remap(void)
 	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN + 8, 0), -KE_FULL);
 	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, core_pfn, 0), -KE_FULL);
 	CHECK_EQ(npt_lookup_locked(COREVISOR, remap + 2 * PAGE_SIZE).level, 0);
-	/* no remap once verified */
+	/* no remap once verified (the signed image loaded into both pages) */
+	image_write(IMG_PFN, test_image_2p, PAGE_SIZE);
+	image_write(IMG_PFN + 7, test_image_2p + PAGE_SIZE, PAGE_SIZE);
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), 0);
 	CHECK_EQ(hc(KCORE_HC_SET_BOOT_INFO, vm, LOAD_IPA, PAGE_SIZE), -KE_STATE);
 	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN, 0), -KE_STATE);
@@ -184,6 +186,8 @@ static void test_verify(void)
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), -KE_STATE); /* slot 1: 1 of 2 */
 	CHECK_EQ(kc.vminfo[vm].state, READY);
 	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN + 2, 1), 0);
+	image_write(IMG_PFN, test_image_1p, PAGE_SIZE);
+	image_write(IMG_PFN + 1, test_image_hi, sizeof(test_image_hi));
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), 0);
 	CHECK_EQ(kc.vminfo[vm].state, VERIFIED);
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), -KE_STATE);

@@ -4,5 +4,5 @@
 	.balign	4096
 	.global	bench_guest_image, bench_guest_image_end
 bench_guest_image:
-	.incbin	"build/qemu/bench-guest.bin"
+	.incbin	"build/qemu/bench-guest.signed.bin"
 bench_guest_image_end:

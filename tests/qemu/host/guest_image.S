@@ -4,5 +4,5 @@
 	.balign	4096
 	.global	guest_image, guest_image_end
 guest_image:
-	.incbin	"build/qemu/guest.bin"
+	.incbin	"build/qemu/guest.signed.bin"
 guest_image_end:
