@@ -92,8 +92,9 @@ $(B)/el2/kcore.elf: $(IMG_OBJS) $(B)/el2/kcore-core.o $(B)/el2/kcore.ld
 kcore.elf: $(B)/el2/kcore.elf
 
 # ---- the bare-metal test host (tests/qemu/host), one image per scenario ------
-QEMU_SCENARIOS := hello forbidden vm two-vms
-QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S \
+QEMU_SCENARIOS := hello forbidden vm two-vms images
+QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/images.c tests/qemu/host/hostlib.c \
+	tests/qemu/host/guest_image.S \
 	tests/qemu/guests/fp.S boot/fmt.c
 QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Itests/qemu/host
 # The guest (tests/qemu/guests): EL1, MMU off, linked at its load IPA, a flat
@@ -111,7 +112,15 @@ $(B)/qemu/host.ld: tests/qemu/host/host.ld.S boot/platform.h
 GUEST_LOAD := 0x40080000
 $(B)/qemu/%.signed.bin: $(B)/qemu/%.bin $(SIGN_KEY) scripts/sign-image
 	$(Q)$(PY) scripts/sign-image $(SIGN_KEY) $(GUEST_LOAD) $< $@
-$(B)/qemu/host-%.elf: $(QHOST_SRCS) tests/qemu/host/hostlib.h $(B)/qemu/host.ld $(IMG_HDRS) $(B)/qemu/guest.signed.bin
+# The `images` scenario's wrong key: a second key pair, never provisioned.
+OTHER_KEY := $(KEYS_DIR)/not-provisioned-ed25519.pem
+$(OTHER_KEY):
+	@mkdir -p $(dir $@)
+	$(Q)openssl genpkey -algorithm ed25519 -out $@
+$(B)/qemu/guest.otherkey.bin: $(B)/qemu/guest.bin $(OTHER_KEY) scripts/sign-image
+	$(Q)$(PY) scripts/sign-image $(OTHER_KEY) $(GUEST_LOAD) $< $@
+$(B)/qemu/host-%.elf: $(QHOST_SRCS) $(wildcard tests/qemu/host/*.h) $(B)/qemu/host.ld $(IMG_HDRS) \
+		$(B)/qemu/guest.signed.bin $(B)/qemu/guest.otherkey.bin
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z- A-Z_) \
 		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(QHOST_SRCS)

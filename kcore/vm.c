@@ -12,6 +12,8 @@
 #include "kcore/errno.h"
 #include "kcore/state.h"
 
+#include "page.h"
+
 /* spec: is_vm (VMs are 1 .. COREVISOR-1) */
 bool is_vm(vmid_t vmid)
 {
@@ -130,25 +132,49 @@ long local_poweroff_vm_by_host(vmid_t vmid)
  * (R1), without a kilobyte-sized copy on the small EL2 stack. */
 static struct shadow_ctxt vm_decrypt_scratch[KCORE_MAX_CPUS];
 
-/* spec: local_load_encryted_vcpu (D34: the cipher is issue 4; until it
- * lands vm_vcpu_decrypt refuses and nothing changes) */
-long local_load_encryted_vcpu(vmid_t vmid, u32 vcpuid)
+/* spec: local_load_encryted_vcpu (D36: the blob is the host page inbuf).
+ * The restored context is the exported one, except that the vCPU counts as
+ * never run here (dirty INVALID64): its first run keeps the registers
+ * (inc_exe) and starts it where it was. */
+long local_load_encryted_vcpu(vmid_t vmid, u32 vcpuid, u64 inbuf)
 {
 	struct vm_info *info;
 	struct shadow_ctxt *scratch;
 	long ret;
 
-	if (!is_vm(vmid) || !is_vcpu(vcpuid))
+	if (!is_vm(vmid) || !is_vcpu(vcpuid) || !r3_addr(inbuf))
 		return -KE_RANGE;
+	lock_assert_held(S2PAGE_ID);
 	info = vm_info_locked(vmid);
 	if (info->state != READY || info->vcpu_state[vcpuid] != READY)
 		return -KE_STATE;
+	if (s2page_get(inbuf / PAGE_SIZE).owner != HOSTVISOR)
+		return -KE_OWNER;
 	scratch = &vm_decrypt_scratch[arch_cpu_id()];
-	*scratch = kc.shadow[vmid][vcpuid];
-	ret = vm_vcpu_decrypt(vmid, vcpuid, scratch);
+	ret = vm_vcpu_decrypt(vmid, vcpuid, inbuf / PAGE_SIZE, scratch);
 	if (ret < 0)
 		return ret;
+	scratch->r[DIRTY] = INVALID64;
 	kc.shadow[vmid][vcpuid] = *scratch;
 	info->boot.inc_exe = 1;
+	return 0;
+}
+
+/* D36: the vCPU's context, sealed into the host page outbuf. The vCPU must
+ * be READY (its context is in the shadow, not on a CPU); any VM state but
+ * UNUSED, so a powered-off VM's vCPU can still be saved. */
+long local_save_encrypted_vcpu(vmid_t vmid, u32 vcpuid, u64 outbuf)
+{
+	struct vm_info *info;
+
+	if (!is_vm(vmid) || !is_vcpu(vcpuid) || !r3_addr(outbuf))
+		return -KE_RANGE;
+	lock_assert_held(S2PAGE_ID);
+	info = vm_info_locked(vmid);
+	if (info->vcpu_state[vcpuid] != READY)
+		return -KE_STATE;
+	if (s2page_get(outbuf / PAGE_SIZE).owner != HOSTVISOR)
+		return -KE_OWNER;
+	vm_vcpu_encrypt(vmid, vcpuid, outbuf / PAGE_SIZE);
 	return 0;
 }

@@ -13,10 +13,11 @@
 #include "fmt.h"
 #include "hostlib.h"
 #include "platform.h"
+#include "scenario.h"
 
 #define PSCI_CPU_ON_64 0xC4000003UL
 
-static volatile u64 aborts; /* synchronous aborts taken so far */
+volatile u64 aborts; /* synchronous aborts taken so far */
 static u32 passed, failed;
 
 static u64 sysreg_esr(void)
@@ -48,7 +49,7 @@ void host_exception(u64 kind, u64 *frame)
 	host_smc(PSCI_SYSTEM_OFF, 0, 0, 0);
 }
 
-static void check(bool ok, const char *what)
+void check(bool ok, const char *what)
 {
 	hprintf("host: [%s] %s\n", ok ? "PASS" : "FAIL", what);
 	if (ok)
@@ -57,7 +58,7 @@ static void check(bool ok, const char *what)
 		failed++;
 }
 
-static long call(const char *name, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
+long call(const char *name, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
 {
 	long r = host_hvc(fn, a1, a2, a3, a4, 0);
 
@@ -190,7 +191,7 @@ static void scenario(void)
 }
 #endif
 
-#if defined(SCENARIO_VM) || defined(SCENARIO_TWO_VMS)
+#if defined(SCENARIO_VM) || defined(SCENARIO_TWO_VMS) || defined(SCENARIO_IMAGES)
 /* Guests (tests/qemu/guests): the host loads the image into its own pages,
  * declares it (SET_BOOT_INFO, REMAP_VM_IMAGE, VERIFY_VM), registers vCPUs
  * with a run page each, and runs them round-robin, one VCPU_RUN at a time,
@@ -277,6 +278,12 @@ static void vm_create(struct vm_ctx *vm, u64 base)
 		      0;
 	}
 	ok &= call("VERIFY_VM", KCORE_HC_VERIFY_VM, (u64)vm->vmid, 0, 0, 0) == 0;
+	/* VERIFY_VM took the image pages and mapped them at GUEST_LOAD (D35):
+	 * they are the VM's, to be taken back with CLEAR_VM_PAGE. */
+	for (u64 i = 0; i < vm->img_pages && vm->ngiven < MAX_GIVEN; i++) {
+		vm->given_ipa[vm->ngiven] = GUEST_LOAD + i * 4096;
+		vm->given_pa[vm->ngiven++] = VM_IMG(vm) + i * 4096;
+	}
 	hprintf("host: vm%ld: image of %lu bytes loaded at IPA 0x%lx, %d vCPUs registered\n",
 		vm->vmid, size, GUEST_LOAD, NVCPU);
 	check(ok, "VM created, image verified, vCPUs and run pages registered");
@@ -333,8 +340,8 @@ static void vm_mmio(struct vm_ctx *vm, struct vcpu_ctx *v)
 			write ? "write" : "read", ipa);
 }
 
-/* A stage-2 fault: the image page the host loaded, the 2 MB block, or a
- * fresh 4 KB page. The first 4 KB request of each VM first asks for pages
+/* A stage-2 fault: the 2 MB block, or a fresh 4 KB page (the image pages
+ * are mapped by VERIFY_VM, so they never fault). The first 4 KB request of each VM first asks for pages
  * that are not the host's (KCore's own; the other VM's): refused. */
 static void vm_s2fault(struct vm_ctx *vm, struct vcpu_ctx *v, u32 vcpuid)
 {
@@ -355,33 +362,29 @@ static void vm_s2fault(struct vm_ctx *vm, struct vcpu_ctx *v, u32 vcpuid)
 			rp->exit_fault_ipa, VM_BLOCK(vm));
 		return;
 	}
-	if (ipa >= GUEST_LOAD && ipa < GUEST_LOAD + vm->img_pages * 4096) {
-		pa = VM_IMG(vm) + (ipa - GUEST_LOAD);
-	} else {
-		if (vm->next_pool == VM_POOL(vm)) {
-			long r;
+	if (vm->next_pool == VM_POOL(vm)) {
+		long r;
 
-			rp->map_addr = ipa;
-			rp->map_level = 3;
-			rp->map_pte = KCORE_IMAGE_BASE;
+		rp->map_addr = ipa;
+		rp->map_level = 3;
+		rp->map_pte = KCORE_IMAGE_BASE;
+		r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vm->vmid, vcpuid, 0, 0, 0);
+		hprintf("host: vm%ld: map request for a KCore page -> %ld\n", vm->vmid, r);
+		check(r == -KE_OWNER, "mapping KCore's page into a VM is refused");
+		if (vm->other) {
+			rp->map_pte = VM_IMG(vm->other);
 			r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vm->vmid, vcpuid, 0, 0, 0);
-			hprintf("host: vm%ld: map request for a KCore page -> %ld\n", vm->vmid, r);
-			check(r == -KE_OWNER, "mapping KCore's page into a VM is refused");
-			if (vm->other) {
-				rp->map_pte = VM_IMG(vm->other);
-				r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vm->vmid, vcpuid, 0, 0, 0);
-				hprintf("host: vm%ld: map request for vm%ld's page -> %ld\n",
-					vm->vmid, vm->other->vmid, r);
-				check(r == -KE_OWNER, "mapping another VM's page into a VM is refused");
-			}
+			hprintf("host: vm%ld: map request for vm%ld's page -> %ld\n",
+				vm->vmid, vm->other->vmid, r);
+			check(r == -KE_OWNER, "mapping another VM's page into a VM is refused");
 		}
-		pa = vm->next_pool;
-		vm->next_pool += 4096;
-		/* The host prepares the page (and so has it mapped): the
-		 * assign must take that mapping away. */
-		for (u32 j = 0; j < 4096 / 8; j++)
-			((volatile u64 *)(uintptr_t)pa)[j] = 0;
 	}
+	pa = vm->next_pool;
+	vm->next_pool += 4096;
+	/* The host prepares the page (and so has it mapped): the
+	 * assign must take that mapping away. */
+	for (u32 j = 0; j < 4096 / 8; j++)
+		((volatile u64 *)(uintptr_t)pa)[j] = 0;
 	if (vm->ngiven < MAX_GIVEN && given_pa_of(vm, ipa) == 0) { /* two vCPUs may fault on one page */
 		vm->given_ipa[vm->ngiven] = ipa;
 		vm->given_pa[vm->ngiven++] = pa;
@@ -510,6 +513,18 @@ static void scenario(void)
 	check(call("VCPU_RUN after power-off", KCORE_HC_VCPU_RUN, (u64)vm->vmid, 0, 0, 0) ==
 		      -KE_STATE,
 	      "a powered-off VM does not run");
+}
+#endif
+
+#ifdef SCENARIO_IMAGES
+/* Bad images are refused (images.c), then a good one runs. */
+static void scenario(void)
+{
+	images_refused();
+	hprintf("host: a VM with the good signed image\n");
+	vm_create(&vms[0], 0x50000000UL);
+	vms_run(vms, 1);
+	vm_reclaim(&vms[0]);
 }
 #endif
 
