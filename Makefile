@@ -13,7 +13,8 @@ B := build
 # $(KEYS_C): the provisioned keys, generated (below).
 KEYS_DIR := $(B)/keys
 KEYS_C := $(KEYS_DIR)/keys.c
-CORE_SRCS := $(sort $(wildcard kcore/*.c smmu/*.c crypto/*.c)) $(KEYS_C)
+SECRET_C := $(KEYS_DIR)/device_secret.c
+CORE_SRCS := $(sort $(wildcard kcore/*.c smmu/*.c crypto/*.c)) $(KEYS_C) $(SECRET_C)
 CORE_HDRS := $(wildcard include/kcore/*.h include/crypto/*.h kcore/*.h)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wundef -Wvla -Wcast-align -Wno-unused-parameter
@@ -42,15 +43,19 @@ $(KEYS_DIR)/device-secret.bin:
 	@echo "keys: generated a DEVELOPMENT device secret $@ (make KCORE_DEVICE_SECRET=<file> to choose it)"
 # The table is regenerated every time but replaced only if it changed, so a
 # different KCORE_KEYS or KCORE_DEVICE_SECRET rebuilds what depends on it.
-$(KEYS_C): $(IMAGE_KEYS) $(DEVICE_SECRET) scripts/keys-to-c FORCE
+$(KEYS_C): $(IMAGE_KEYS) scripts/keys-to-c FORCE
 	@mkdir -p $(dir $@)
-	$(Q)$(PY) scripts/keys-to-c $(IMAGE_KEYS) $(DEVICE_SECRET) $@.tmp
-	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+	$(Q)$(PY) scripts/keys-to-c $(IMAGE_KEYS) $@.new >/dev/null
+	$(Q)if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 # The public keys the table was made from, for the tests (tests/model).
 	$(Q)cp $(IMAGE_KEYS) $(KEYS_DIR)/image-keys.pem.tmp && \
 		(cmp -s $(KEYS_DIR)/image-keys.pem.tmp $(KEYS_DIR)/image-keys.pem && \
 		rm $(KEYS_DIR)/image-keys.pem.tmp || mv $(KEYS_DIR)/image-keys.pem.tmp $(KEYS_DIR)/image-keys.pem)
-keys: $(KEYS_C)
+$(SECRET_C): $(DEVICE_SECRET) scripts/secret-to-c FORCE
+	@mkdir -p $(dir $@)
+	$(Q)$(PY) scripts/secret-to-c $(DEVICE_SECRET) $@.new
+	$(Q)if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+keys: $(KEYS_C) $(SECRET_C)
 
 # ---- aarch64 (EL2) ---------------------------------------------------------
 CROSS ?= aarch64-linux-gnu-
@@ -111,14 +116,14 @@ $(B)/qemu/host.ld: tests/qemu/host/host.ld.S boot/platform.h
 # Every guest image is signed (scripts/sign-image) for its load IPA.
 GUEST_LOAD := 0x40080000
 $(B)/qemu/%.signed.bin: $(B)/qemu/%.bin $(SIGN_KEY) scripts/sign-image
-	$(Q)$(PY) scripts/sign-image $(SIGN_KEY) $(GUEST_LOAD) $< $@
+	$(Q)$(PY) scripts/sign-image --key $(SIGN_KEY) --load-addr $(GUEST_LOAD) $< $@ >/dev/null
 # The `images` scenario's wrong key: a second key pair, never provisioned.
 OTHER_KEY := $(KEYS_DIR)/not-provisioned-ed25519.pem
 $(OTHER_KEY):
 	@mkdir -p $(dir $@)
 	$(Q)openssl genpkey -algorithm ed25519 -out $@
 $(B)/qemu/guest.otherkey.bin: $(B)/qemu/guest.bin $(OTHER_KEY) scripts/sign-image
-	$(Q)$(PY) scripts/sign-image $(OTHER_KEY) $(GUEST_LOAD) $< $@
+	$(Q)$(PY) scripts/sign-image --key $(OTHER_KEY) --load-addr $(GUEST_LOAD) $< $@ >/dev/null
 $(B)/qemu/host-%.elf: $(QHOST_SRCS) $(wildcard tests/qemu/host/*.h) $(B)/qemu/host.ld $(IMG_HDRS) \
 		$(B)/qemu/guest.signed.bin $(B)/qemu/guest.otherkey.bin
 	@mkdir -p $(dir $@)
@@ -198,7 +203,11 @@ $(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(KEYS_DIR) -Itests/unit $< $(B)/host/libkcore.a -o $@
 
-host: $(B)/host/libkcore.a $(B)/host/libkcore_test.so $(UNIT_BINS)
+# The crypto interop tests' tool (tests/crypto/openssl-interop.sh).
+$(B)/host/ed25519-verify-cli: tests/crypto/ed25519-verify-cli.c $(B)/host/libkcore.a $(CORE_HDRS)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(B)/host/libkcore.a -o $@
+
+host: $(B)/host/libkcore.a $(B)/host/libkcore_test.so $(UNIT_BINS) $(B)/host/ed25519-verify-cli
 
 all: el2 host qemu-images
 .DEFAULT_GOAL := all
@@ -211,8 +220,8 @@ unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(UNIT_BINS)
 
 STEPS ?= 1000000
-model: $(B)/host/libkcore_test.so
-	$(Q)$(PY) tests/model/driver.py --lib $(B)/host/libkcore_test.so --steps $(STEPS)
+model: $(B)/host/libkcore_test.so $(KEYS_C)
+	$(Q)$(PY) tests/model/driver.py --lib $(B)/host/libkcore_test.so --steps $(STEPS) --secret $(DEVICE_SECRET)
 
 FUZZ_CC ?= clang
 FUZZ_COMMON := -std=c11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \

@@ -23,9 +23,9 @@ static u64 le64(const u8 *p)
 /* The provisioned key whose id is `id`, or NULL. */
 static const struct image_key *image_key_find(const u8 *id)
 {
-	for (u32 i = 0; i < kcore_image_keys_num; i++)
-		if (crypto_memeq(kcore_image_keys[i].id, id, IMAGE_KEY_ID_SIZE))
-			return &kcore_image_keys[i];
+	for (u32 i = 0; i < image_keys_count; i++)
+		if (crypto_memeq(image_keys[i].id, id, IMAGE_KEY_ID_SIZE))
+			return &image_keys[i];
 	return NULL;
 }
 

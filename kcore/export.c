@@ -125,8 +125,11 @@ long blob_header_check(pfn_t pfn, u32 kind, vmid_t vmid, u64 index, struct kcore
 long vm_page_decrypt(vmid_t vmid, pfn_t page, const struct kcore_blob_header *h)
 {
 	void *p = arch_phys_to_virt(page * PAGE_SIZE);
+	long ret = blob_open(vmid, h, p, p);
 
-	return blob_open(vmid, h, p, p);
+	if (ret == 0)
+		arch_dcache_clean_page(page * PAGE_SIZE);
+	return ret;
 }
 
 /* (D36) The vCPU's whole shadow context, as an array of u64. */

@@ -14,6 +14,10 @@ have_cmd gcc || need+=(gcc)
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
 /usr/bin/python3 -c 'import hypothesis' 2>/dev/null || need+=(python3-hypothesis)
+# crypto: image signing (scripts/sign-image) and the interop tests (tests/crypto)
+have_cmd openssl || need+=(openssl)
+/usr/bin/python3 -c 'from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305' 2>/dev/null ||
+	need+=(python3-cryptography)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "deps: installing ${need[*]}"
 	SUDO=""

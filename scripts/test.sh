@@ -40,6 +40,14 @@ line=$($MAKE -s unit 2>&1 | tee "$log/unit.log" | tail -n 1)
 grep -E 'passed|FAIL|CHECK' "$log/unit.log" | grep -v '^unit:' | sed 's/^/  /'
 if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "unit (did not run)" 1; fi
 
+# ---- crypto interop (tests/crypto/openssl-interop.sh) ----------------------
+echo "== crypto interop (Ed25519 vs OpenSSL, signed images, keys-to-c, AEAD vs python3-cryptography)"
+line=$(tests/crypto/openssl-interop.sh 2>&1 | tee "$log/crypto-interop.log" | tail -n 1)
+grep -E '^FAIL|not refused' "$log/crypto-interop.log" | sed 's/^/  /'
+echo "  $line"
+if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "crypto interop (did not run)" 1; fi
+# ---- end crypto interop ------------------------------------------------------
+
 echo "== SMP stress (4 CPUs at once, ThreadSanitizer)"
 $MAKE -s smp >"$log/smp.log" 2>&1; rc=$?
 grep -E '^smp: cpu|WARNING|violation' "$log/smp.log" | head -n 8 | sed 's/^/  /'

@@ -24,14 +24,9 @@
 #define IMAGE_RESERVED_SIZE 24
 
 /* The public keys that may sign VM images, provisioned when KCore is built
- * (make KCORE_KEYS=<pem file>; scripts/keys-to-c writes the table into
- * build/keys/keys.c). id = the first 8 bytes of SHA-512(pk). */
-struct image_key {
-	u8 id[IMAGE_KEY_ID_SIZE];
-	u8 pk[32];
-};
-extern const struct image_key kcore_image_keys[];
-extern const u32 kcore_image_keys_num;
+ * (make KCORE_KEYS=<pem file>; scripts/keys-to-c writes the table
+ * image_keys[] of crypto/image_keys.h into build/keys/keys.c). */
+#include "crypto/image_keys.h"
 
 /* The device secret the per-VM export keys are derived from (32 bytes).
  * On QEMU it is provisioned at build time into KCore's image, whose pages

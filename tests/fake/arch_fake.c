@@ -98,7 +98,13 @@ void arch_tlbi_s2_vmid(vmid_t vmid) { record(FAKE_TLBI_S2_VMID, vmid, 0, 0); }
 void arch_tlbi_el2_va(u64 va) { record(FAKE_TLBI_EL2_VA, COREVISOR, 0, va); }
 void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova) { record(FAKE_SMMU_TLBI, index, cbndx, iova); }
 void arch_smmu_tlbi_ctx(u32 index, u32 cbndx) { record(FAKE_SMMU_TLBI_CTX, index, cbndx, 0); }
-void arch_dcache_clean_page(phys_addr_t pa) { record(FAKE_DCACHE_CLEAN, 0, 0, pa); }
+/* KCore cleans every page it writes outside its region (a scrub, an
+ * exported blob, a decrypted page), so reset zeroes those pages too. */
+void arch_dcache_clean_page(phys_addr_t pa)
+{
+	record(FAKE_DCACHE_CLEAN, 0, 0, pa);
+	(void)fake_ram_write(pa);
+}
 u64 arch_actlr_el1(void) { return FAKE_ACTLR; }
 u32 arch_cpu_id(void) { return fake_cpu; }
 void fake_set_cpu(u32 cpu) { fake_cpu = cpu; }

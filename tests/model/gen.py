@@ -25,7 +25,8 @@ HC = dict(
     SMMU_ASSIGN=K.KCORE_HC_SMMU_ASSIGN, SMMU_MAP=K.KCORE_HC_SMMU_MAP,
     SMMU_CLEAR=K.KCORE_HC_SMMU_CLEAR, SMMU_IOVA_TO_PHYS=K.KCORE_HC_SMMU_IOVA_TO_PHYS,
     SAVE_ENCRYPT_BUF=K.KCORE_HC_SAVE_ENCRYPT_BUF, LOAD_DECRYPT_BUF=K.KCORE_HC_LOAD_DECRYPT_BUF,
-    LOAD_ENCRYPTED_VCPU=K.KCORE_HC_LOAD_ENCRYPTED_VCPU, POWEROFF_VM=K.KCORE_HC_POWEROFF_VM)
+    LOAD_ENCRYPTED_VCPU=K.KCORE_HC_LOAD_ENCRYPTED_VCPU, POWEROFF_VM=K.KCORE_HC_POWEROFF_VM,
+    SAVE_ENCRYPTED_VCPU=K.KCORE_HC_SAVE_ENCRYPTED_VCPU)
 
 
 class Gen:
@@ -148,6 +149,10 @@ class Gen:
         state, vcpus, nload = info[0], info[1], info[2]
         if state == K.UNUSED:
             return ('call', HC['REGISTER_KVM'], v)
+        if state in (K.READY, K.VERIFIED) and self.chance(0.2 if state == K.READY else 0.06):
+            g = self.export_flow(v, state)
+            if g:
+                return g
         if state == K.READY:
             for c in range(2):
                 if vcpus[c] == K.UNUSED:
@@ -188,6 +193,46 @@ class Gen:
             if self.vm_pages:
                 return ('call', HC['CLEAR_VM_PAGE'], v, r.choice(self.vm_pages))
         return self.smmu_guided(0)
+
+    def blob_pages(self):
+        """A host page whose next page is the host's too (a page blob's two pages)."""
+        for _ in range(8):
+            pfn = self.host_pfn()
+            if self.m.s2page(pfn + 1)[0] == K.HOSTVISOR:
+                return pfn
+        return pfn
+
+    def export_flow(self, v, state):
+        """D36: export a page or a vCPU of VM v, then (queued) maybe tamper with the blob,
+        then import it into v, or replay it into another VM, vCPU or slot."""
+        r = self.r
+        nxt = self.m.core_data()[0]
+        ready = [u for u in range(1, nxt) if self.m.vminfo(u)[0] == K.READY]
+        # the import goes to v, or to another VM (a READY one: the replay must fail
+        # on the blob, not on the state)
+        other = r.choice(ready) if ready else v
+        if self.chance(0.6):
+            mine = [p for p in self.vm_pages if self.m.s2page(p)[0] == v]
+            mine += [e[0] for e in list(self.m.mappings(v).values())[:8]
+                     if self.m.s2page(e[0])[0] == v]
+            if not mine:
+                return self.smmu_guided(v) if state == K.READY else None
+            out = self.blob_pages()
+            save = ('call', HC['SAVE_ENCRYPT_BUF'], v, r.choice(mine) * PAGE, out * PAGE)
+            if self.chance(0.15):
+                self.pending.append(('host_store', (out + r.randrange(0, 2)) * PAGE + 8 * r.randrange(0, 6),
+                                     r.getrandbits(64)))
+            self.pending.append(('call', HC['LOAD_DECRYPT_BUF'], v if self.chance(0.8) else other,
+                                 out * PAGE))
+            return save
+        c = r.randrange(0, 2)
+        out = self.host_pfn()
+        save = ('call', HC['SAVE_ENCRYPTED_VCPU'], v, c, out * PAGE)
+        if self.chance(0.15):
+            self.pending.append(('host_store', out * PAGE + 8 * r.randrange(0, 20), r.getrandbits(64)))
+        self.pending.append(('call', HC['LOAD_ENCRYPTED_VCPU'], v if self.chance(0.8) else other,
+                             c if self.chance(0.8) else 1 - c, out * PAGE))
+        return save
 
     def image(self, v, i, load, size):
         """The signed image for slot i of VM v (cached per slot): a random payload of
@@ -316,7 +361,9 @@ class Gen:
         if x < 0.92:
             return ('call', HC['LOAD_DECRYPT_BUF'], v, self.fault_addr())
         if x < 0.95:
-            return ('call', HC['LOAD_ENCRYPTED_VCPU'], v, self.vcpuid())
+            if self.chance(0.5):
+                return ('call', HC['SAVE_ENCRYPTED_VCPU'], v, self.vcpuid(), self.fault_addr())
+            return ('call', HC['LOAD_ENCRYPTED_VCPU'], v, self.vcpuid(), self.fault_addr())
         if x < 0.97:
             return ('call', HC['NOP'])
         return ('call', r.choice([K.KCORE_HC_VCPU_RUN, K.KCORE_HC_MAX, 0, 0x84000000,

@@ -155,6 +155,9 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         # are the VM's. The model's own tests accept every image; the differential driver
         # installs a real check (images.py: Ed25519 over the bytes of the C's pages).
         self.verify_img = lambda vmid, info: True
+        # D36: the ciphers (export.py). The differential driver gives it the C's page
+        # bytes; the model's own tests give it bytes made from flatmem's first words.
+        self.export = None
 
     # ================================================================================
     # Entry points
@@ -196,7 +199,9 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         if fn == KCORE_HC_LOAD_DECRYPT_BUF:
             return self.local_load_decrypt_buf(a1, a2)
         if fn == KCORE_HC_LOAD_ENCRYPTED_VCPU:
-            return self.local_load_encryted_vcpu(a1, a2)
+            return self.local_load_encryted_vcpu(a1, a2, a3)
+        if fn == KCORE_HC_SAVE_ENCRYPTED_VCPU:
+            return self.local_save_encrypted_vcpu(a1, a2, a3)
         if fn == KCORE_HC_POWEROFF_VM:
             return self.local_poweroff_vm(a1)
         # Unknown ids, and VCPU_RUN, which needs the run page (use vcpu_run()).

@@ -14,7 +14,7 @@ class VMInfo:
     """spec: VMInfo = VS (vm_state, vm_vcpu_state) + VB (BootInfo)."""
 
     __slots__ = ('state', 'vcpu_state', 'next_load_info', 'load_addr', 'load_size',
-                 'remap_addr', 'mapped_pages', 'inc_exe')
+                 'remap_addr', 'mapped_pages', 'inc_exe', 'export_seq')
 
     def __init__(self):
         self.state = UNUSED
@@ -25,6 +25,7 @@ class VMInfo:
         self.remap_addr = [0] * MAX_LOAD_INFO_NUM
         self.mapped_pages = [0] * MAX_LOAD_INFO_NUM
         self.inc_exe = 0
+        self.export_seq = 0  # D36: the VM's nonce counter (not in the compared tuple)
 
     def as_tuple(self):
         return (self.state, tuple(self.vcpu_state), self.next_load_info, tuple(self.load_addr),
@@ -239,15 +240,44 @@ class VmSpec:
             return 0
         return -KE_NOMEM
 
-    def local_load_encryted_vcpu(self, vmid, vcpuid):
-        if not is_vm(vmid) or not is_vcpu(vcpuid):
+    def local_load_encryted_vcpu(self, vmid, vcpuid, inbuf):
+        if not is_vm(vmid) or not is_vcpu(vcpuid) or not inbuf < KVM_ADDR_SPACE:
             return -KE_RANGE
         info = self.vminfos[vmid]
         vms, vcpus = info.state, info.vcpu_state[vcpuid]
-        if vms == READY and vcpus == READY:
-            # D34: with a cipher: decrypt the context, vm_inc_exe := 1.
-            return -KE_NOTSUPP
-        return -KE_STATE
+        if not (vms == READY and vcpus == READY):
+            return -KE_STATE
+        pfn = inbuf // PAGE_SIZE
+        if self.s2page(pfn)[0] != HOSTVISOR:
+            return -KE_OWNER  # D36: the blob is a host page
+        nbytes = 8 * NR_CTXT_REGS
+        blob = self.export.page_bytes(pfn)
+        if not self.export.header_ok(self.export.header(pfn), 2, vmid, vcpuid, nbytes):
+            return -KE_AUTH
+        pt = self.export.open(vmid, blob[:64], blob[64:64 + nbytes])
+        if pt is None:
+            return -KE_AUTH
+        regs = [int.from_bytes(pt[8 * i:8 * i + 8], 'little') for i in range(NR_CTXT_REGS)]
+        regs[DIRTY] = INVALID64  # D36: never run here; the first run keeps the registers
+        self.shadow_ctxts[(vmid, vcpuid)] = regs
+        info.inc_exe = 1
+        return 0
+
+    def local_save_encrypted_vcpu(self, vmid, vcpuid, outbuf):
+        """D36 (a hypercall the spec does not have)."""
+        if not is_vm(vmid) or not is_vcpu(vcpuid) or not outbuf < KVM_ADDR_SPACE:
+            return -KE_RANGE
+        info = self.vminfos[vmid]
+        if info.vcpu_state[vcpuid] != READY:
+            return -KE_STATE
+        pfn = outbuf // PAGE_SIZE
+        if self.s2page(pfn)[0] != HOSTVISOR:
+            return -KE_OWNER
+        pt = b''.join(v.to_bytes(8, 'little') for v in self.shadow(vmid, vcpuid))
+        hdr, _ct = self.export.seal(vmid, 2, vcpuid, info.export_seq, pt)
+        info.export_seq += 1
+        self._flatmem_set(pfn, int.from_bytes(hdr[:8], 'little'))
+        return 0
 
     # ---- search_load_info_loop_h ------------------------------------------------------------
     @staticmethod

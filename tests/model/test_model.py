@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import constants as K  # noqa: E402
 from constants import *  # noqa: E402,F401,F403
+from export import Export
 from spec import Model, sample_layout  # noqa: E402
 
 RAM0 = KCORE_RAM_BASE // PAGE_SIZE      # 0x40000, first RAM pfn
@@ -35,7 +36,11 @@ def test_descriptor_constants():
 # ---- helpers ---------------------------------------------------------------------------------
 def mk(**kw):
     L = sample_layout(**kw)
-    return L, Model(L)
+    m = Model(L)
+    # D36: the model alone has no RAM bytes: a page is its first word, then zeros.
+    m.export = Export(lambda pfn: (m.flatmem.get(pfn) or 0).to_bytes(8, 'little') + bytes(4088),
+                      secret=bytes(range(32)))
+    return L, m
 
 
 def hc(m, name, *a):
@@ -295,19 +300,29 @@ def test_clear_shared_page_unmaps_host():
     assert m.invariants() == []
 
 
-def test_load_decrypt_save_encrypt_d34():
+def test_load_decrypt_save_encrypt_d36():
     L, m = mk()
     vmid = boot_vm(m, verify=False)
     assert refused(m, hc, m, 'LOAD_DECRYPT_BUF', vmid, CORE0 * PAGE_SIZE) == -KE_OWNER
-    assert refused(m, hc, m, 'LOAD_DECRYPT_BUF', vmid, RAM0 * PAGE_SIZE) == -KE_NOTSUPP
+    assert refused(m, hc, m, 'LOAD_DECRYPT_BUF', vmid, RAM0 * PAGE_SIZE) == -KE_AUTH  # no blob
     assert refused(m, hc, m, 'LOAD_DECRYPT_BUF', vmid, 1 << 40) == -KE_RANGE
     assert refused(m, hc, m, 'SAVE_ENCRYPT_BUF', vmid, RAM0 * PAGE_SIZE, RAM0 * PAGE_SIZE) \
         == -KE_OWNER
-    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 0) == -KE_NOTSUPP
-    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 1) == -KE_STATE
-    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 8) == -KE_RANGE
+    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 0, RAM0 * PAGE_SIZE) == -KE_AUTH
+    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 1, RAM0 * PAGE_SIZE) == -KE_STATE
+    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 8, RAM0 * PAGE_SIZE) == -KE_RANGE
+    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 0, CORE0 * PAGE_SIZE) == -KE_OWNER
+    # a vCPU exported and imported back: the same registers, never run here (D36)
+    out = RAM0 + 100
+    m.shadow_ctxts[(vmid, 0)][5] = 0x1234
+    assert hc(m, 'SAVE_ENCRYPTED_VCPU', vmid, 0, out * PAGE_SIZE) == 0
+    assert m.flatmem[out] == 0x424C4245524F434B
     assert hc(m, 'VERIFY_VM', vmid) == 0
     assert refused(m, hc, m, 'LOAD_DECRYPT_BUF', vmid, RAM0 * PAGE_SIZE) == -KE_STATE
+    # a page export of the VERIFIED VM: ciphertext and header in two host pages
+    assert hc(m, 'SAVE_ENCRYPT_BUF', vmid, (IMG_PFNS[0]) * PAGE_SIZE, out * PAGE_SIZE) == 0
+    assert m.flatmem[out + 1] == 0x424C4245524F434B
+    assert m.vminfos[vmid].export_seq == 2
 
 
 # ---- map_io ----------------------------------------------------------------------------------

@@ -30,7 +30,8 @@ def main():
         for n, (name, load, size) in enumerate(IMAGES):
             src, dst = os.path.join(d, name), os.path.join(d, name + '.signed')
             open(src, 'wb').write(bytes((i * 7 + n * 13 + 1) & 0xFF for i in range(size - 128)))
-            subprocess.run([sys.executable, SIGN, key, hex(load), src, dst], check=True)
+            subprocess.run([sys.executable, SIGN, '--key', key, '--load-addr', hex(load), src, dst],
+                           check=True, stdout=subprocess.DEVNULL)
             img = open(dst, 'rb').read()
             assert len(img) == size
             lines.append('#define %s_LOAD 0x%xUL' % (name.upper(), load))
