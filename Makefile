@@ -97,8 +97,9 @@ $(B)/el2/kcore.elf: $(IMG_OBJS) $(B)/el2/kcore-core.o $(B)/el2/kcore.ld
 kcore.elf: $(B)/el2/kcore.elf
 
 # ---- the bare-metal test host (tests/qemu/host), one image per scenario ------
-QEMU_SCENARIOS := hello forbidden vm two-vms images
-QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/images.c tests/qemu/host/hostlib.c \
+QEMU_SCENARIOS := hello forbidden vm two-vms images export
+QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/images.c \
+	tests/qemu/host/export.c tests/qemu/host/hostlib.c \
 	tests/qemu/host/guest_image.S \
 	tests/qemu/guests/fp.S boot/fmt.c
 QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Itests/qemu/host

@@ -17,6 +17,7 @@
 #define DOORBELL 0x09010000UL
 #define SHARED 0x40101000UL      /* vCPU 0's shared page (next to its stack page) */
 #define BLOCK 0x40400000UL       /* a 2 MB region the host maps with one block */
+#define RESTORED 0x40180000UL    /* the `export` scenario imports a page here (D36) */
 #define HVC_SET_DESC_PFN 0xC6000100UL
 #define HVC_UNSET_DESC_PFN 0xC6000101UL
 #define HVC_GUEST_DONE 0xC6000200UL /* not KCore's: goes to the host */
@@ -96,6 +97,8 @@ static void vcpu0(void)
 		block[0] == 0xB10C && block[(0x200000 - 8) / 8] == 0xE2D ? "ok" : "BAD");
 	r = fp_check(0x6000);
 	gprintf("FP/SIMD registers kept across exits: %s\n", r == 0 ? "ok" : "BAD");
+	gprintf("words at 0x%lx: 0x%lx 0x%lx\n", RESTORED, *(volatile u64 *)RESTORED,
+		*(volatile u64 *)(RESTORED + 4088));
 	gprintf("powering off (PSCI SYSTEM_OFF)\n");
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 }

@@ -191,7 +191,8 @@ static void scenario(void)
 }
 #endif
 
-#if defined(SCENARIO_VM) || defined(SCENARIO_TWO_VMS) || defined(SCENARIO_IMAGES)
+#if defined(SCENARIO_VM) || defined(SCENARIO_TWO_VMS) || defined(SCENARIO_IMAGES) || \
+	defined(SCENARIO_EXPORT)
 /* Guests (tests/qemu/guests): the host loads the image into its own pages,
  * declares it (SET_BOOT_INFO, REMAP_VM_IMAGE, VERIFY_VM), registers vCPUs
  * with a run page each, and runs them round-robin, one VCPU_RUN at a time,
@@ -205,6 +206,7 @@ extern const u8 guest_image[], guest_image_end[];
 #define GUEST_DOORBELL 0x09010000UL
 #define GUEST_SHARED 0x40101000UL
 #define GUEST_BLOCK 0x40400000UL
+#define GUEST_RESTORED 0x40180000UL /* the guest prints the words of this page */
 #define HVC_GUEST_DONE 0xC6000200UL
 #define NVCPU 2
 #define MAX_GIVEN 64
@@ -226,6 +228,9 @@ struct vm_ctx {
 	bool block_given, off, powered_off;
 	struct vcpu_ctx vcpu[NVCPU];
 	const struct vm_ctx *other; /* another VM, whose page this one must not get */
+	u64 restored_pa; /* export: the imported page, mapped at GUEST_RESTORED */
+	/* export: called on the READY VM before VERIFY_VM */
+	void (*before_verify)(struct vm_ctx *vm);
 };
 
 #define VM_IMG(vm) ((vm)->base)
@@ -277,6 +282,8 @@ static void vm_create(struct vm_ctx *vm, u64 base)
 		ok &= host_hvc(KCORE_HC_REGISTER_RUN_PAGE, (u64)vm->vmid, i, VM_RUN(vm, i), 0, 0) ==
 		      0;
 	}
+	if (vm->before_verify)
+		vm->before_verify(vm);
 	ok &= call("VERIFY_VM", KCORE_HC_VERIFY_VM, (u64)vm->vmid, 0, 0, 0) == 0;
 	/* VERIFY_VM took the image pages and mapped them at GUEST_LOAD (D35):
 	 * they are the VM's, to be taken back with CLEAR_VM_PAGE. */
@@ -362,6 +369,11 @@ static void vm_s2fault(struct vm_ctx *vm, struct vcpu_ctx *v, u32 vcpuid)
 			rp->exit_fault_ipa, VM_BLOCK(vm));
 		return;
 	}
+	if (ipa == GUEST_RESTORED && vm->restored_pa) {
+		/* the page LOAD_DECRYPT_BUF made the VM's at this gfn (D36) */
+		pa = vm->restored_pa;
+		goto give;
+	}
 	if (vm->next_pool == VM_POOL(vm)) {
 		long r;
 
@@ -385,6 +397,7 @@ static void vm_s2fault(struct vm_ctx *vm, struct vcpu_ctx *v, u32 vcpuid)
 	 * assign must take that mapping away. */
 	for (u32 j = 0; j < 4096 / 8; j++)
 		((volatile u64 *)(uintptr_t)pa)[j] = 0;
+give:
 	if (vm->ngiven < MAX_GIVEN && given_pa_of(vm, ipa) == 0) { /* two vCPUs may fault on one page */
 		vm->given_ipa[vm->ngiven] = ipa;
 		vm->given_pa[vm->ngiven++] = pa;
@@ -524,6 +537,34 @@ static void scenario(void)
 	hprintf("host: a VM with the good signed image\n");
 	vm_create(&vms[0], 0x50000000UL);
 	vms_run(vms, 1);
+	vm_reclaim(&vms[0]);
+}
+#endif
+
+#ifdef SCENARIO_EXPORT
+/* Encrypted export and import (D36, export.c): a page of the READY VM is
+ * exported and imported back (tampered and replayed blobs refused), then
+ * the VM runs and its guest prints the imported page's words; vCPU blobs of
+ * two other VMs. */
+static u64 smmu_page;
+
+static void export_before_verify(struct vm_ctx *vm)
+{
+	vm->restored_pa = export_page_checks(vm->vmid, GUEST_RESTORED >> 12, &smmu_page);
+	if (vm->ngiven + 1 < MAX_GIVEN && smmu_page) {
+		vm->given_ipa[vm->ngiven] = GUEST_RESTORED + 0x100000UL; /* (not mapped) */
+		vm->given_pa[vm->ngiven++] = smmu_page;
+	}
+}
+
+static void scenario(void)
+{
+	export_vcpu_checks();
+	hprintf("host: a VM whose page is exported and imported before it runs\n");
+	vms[0].before_verify = export_before_verify;
+	vm_create(&vms[0], 0x50000000UL);
+	vms_run(vms, 1);
+	check(call("SMMU_FREE", KCORE_HC_SMMU_FREE, 0, 0, 0, 0) == 0, "the VM's device context freed");
 	vm_reclaim(&vms[0]);
 }
 #endif
