@@ -1,4 +1,4 @@
-/* Image authentication (spec: verify_img; D35): each image of a VM, read
+/* Image authentication (spec: verify_img; D40): each image of a VM, read
  * through KCore's remap window once local_verify_vm has taken its pages from
  * the host, must carry a trailer (docs/image-format.md) that matches its
  * slot and an Ed25519 signature by one of the keys provisioned at build.
@@ -66,7 +66,7 @@ static long slot_authenticate(const struct vm_boot_info *b, u32 idx)
 	return 0;
 }
 
-/* spec: verify_img (a Parameter of the spec, D35): every image of the VM,
+/* spec: verify_img (a Parameter of the spec, D40): every image of the VM,
  * all or nothing. Needs INFO(vmid) and NPT(COREVISOR) (the window). */
 long image_authenticate(vmid_t vmid)
 {

@@ -1,4 +1,4 @@
-/* The ciphers of exported VM state (D36): ChaCha20-Poly1305 (crypto/aead.h)
+/* The ciphers of exported VM state (D41): ChaCha20-Poly1305 (crypto/aead.h)
  * under a per-VM export key that never leaves EL2.
  *
  * Key: the first 32 bytes of HMAC-SHA512(device secret, "KCORE export key
@@ -93,7 +93,7 @@ static long blob_open(vmid_t vmid, const struct kcore_blob_header *h, const void
 	return r == 0 ? 0 : -KE_AUTH;
 }
 
-/* spec: the encryption oracle of local_save_encrypt_buf (D36) */
+/* spec: the encryption oracle of local_save_encrypt_buf (D41) */
 void vm_page_encrypt(vmid_t vmid, pfn_t src, pfn_t dst)
 {
 	struct kcore_blob_header h;
@@ -121,7 +121,7 @@ long blob_header_check(pfn_t pfn, u32 kind, vmid_t vmid, u64 index, struct kcore
 	return 0;
 }
 
-/* spec: the decryption oracle of local_load_decrypt_buf (D36): in place */
+/* spec: the decryption oracle of local_load_decrypt_buf (D41): in place */
 long vm_page_decrypt(vmid_t vmid, pfn_t page, const struct kcore_blob_header *h)
 {
 	void *p = arch_phys_to_virt(page * PAGE_SIZE);
@@ -132,7 +132,7 @@ long vm_page_decrypt(vmid_t vmid, pfn_t page, const struct kcore_blob_header *h)
 	return ret;
 }
 
-/* (D36) The vCPU's whole shadow context, as an array of u64. */
+/* (D41) The vCPU's whole shadow context, as an array of u64. */
 void vm_vcpu_encrypt(vmid_t vmid, u32 vcpuid, pfn_t dst)
 {
 	struct kcore_blob_header h;
@@ -149,7 +149,7 @@ void vm_vcpu_encrypt(vmid_t vmid, u32 vcpuid, pfn_t dst)
  * checks it, so KCore opens its own copy. */
 static u8 vcpu_blob[KCORE_MAX_CPUS][KCORE_BLOB_VCPU_BYTES];
 
-/* spec: decrypt_gp_regs_specx, decrypt_sys_regs_specx (D36) */
+/* spec: decrypt_gp_regs_specx, decrypt_sys_regs_specx (D41) */
 long vm_vcpu_decrypt(vmid_t vmid, u32 vcpuid, pfn_t src, struct shadow_ctxt *c)
 {
 	struct kcore_blob_header h;

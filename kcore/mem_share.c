@@ -100,7 +100,7 @@ long revoke_stage2_range(vmid_t vmid, u64 addr, u64 size)
 	return range_each(vmid, addr, size, local_revoke_vm_page);
 }
 
-/* spec: local_save_encrypt_buf (D36: the cipher is vm_page_encrypt; the
+/* spec: local_save_encrypt_buf (D41: the cipher is vm_page_encrypt; the
  * blob takes two host pages, the ciphertext at outbuf and its header in the
  * next page) */
 long local_save_encrypt_buf(vmid_t vmid, u64 inbuf, u64 outbuf)
@@ -120,7 +120,7 @@ long local_save_encrypt_buf(vmid_t vmid, u64 inbuf, u64 outbuf)
 /* The page leaves the host (mapping, then owner) before it is decrypted in
  * place, so the host never maps plaintext. The cipher changes nothing when
  * it refuses, so a refusal hands the page back exactly as it was, host
- * mapping included: nothing changed (R1, D36). On success the page is the
+ * mapping included: nothing changed (R1, D41). On success the page is the
  * VM's at the gfn the blob was sealed for. */
 static long load_decrypt_commit(vmid_t vmid, pfn_t pfn, struct s2page old,
 				const struct kcore_blob_header *h)
@@ -143,7 +143,7 @@ static long load_decrypt_commit(vmid_t vmid, pfn_t pfn, struct s2page old,
 	return ret;
 }
 
-/* spec: local_load_decrypt_buf (D36: the blob's header is in the page after
+/* spec: local_load_decrypt_buf (D41: the blob's header is in the page after
  * inbuf, which stays the host's) */
 long local_load_decrypt_buf(vmid_t vmid, u64 inbuf)
 {

@@ -1,6 +1,6 @@
 /* VERIFY_VM: KCore boots a VM only from images it has authenticated, and
  * it authenticates the bytes the VM will run, not bytes the host can still
- * change. For every page of every load slot, in this order (D35):
+ * change. For every page of every load slot, in this order (D40):
  *
  *   1. check, changing nothing: the VM is READY, every slot is completely
  *      remapped (D29), no two slots overlap in the IPA space, every page is
@@ -46,7 +46,7 @@ static bool images_complete(const struct vm_boot_info *b)
 	return true;
 }
 
-/* D35: two images at overlapping IPAs would give the VM a mix that nobody
+/* D40: two images at overlapping IPAs would give the VM a mix that nobody
  * signed. */
 static bool images_disjoint(const struct vm_boot_info *b)
 {
@@ -159,7 +159,7 @@ static void map_images(vmid_t vmid, const struct vm_boot_info *b)
 		}
 }
 
-/* spec: local_verify_vm (+ D29, D35) */
+/* spec: local_verify_vm (+ D29, D40) */
 long local_verify_vm(vmid_t vmid)
 {
 	struct vm_info *info;

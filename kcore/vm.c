@@ -132,7 +132,7 @@ long local_poweroff_vm_by_host(vmid_t vmid)
  * (R1), without a kilobyte-sized copy on the small EL2 stack. */
 static struct shadow_ctxt vm_decrypt_scratch[KCORE_MAX_CPUS];
 
-/* spec: local_load_encryted_vcpu (D36: the blob is the host page inbuf).
+/* spec: local_load_encryted_vcpu (D41: the blob is the host page inbuf).
  * The restored context is the exported one, except that the vCPU counts as
  * never run here (dirty INVALID64): its first run keeps the registers
  * (inc_exe) and starts it where it was. */
@@ -160,7 +160,7 @@ long local_load_encryted_vcpu(vmid_t vmid, u32 vcpuid, u64 inbuf)
 	return 0;
 }
 
-/* D36: the vCPU's context, sealed into the host page outbuf. The vCPU must
+/* D41: the vCPU's context, sealed into the host page outbuf. The vCPU must
  * be READY (its context is in the shadow, not on a CPU); any VM state but
  * UNUSED, so a powered-off VM's vCPU can still be saved. */
 long local_save_encrypted_vcpu(vmid_t vmid, u32 vcpuid, u64 outbuf)

@@ -32,7 +32,7 @@ enum kcore_hc {
 	KCORE_HC_LOAD_ENCRYPTED_VCPU = KCORE_HC(18), /* (vmid, vcpuid, inbuf) */
 	KCORE_HC_POWEROFF_VM = KCORE_HC(19),        /* (vmid): the host stops a VM */
 	KCORE_HC_REGISTER_RUN_PAGE = KCORE_HC(20),  /* (vmid, vcpuid, run_page_pa): EL2 build */
-	KCORE_HC_SAVE_ENCRYPTED_VCPU = KCORE_HC(21), /* (vmid, vcpuid, outbuf): D36 */
+	KCORE_HC_SAVE_ENCRYPTED_VCPU = KCORE_HC(21), /* (vmid, vcpuid, outbuf): D41 */
 	KCORE_HC_MAX = KCORE_HC(22)
 };
 
@@ -62,7 +62,7 @@ struct kcore_run_page {
 	u64 exit_hvc_args[4]; /* HVC: x0..x3 */
 };
 
-/* An encrypted export blob (docs/abi.md, "Encrypted export"; D36). Sealed
+/* An encrypted export blob (docs/abi.md, "Encrypted export"; D41). Sealed
  * with ChaCha20-Poly1305 under the VM's export key, which never leaves EL2;
  * the associated data is the header's first 48 bytes (magic .. length), so
  * the VM id, the kind and the page's gfn or the vCPU index are bound.

@@ -54,7 +54,7 @@ struct vm_info {
 	u32 state;                      /* UNUSED, READY, VERIFIED, POWEROFF */
 	u32 vcpu_state[KCORE_MAX_VCPUS]; /* UNUSED, READY, ACTIVE */
 	struct vm_boot_info boot;
-	/* D36: blobs sealed so far under this VM's export key; the next
+	/* D41: blobs sealed so far under this VM's export key; the next
 	 * blob's nonce. Only ever incremented (a u64 cannot wrap). */
 	u64 export_seq;
 };
@@ -91,7 +91,7 @@ struct kcore {
 	 * VMs. A VM vCPU's context is only touched by the CPU that holds that
 	 * vCPU ACTIVE (or, while READY, under INFO(vmid)). */
 	struct shadow_ctxt shadow[COREVISOR][KCORE_MAX_VCPUS];
-	/* D36: a value unique to this boot, mixed into every VM's export key so
+	/* D41: a value unique to this boot, mixed into every VM's export key so
 	 * that keys (and so nonces) never repeat across boots. Set by the
 	 * platform before the first VM (boot/main.c: the DTB's /chosen/rng-seed);
 	 * all zero where the platform has none (the host tests). */
@@ -154,7 +154,7 @@ long npt_map(vmid_t p, u64 addr, u32 level, u64 pte);
 /* The checks of npt_map alone, changing nothing (for check-then-commit). */
 long npt_map_check(vmid_t p, u64 addr, u32 level);
 /* The same for level-3 maps of every gfn in n ranges, planned as a whole
- * (VERIFY_VM maps the images with it, D35). */
+ * (VERIFY_VM maps the images with it, D40). */
 struct gfn_range {
 	gfn_t start;
 	u64 num;
@@ -206,7 +206,7 @@ u64 search_load_info(vmid_t vmid, u64 addr);
 /* Authenticate VM vmid's images as seen in the remap window. 0 or -KE_AUTH. */
 long image_authenticate(vmid_t vmid);
 
-/* ---- kcore/export.c: the ciphers of exported VM state (D36) ------------ */
+/* ---- kcore/export.c: the ciphers of exported VM state (D41) ------------ */
 struct kcore_blob_header;
 #define KCORE_BLOB_VCPU_BYTES (8 * NR_CTXT_REGS)
 /* Seal VM page src (at its gfn) into host pages dst (ciphertext) and

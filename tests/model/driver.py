@@ -97,7 +97,7 @@ def footprint(model, op):
         elif fn in (K.KCORE_HC_SAVE_ENCRYPT_BUF, K.KCORE_HC_LOAD_DECRYPT_BUF):
             add_pfn(a[1] >> 12)
             add_pfn(a[2] >> 12)
-            add_pfn((a[2] >> 12) + 1)  # D36: the blob's header page
+            add_pfn((a[2] >> 12) + 1)  # D41: the blob's header page
         elif fn in (K.KCORE_HC_SAVE_ENCRYPTED_VCPU, K.KCORE_HC_LOAD_ENCRYPTED_VCPU):
             add_pfn(a[2] >> 12)
             vcpus.add((a[0], a[1]))
@@ -114,7 +114,7 @@ def footprint(model, op):
         elif fn == K.KCORE_HC_REGISTER_VCPU:
             vcpus.add((a[0], a[1]))
         elif fn == K.KCORE_HC_VERIFY_VM and 0 < a[0] < K.COREVISOR:
-            # D35: every image page (taken, then mapped or scrubbed) and its gfn
+            # D40: every image page (taken, then mapped or scrubbed) and its gfn
             info = model.vminfos[a[0]]
             for i in range(info.next_load_info):
                 for k in range(info.mapped_pages[i]):
@@ -363,7 +363,7 @@ def main():
     ap.add_argument('--jobs', type=int, default=2)
     ap.add_argument('--replay', help='a file with a printed failing sequence')
     ap.add_argument('--no-shrink', action='store_true', help='report the first failure as found')
-    ap.add_argument('--secret', help='the device secret the C was built with (D36)')
+    ap.add_argument('--secret', help='the device secret the C was built with (D41)')
     a = ap.parse_args()
     global SECRET
     SECRET = a.secret

@@ -1,4 +1,4 @@
-"""The ciphers of exported VM state for the model (D36).
+"""The ciphers of exported VM state for the model (D41).
 
 The spec leaves the ciphertext to an oracle. The model computes it itself,
 independently of the C, from docs/abi.md ("Encrypted export") with

@@ -203,7 +203,7 @@ class Gen:
         return pfn
 
     def export_flow(self, v, state):
-        """D36: export a page or a vCPU of VM v, then (queued) maybe tamper with the blob,
+        """D41: export a page or a vCPU of VM v, then (queued) maybe tamper with the blob,
         then import it into v, or replay it into another VM, vCPU or slot."""
         r = self.r
         nxt = self.m.core_data()[0]

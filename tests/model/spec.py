@@ -155,7 +155,7 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         # are the VM's. The model's own tests accept every image; the differential driver
         # installs a real check (images.py: Ed25519 over the bytes of the C's pages).
         self.verify_img = lambda vmid, info: True
-        # D36: the ciphers (export.py). The differential driver gives it the C's page
+        # D41: the ciphers (export.py). The differential driver gives it the C's page
         # bytes; the model's own tests give it bytes made from flatmem's first words.
         self.export = None
 

@@ -351,7 +351,7 @@ class MemSpec:
         outpfn = outbuf // PAGE_SIZE
         inpage = self.s2page(inpfn)
         outpage = self.s2page(outpfn)
-        # D36: the blob's header goes to the next page, which must be the host's too.
+        # D41: the blob's header goes to the next page, which must be the host's too.
         if inpage[0] == vmid and outpage[0] == HOSTVISOR and \
                 self.s2page(outpfn + 1)[0] == HOSTVISOR:
             info = self.vminfos[vmid]
@@ -375,7 +375,7 @@ class MemSpec:
             if page[1] != 0:
                 return -KE_BUSY
             if self.s2page(pfn + 1)[0] != HOSTVISOR:
-                return -KE_OWNER  # D36: the header page
+                return -KE_OWNER  # D41: the header page
             h = self.export.header(pfn + 1)
             if not self.export.header_ok(h, 1, vmid, None, PAGE_SIZE):
                 return -KE_AUTH
@@ -387,7 +387,7 @@ class MemSpec:
             if rc:
                 return rc
             self._must(self.host_unmap(pfn))
-            self._s2page_set(pfn, (vmid, 0, h[5]))  # D36: at the gfn it was sealed for
+            self._s2page_set(pfn, (vmid, 0, h[5]))  # D41: at the gfn it was sealed for
             self._flatmem_set(pfn, int.from_bytes(pt[:8], 'little'))
             return 0
         return -KE_STATE

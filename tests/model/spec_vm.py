@@ -25,7 +25,7 @@ class VMInfo:
         self.remap_addr = [0] * MAX_LOAD_INFO_NUM
         self.mapped_pages = [0] * MAX_LOAD_INFO_NUM
         self.inc_exe = 0
-        self.export_seq = 0  # D36: the VM's nonce counter (not in the compared tuple)
+        self.export_seq = 0  # D41: the VM's nonce counter (not in the compared tuple)
 
     def as_tuple(self):
         return (self.state, tuple(self.vcpu_state), self.next_load_info, tuple(self.load_addr),
@@ -163,7 +163,7 @@ class VmSpec:
         return 0
 
     def local_verify_vm(self, vmid):
-        """D29 + D35: check everything, take the pages from the host, authenticate the
+        """D29 + D40: check everything, take the pages from the host, authenticate the
         images (the spec's Parameter verify_img: self.verify_img, which the differential
         driver makes a real Ed25519 check over the bytes), then map them (VERIFIED) or
         scrub them back to the host (POWEROFF, -KE_AUTH)."""
@@ -179,13 +179,13 @@ class VmSpec:
         for idx in range(n):
             if info.mapped_pages[idx] != pgnum[idx]:
                 return -KE_STATE
-        # D35: no two slots overlap in the IPA space.
+        # D40: no two slots overlap in the IPA space.
         starts = [info.load_addr[i] // PAGE_SIZE for i in range(n)]
         for i in range(n):
             for j in range(i):
                 if starts[i] < starts[j] + pgnum[j] and starts[j] < starts[i] + pgnum[i]:
                     return -KE_RANGE
-        # D35: every page the host's, count 0, and in the images once, in slot order.
+        # D40: every page the host's, count 0, and in the images once, in slot order.
         pages, seen = [], set()
         for i in range(n):
             for k in range(pgnum[i]):
@@ -217,7 +217,7 @@ class VmSpec:
         return 0
 
     def _verify_map_check(self, vmid, gfns):
-        """D35: the level-3 maps of all gfns, as one plan: -KE_BLOCK, else -KE_NOMEM if
+        """D40: the level-3 maps of all gfns, as one plan: -KE_BLOCK, else -KE_NOMEM if
         the new tables they need (each counted once) do not fit the pool."""
         npt = self.npts[vmid]
         _start, pud_start, pmd_start, pool_end = self.layout.pools[vmid]
@@ -249,7 +249,7 @@ class VmSpec:
             return -KE_STATE
         pfn = inbuf // PAGE_SIZE
         if self.s2page(pfn)[0] != HOSTVISOR:
-            return -KE_OWNER  # D36: the blob is a host page
+            return -KE_OWNER  # D41: the blob is a host page
         nbytes = 8 * NR_CTXT_REGS
         blob = self.export.page_bytes(pfn)
         if not self.export.header_ok(self.export.header(pfn), 2, vmid, vcpuid, nbytes):
@@ -258,13 +258,13 @@ class VmSpec:
         if pt is None:
             return -KE_AUTH
         regs = [int.from_bytes(pt[8 * i:8 * i + 8], 'little') for i in range(NR_CTXT_REGS)]
-        regs[DIRTY] = INVALID64  # D36: never run here; the first run keeps the registers
+        regs[DIRTY] = INVALID64  # D41: never run here; the first run keeps the registers
         self.shadow_ctxts[(vmid, vcpuid)] = regs
         info.inc_exe = 1
         return 0
 
     def local_save_encrypted_vcpu(self, vmid, vcpuid, outbuf):
-        """D36 (a hypercall the spec does not have)."""
+        """D41 (a hypercall the spec does not have)."""
         if not is_vm(vmid) or not is_vcpu(vcpuid) or not outbuf < KVM_ADDR_SPACE:
             return -KE_RANGE
         info = self.vminfos[vmid]

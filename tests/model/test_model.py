@@ -37,7 +37,7 @@ def test_descriptor_constants():
 def mk(**kw):
     L = sample_layout(**kw)
     m = Model(L)
-    # D36: the model alone has no RAM bytes: a page is its first word, then zeros.
+    # D41: the model alone has no RAM bytes: a page is its first word, then zeros.
     m.export = Export(lambda pfn: (m.flatmem.get(pfn) or 0).to_bytes(8, 'little') + bytes(4088),
                       secret=bytes(range(32)))
     return L, m
@@ -54,7 +54,7 @@ def boot_vm(m, vcpus=1, verify=True):
         assert hc(m, 'REGISTER_VCPU', vmid, c) == 0
     idx = hc(m, 'SET_BOOT_INFO', vmid, IMG_IPA, 2 * PAGE_SIZE)
     assert idx == 0
-    for pfn in IMG_PFNS:   # VERIFY_VM takes the pages (D35): each VM its own
+    for pfn in IMG_PFNS:   # VERIFY_VM takes the pages (D40): each VM its own
         assert hc(m, 'REMAP_VM_IMAGE', vmid, pfn + 2 * (vmid - 1), idx) == 0
     if verify:
         assert hc(m, 'VERIFY_VM', vmid) == 0
@@ -177,7 +177,7 @@ def test_mmap_level2_bump_pointers_and_exhaustion():
     L, m = mk()
     vmid = started_vm(m)
     s, ps, ms, e = L.pools[vmid]
-    assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms + 4096)     # the image's (D35)
+    assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms + 4096)     # the image's (D40)
     blk = RAM0 + 512
     assert map_req(m, vmid, 0x40000000, blk, level=2) == 0            # pgd 0, pud 1
     assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms + 4096)      # no new table
@@ -312,7 +312,7 @@ def test_load_decrypt_save_encrypt_d36():
     assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 1, RAM0 * PAGE_SIZE) == -KE_STATE
     assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 8, RAM0 * PAGE_SIZE) == -KE_RANGE
     assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 0, CORE0 * PAGE_SIZE) == -KE_OWNER
-    # a vCPU exported and imported back: the same registers, never run here (D36)
+    # a vCPU exported and imported back: the same registers, never run here (D41)
     out = RAM0 + 100
     m.shadow_ctxts[(vmid, 0)][5] = 0x1234
     assert hc(m, 'SAVE_ENCRYPTED_VCPU', vmid, 0, out * PAGE_SIZE) == 0
@@ -485,7 +485,7 @@ def test_first_run():
     assert c[ACTLR_EL1] == L.actlr == 7 and c[DIRTY] == 0
     assert c[X0:X30 + 1] == [0] * 31
     assert m.vminfo(vmid)[1][:2] == (READY, ACTIVE)
-    assert set(m.mappings(vmid)) == {IMG_IPA // 4096, IMG_IPA // 4096 + 1}   # the image only (D35)
+    assert set(m.mappings(vmid)) == {IMG_IPA // 4096, IMG_IPA // 4096 + 1}   # the image only (D40)
     assert m.s2page(RAM0 + 5) == (HOSTVISOR, 0, RAM0 + 5)
     assert refused(m, m.vcpu_run, vmid, 1, runin()) == -KE_STATE      # already ACTIVE
     assert m.vcpu_run(vmid, 0, runin(entry_pstate=0)) == 0

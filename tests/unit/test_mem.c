@@ -443,7 +443,7 @@ static void test_grant_revoke_range(void)
 	done();
 }
 
-/* ---- encrypted export and import of pages (D36) ------------------------ */
+/* ---- encrypted export and import of pages (D41) ------------------------ */
 
 /* A page exported by VM into hpfn (ciphertext) and hpfn + 1 (header). */
 static void export_page(pfn_t vpfn, pfn_t hpfn)

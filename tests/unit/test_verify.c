@@ -1,4 +1,4 @@
-/* VERIFY_VM with real signatures (kcore/verify.c, kcore/crypto.c, D35):
+/* VERIFY_VM with real signatures (kcore/verify.c, kcore/crypto.c, D40):
  * the pages leave the host before the check, a good image is mapped into
  * the VM, a bad one is refused with its pages scrubbed and given back, and
  * the refusals before the check change nothing. The images are signed by

@@ -218,7 +218,7 @@ static void test_poweroff_by_host(void)
 	CHECK(no_lock_held());
 }
 
-/* D36: SAVE_ENCRYPTED_VCPU seals a READY vCPU's context into a host page;
+/* D41: SAVE_ENCRYPTED_VCPU seals a READY vCPU's context into a host page;
  * LOAD_ENCRYPTED_VCPU opens it for that VM and vCPU only. */
 static void test_load_encrypted_vcpu(void)
 {

@@ -17,7 +17,7 @@
 #define DOORBELL 0x09010000UL
 #define SHARED 0x40101000UL      /* vCPU 0's shared page (next to its stack page) */
 #define BLOCK 0x40400000UL       /* a 2 MB region the host maps with one block */
-#define RESTORED 0x40180000UL    /* the `export` scenario imports a page here (D36) */
+#define RESTORED 0x40180000UL    /* the `export` scenario imports a page here (D41) */
 #define HVC_SET_DESC_PFN 0xC6000100UL
 #define HVC_UNSET_DESC_PFN 0xC6000101UL
 #define HVC_GUEST_DONE 0xC6000200UL /* not KCore's: goes to the host */

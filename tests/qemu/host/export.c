@@ -1,4 +1,4 @@
-/* SCENARIO_EXPORT: encrypted export and import of VM state (D36,
+/* SCENARIO_EXPORT: encrypted export and import of VM state (D41,
  * docs/abi.md "Encrypted export"). A blob opens only for the VM, the kind
  * and the slot (page gfn, vCPU index) it was sealed for, and only intact;
  * a refused import changes nothing. */

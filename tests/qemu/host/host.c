@@ -285,7 +285,7 @@ static void vm_create(struct vm_ctx *vm, u64 base)
 	if (vm->before_verify)
 		vm->before_verify(vm);
 	ok &= call("VERIFY_VM", KCORE_HC_VERIFY_VM, (u64)vm->vmid, 0, 0, 0) == 0;
-	/* VERIFY_VM took the image pages and mapped them at GUEST_LOAD (D35):
+	/* VERIFY_VM took the image pages and mapped them at GUEST_LOAD (D40):
 	 * they are the VM's, to be taken back with CLEAR_VM_PAGE. */
 	for (u64 i = 0; i < vm->img_pages && vm->ngiven < MAX_GIVEN; i++) {
 		vm->given_ipa[vm->ngiven] = GUEST_LOAD + i * 4096;
@@ -370,7 +370,7 @@ static void vm_s2fault(struct vm_ctx *vm, struct vcpu_ctx *v, u32 vcpuid)
 		return;
 	}
 	if (ipa == GUEST_RESTORED && vm->restored_pa) {
-		/* the page LOAD_DECRYPT_BUF made the VM's at this gfn (D36) */
+		/* the page LOAD_DECRYPT_BUF made the VM's at this gfn (D41) */
 		pa = vm->restored_pa;
 		goto give;
 	}
@@ -542,7 +542,7 @@ static void scenario(void)
 #endif
 
 #ifdef SCENARIO_EXPORT
-/* Encrypted export and import (D36, export.c): a page of the READY VM is
+/* Encrypted export and import (D41, export.c): a page of the READY VM is
  * exported and imported back (tampered and replayed blobs refused), then
  * the VM runs and its guest prints the imported page's words; vCPU blobs of
  * two other VMs. */

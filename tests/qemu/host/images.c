@@ -1,5 +1,5 @@
 /* SCENARIO_IMAGES: VERIFY_VM refuses every image that is not exactly what
- * a provisioned key signed for that slot (docs/image-format.md, D35). Each
+ * a provisioned key signed for that slot (docs/image-format.md, D40). Each
  * bad image gets a VM of its own: VERIFY_VM is -KE_AUTH, the system goes on,
  * the VM can never run (POWEROFF), and the host gets every page back,
  * zeroed. host.c then runs a VM from the good image. */
