@@ -157,7 +157,12 @@ $(B)/qemu/bench-guest.bin: tests/qemu/bench/guest.S tests/qemu/guests/guest.ld
 	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -Wl,-T,tests/qemu/guests/guest.ld -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -o $(B)/qemu/bench-guest.elf tests/qemu/bench/guest.S
 	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/bench-guest.elf $@
-$(B)/qemu/bench.elf: tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/host/hostlib.h tests/qemu/bench/bench.c boot/fmt.c \
+# A 1 MB signed image for VERIFY_VM's cost per byte (payload: 1 MB - 128 bytes).
+$(B)/qemu/bench-big.signed.bin: $(SIGN_KEY) scripts/sign-image
+	@mkdir -p $(dir $@)
+	$(Q)$(PY) -c "import sys; sys.stdout.buffer.write(bytes((i * 131 + 7) & 255 for i in range((1 << 20) - 128)))" >$(B)/qemu/bench-big.bin
+	$(Q)$(PY) scripts/sign-image --key $(SIGN_KEY) --load-addr 0x40000000 $(B)/qemu/bench-big.bin $@ >/dev/null
+$(B)/qemu/bench.elf: $(B)/qemu/bench-big.signed.bin tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/host/hostlib.h tests/qemu/bench/bench.c boot/fmt.c \
 		tests/qemu/bench/guest_image.S $(B)/qemu/bench-guest.signed.bin $(B)/qemu/host.ld $(IMG_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ \
