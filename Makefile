@@ -213,7 +213,17 @@ $(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a $(wildcard tests/unit/*.h)
 $(B)/host/ed25519-verify-cli: tests/crypto/ed25519-verify-cli.c $(B)/host/libkcore.a $(CORE_HDRS)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(B)/host/libkcore.a -o $@
 
-host: $(B)/host/libkcore.a $(B)/host/libkcore_test.so $(UNIT_BINS) $(B)/host/ed25519-verify-cli
+$(B)/host/crypto-bench: tests/crypto/crypto-bench.c $(B)/host/libkcore.a $(CORE_HDRS)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(B)/host/libkcore.a -o $@
+
+# Constant-time check under memcheck (tests/crypto/ct-check.sh); needs
+# valgrind's header, built only where it is installed.
+$(B)/host/ct-check: tests/crypto/ct-check.c $(B)/host/libkcore.a $(CORE_HDRS)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(B)/host/libkcore.a -o $@
+CT_CHECK := $(if $(wildcard /usr/include/valgrind/memcheck.h),$(B)/host/ct-check)
+
+host: $(B)/host/libkcore.a $(B)/host/libkcore_test.so $(UNIT_BINS) $(B)/host/ed25519-verify-cli \
+	$(B)/host/crypto-bench $(CT_CHECK)
 
 all: el2 host qemu-images
 .DEFAULT_GOAL := all

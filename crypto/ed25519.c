@@ -159,34 +159,36 @@ static void fe_neg(fe *h, const fe *a)
 }
 
 /* Schoolbook product; a term a_i b_j with i + j >= 5 lands at 2^255 times
- * 2^(51 (i + j - 5)), so it comes back multiplied by 19. */
+ * 2^(51 (i + j - 5)), so it comes back multiplied by 19 (b*_19 below).
+ * Limbs below 2^52: each product is below 2^52 * 2^56.25, each sum of five
+ * below 2^110.6, so the carry c out of r4 is below 2^59.6 and 19 c still
+ * fits in 64 bits. */
 static void fe_mul(fe *h, const fe *a, const fe *b)
 {
-	const u64 *x = a->v, *y = b->v;
-	u64 y19[5];
-	u128 r[5];
+	const u64 a0 = a->v[0], a1 = a->v[1], a2 = a->v[2], a3 = a->v[3], a4 = a->v[4];
+	const u64 b0 = b->v[0], b1 = b->v[1], b2 = b->v[2], b3 = b->v[3], b4 = b->v[4];
+	const u64 b1_19 = 19 * b1, b2_19 = 19 * b2, b3_19 = 19 * b3, b4_19 = 19 * b4;
+	u128 r0, r1, r2, r3, r4;
+	u64 c;
 
-	for (int i = 0; i < 5; i++)
-		y19[i] = 19 * y[i];
-	for (int k = 0; k < 5; k++) {
-		r[k] = 0;
-		for (int i = 0; i < 5; i++) {
-			int j = k - i;
+	r0 = (u128)a0 * b0 + (u128)a1 * b4_19 + (u128)a2 * b3_19 + (u128)a3 * b2_19 + (u128)a4 * b1_19;
+	r1 = (u128)a0 * b1 + (u128)a1 * b0 + (u128)a2 * b4_19 + (u128)a3 * b3_19 + (u128)a4 * b2_19;
+	r2 = (u128)a0 * b2 + (u128)a1 * b1 + (u128)a2 * b0 + (u128)a3 * b4_19 + (u128)a4 * b3_19;
+	r3 = (u128)a0 * b3 + (u128)a1 * b2 + (u128)a2 * b1 + (u128)a3 * b0 + (u128)a4 * b4_19;
+	r4 = (u128)a0 * b4 + (u128)a1 * b3 + (u128)a2 * b2 + (u128)a3 * b1 + (u128)a4 * b0;
 
-			if (j >= 0)
-				r[k] += (u128)x[i] * y[j];
-			else
-				r[k] += (u128)x[i] * y19[j + 5];
-		}
-	}
-	for (int k = 0; k < 4; k++) {
-		r[k + 1] += r[k] >> 51;
-		h->v[k] = (u64)r[k] & M51;
-	}
-	h->v[4] = (u64)r[4] & M51;
-	r[0] = (u128)h->v[0] + (r[4] >> 51) * 19;
-	h->v[0] = (u64)r[0] & M51;
-	h->v[1] += (u64)(r[0] >> 51);
+	r1 += (u64)(r0 >> 51);
+	r2 += (u64)(r1 >> 51);
+	r3 += (u64)(r2 >> 51);
+	r4 += (u64)(r3 >> 51);
+	c = (u64)(r4 >> 51);
+	h->v[0] = ((u64)r0 & M51) + 19 * c;
+	h->v[1] = (u64)r1 & M51;
+	h->v[2] = (u64)r2 & M51;
+	h->v[3] = (u64)r3 & M51;
+	h->v[4] = (u64)r4 & M51;
+	h->v[1] += h->v[0] >> 51;
+	h->v[0] &= M51;
 }
 
 static void fe_sq(fe *h, const fe *a)

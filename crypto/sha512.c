@@ -57,11 +57,29 @@ static void store_be64(u8 *p, u64 v)
 	}
 }
 
+/* One round of 6.4.2 step 3 with the working variables a..h kept in v[]
+ * without moving them: in round i (mod 8), a is v[(0 - i) & 7], b is
+ * v[(1 - i) & 7], ..., h is v[(7 - i) & 7]. The round writes the new e
+ * over d and the new a over h, and the names shift by one for the next
+ * round. kw is K[t] + W[t]. */
+static inline void round512(u64 v[8], int i, u64 kw)
+{
+	const u64 a = v[(8 - i) & 7], b = v[(9 - i) & 7], c = v[(10 - i) & 7];
+	const u64 e = v[(12 - i) & 7], f = v[(13 - i) & 7], g = v[(14 - i) & 7];
+	const u64 S1 = rotr(e, 14) ^ rotr(e, 18) ^ rotr(e, 41);
+	const u64 ch = (e & f) ^ (~e & g);
+	const u64 S0 = rotr(a, 28) ^ rotr(a, 34) ^ rotr(a, 39);
+	const u64 maj = (a & b) ^ (a & c) ^ (b & c);
+	const u64 t1 = v[(15 - i) & 7] + S1 + ch + kw;
+
+	v[(11 - i) & 7] += t1;      /* e = d + T1 */
+	v[(15 - i) & 7] = t1 + S0 + maj; /* a = T1 + T2 */
+}
+
 /* 6.4.2: one 1024-bit block into the state. */
 static void compress(u64 h[8], const u8 block[128])
 {
-	u64 w[80];
-	u64 a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+	u64 w[80], v[8];
 
 	for (int t = 0; t < 16; t++)
 		w[t] = load_be64(block + 8 * t);
@@ -71,34 +89,25 @@ static void compress(u64 h[8], const u8 block[128])
 
 		w[t] = s1 + w[t - 7] + s0 + w[t - 16];
 	}
-	for (int t = 0; t < 80; t++) {
-		u64 S1 = rotr(e, 14) ^ rotr(e, 18) ^ rotr(e, 41);
-		u64 ch = (e & f) ^ (~e & g);
-		u64 S0 = rotr(a, 28) ^ rotr(a, 34) ^ rotr(a, 39);
-		u64 maj = (a & b) ^ (a & c) ^ (b & c);
-		u64 t1 = hh + S1 + ch + K[t] + w[t];
-		u64 t2 = S0 + maj;
-
-		hh = g;
-		g = f;
-		f = e;
-		e = d + t1;
-		d = c;
-		c = b;
-		b = a;
-		a = t1 + t2;
+	for (int i = 0; i < 8; i++)
+		v[i] = h[i];
+	/* eight rounds per pass, so that every index into v is a constant */
+	for (int t = 0; t < 80; t += 8) {
+		round512(v, 0, K[t] + w[t]);
+		round512(v, 1, K[t + 1] + w[t + 1]);
+		round512(v, 2, K[t + 2] + w[t + 2]);
+		round512(v, 3, K[t + 3] + w[t + 3]);
+		round512(v, 4, K[t + 4] + w[t + 4]);
+		round512(v, 5, K[t + 5] + w[t + 5]);
+		round512(v, 6, K[t + 6] + w[t + 6]);
+		round512(v, 7, K[t + 7] + w[t + 7]);
 	}
-	h[0] += a;
-	h[1] += b;
-	h[2] += c;
-	h[3] += d;
-	h[4] += e;
-	h[5] += f;
-	h[6] += g;
-	h[7] += hh;
-	/* w is left on the stack: wiping it would cost a quarter of the hash
-	 * time of every image byte, and KCore's stack is EL2 memory that no
-	 * other principal can read. The contexts holding keys are wiped. */
+	for (int i = 0; i < 8; i++)
+		h[i] += v[i];
+	/* w and v are left on the stack: wiping them would cost a quarter of
+	 * the hash time of every image byte, and KCore's stack is EL2 memory
+	 * that no other principal can read. The contexts holding keys are
+	 * wiped. */
 }
 
 void sha512_init(struct sha512_ctx *c)

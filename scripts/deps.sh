@@ -16,6 +16,7 @@ ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 
 /usr/bin/python3 -c 'import hypothesis' 2>/dev/null || need+=(python3-hypothesis)
 # crypto: image signing (scripts/sign-image) and the interop tests (tests/crypto)
 have_cmd openssl || need+=(openssl)
+have_cmd valgrind || need+=(valgrind) # the constant-time check (tests/crypto/ct-check.sh)
 /usr/bin/python3 -c 'from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305' 2>/dev/null ||
 	need+=(python3-cryptography)
 if [ ${#need[@]} -gt 0 ]; then

@@ -41,7 +41,7 @@ grep -E 'passed|FAIL|CHECK' "$log/unit.log" | grep -v '^unit:' | sed 's/^/  /'
 if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "unit (did not run)" 1; fi
 
 # ---- crypto interop (tests/crypto/openssl-interop.sh) ----------------------
-echo "== crypto interop (Ed25519 vs OpenSSL, signed images, keys-to-c, AEAD vs python3-cryptography)"
+echo "== crypto interop (Ed25519 vs OpenSSL, signed images, keys-to-c, AEAD vs python3-cryptography, constant time)"
 line=$(tests/crypto/openssl-interop.sh 2>&1 | tee "$log/crypto-interop.log" | tail -n 1)
 grep -E '^FAIL|not refused' "$log/crypto-interop.log" | sed 's/^/  /'
 echo "  $line"

@@ -95,6 +95,47 @@ static int refuse(const char *why)
 	return 1;
 }
 
+/* NULL if the signed image img (len bytes) is valid under one of keys
+ * (and, with_addr, signed for want_addr); else why not. *which = the key. */
+static const char *check_image(const unsigned char *img, size_t len, unsigned char (*keys)[32],
+			       int nkeys, int with_addr, uint64_t want_addr, int *which)
+{
+	const unsigned char *t;
+	uint64_t payload;
+
+	if (len < TRAILER_SIZE)
+		return "shorter than the trailer";
+	t = img + len - TRAILER_SIZE;
+	payload = le64(t + 16);
+	if (memcmp(t, "KCORESIG", 8) != 0)
+		return "bad magic";
+	if (le32(t + 8) != 1)
+		return "unknown version";
+	if (le32(t + 12) != TRAILER_SIZE)
+		return "bad trailer size";
+	if (payload != len - TRAILER_SIZE)
+		return "payload size is not the file size - 128";
+	for (int j = 40; j < 64; j++)
+		if (t[j])
+			return "reserved bytes not zero";
+	if (with_addr && le64(t + 24) != want_addr)
+		return "signed for another load address";
+	*which = -1;
+	for (int k = 0; k < nkeys && *which < 0; k++) {
+		unsigned char h[64];
+
+		sha512(keys[k], 32, h);
+		if (memcmp(h, t + 32, 8) == 0)
+			*which = k;
+	}
+	if (*which < 0)
+		return "no key with this key id";
+	/* the signed message: payload || trailer[0..64), contiguous in the file */
+	if (ed25519_verify(t + 64, keys[*which], img, (size_t)payload + 64) != 0)
+		return "bad signature";
+	return NULL;
+}
+
 static int cmd_sig(int argc, char **argv)
 {
 	unsigned char pk[32], sig[64], *msg;
@@ -119,11 +160,10 @@ static int cmd_sig(int argc, char **argv)
 static int cmd_image(int argc, char **argv)
 {
 	unsigned char keys[MAX_KEYS][32], *img;
-	const unsigned char *t;
-	int nkeys = 0, i = 2, with_addr = 0, found = -1;
-	uint64_t want_addr = 0, payload;
+	int nkeys = 0, i = 2, with_addr = 0, which = -1;
+	uint64_t want_addr = 0;
+	const char *path, *why;
 	size_t len;
-	const char *path;
 
 	if (i + 1 < argc && strcmp(argv[i], "--load-addr") == 0) {
 		char *end;
@@ -146,40 +186,12 @@ static int cmd_image(int argc, char **argv)
 		read_exact(argv[i], keys[nkeys++], 32);
 
 	img = read_all(path, &len);
-	if (len < TRAILER_SIZE) {
-		free(img);
-		return refuse("shorter than the trailer");
-	}
-	t = img + len - TRAILER_SIZE;
-	payload = le64(t + 16);
-	if (memcmp(t, "KCORESIG", 8) != 0)
-		return refuse("bad magic");
-	if (le32(t + 8) != 1)
-		return refuse("unknown version");
-	if (le32(t + 12) != TRAILER_SIZE)
-		return refuse("bad trailer size");
-	if (payload != len - TRAILER_SIZE)
-		return refuse("payload size is not the file size - 128");
-	for (int j = 40; j < 64; j++)
-		if (t[j])
-			return refuse("reserved bytes not zero");
-	if (with_addr && le64(t + 24) != want_addr)
-		return refuse("signed for another load address");
-	for (int k = 0; k < nkeys && found < 0; k++) {
-		unsigned char h[64];
-
-		sha512(keys[k], 32, h);
-		if (memcmp(h, t + 32, 8) == 0)
-			found = k;
-	}
-	if (found < 0)
-		return refuse("no key with this key id");
-	/* the signed message: payload || trailer[0..64), contiguous in the file */
-	if (ed25519_verify(t + 64, keys[found], img, (size_t)payload + 64) != 0)
-		return refuse("bad signature");
-	printf("valid: %" PRIu64 " bytes at 0x%" PRIx64 ", key %d\n", payload, le64(t + 24), found);
+	why = check_image(img, len, keys, nkeys, with_addr, want_addr, &which);
+	if (!why)
+		printf("valid: %zu bytes at 0x%" PRIx64 ", key %d\n", len - TRAILER_SIZE,
+		       le64(img + len - TRAILER_SIZE + 24), which);
 	free(img);
-	return 0;
+	return why ? refuse(why) : 0;
 }
 
 int main(int argc, char **argv)

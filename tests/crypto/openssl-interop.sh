@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Crypto interop: our Ed25519 verifier against OpenSSL's signer, our signed
 # image format end to end (scripts/sign-image -> ed25519-verify-cli image),
-# scripts/keys-to-c, and our AEAD against python3-cryptography
-# (tests/crypto/aead-interop.py). Needs `make host` first.
+# scripts/keys-to-c, our AEAD against python3-cryptography
+# (tests/crypto/aead-interop.py), SHA-512, HMAC and Ed25519 on random
+# inputs against hashlib and python3-cryptography
+# (tests/crypto/hash-sig-interop.py), and the constant-time check under
+# memcheck (tests/crypto/ct-check.sh). Needs `make host` first.
 # Prints PASS/FAIL lines and a last line "crypto interop: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -145,6 +148,21 @@ expect "keys-to-c: the same key twice refused" 1 scripts/keys-to-c "$tmp/dup.pem
 line=$($PY tests/crypto/aead-interop.py --lib "$LIB" 2>&1 | tee "$tmp/aead.log" | tail -n 1)
 grep '^FAIL' "$tmp/aead.log" | head -n 10
 if echo "$line" | grep -qE ' [0-9]+ passed, 0 failed'; then ok "aead vs python3-cryptography: $line"; else ko "aead vs python3-cryptography: $line"; fi
+
+# ---- SHA-512, HMAC, Ed25519: ours against hashlib, hmac, python3-cryptography --------
+line=$($PY tests/crypto/hash-sig-interop.py --lib "$LIB" 2>&1 | tee "$tmp/hs.log" | tail -n 1)
+grep '^FAIL' "$tmp/hs.log" | head -n 10
+if echo "$line" | grep -qE ' [0-9]+ passed, 0 failed'; then ok "sha512/hmac/ed25519 vs hashlib and python3-cryptography: $line"; else ko "sha512/hmac/ed25519 vs hashlib and python3-cryptography: $line"; fi
+
+# ---- constant time: memcheck with the secrets marked undefined ----------------
+if [ -x build/host/ct-check ] && command -v valgrind >/dev/null; then
+	tests/crypto/ct-check.sh >"$tmp/ct.log" 2>&1
+	grep -E '^(PASS|FAIL|  )' "$tmp/ct.log"
+	pass=$((pass + $(grep -c '^PASS' "$tmp/ct.log"))); fail=$((fail + $(grep -c '^FAIL' "$tmp/ct.log")))
+	grep -q '^ct check: [0-9]* passed' "$tmp/ct.log" || ko "constant-time check did not run"
+else
+	ko "constant-time check: needs valgrind (scripts/deps.sh) and build/host/ct-check"
+fi
 
 echo "crypto interop: $pass passed, $fail failed"
 [ $fail -eq 0 ]
