@@ -55,7 +55,14 @@ $(SECRET_C): $(DEVICE_SECRET) scripts/secret-to-c FORCE
 	@mkdir -p $(dir $@)
 	$(Q)$(PY) scripts/secret-to-c $(DEVICE_SECRET) $@.new
 	$(Q)if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
-keys: $(KEYS_C) $(SECRET_C)
+# Which key signs the test and demo images: rewritten only when it changes,
+# so that images signed with another key are signed again.
+SIGN_KEY_ID := $(KEYS_DIR)/sign-key.id
+$(SIGN_KEY_ID): $(SIGN_KEY) FORCE
+	@mkdir -p $(dir $@)
+	$(Q)openssl pkey -in $(SIGN_KEY) -pubout > $@.new
+	$(Q)if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+keys: $(KEYS_C) $(SECRET_C) $(SIGN_KEY_ID)
 
 # ---- aarch64 (EL2) ---------------------------------------------------------
 CROSS ?= aarch64-linux-gnu-
@@ -116,7 +123,7 @@ $(B)/qemu/host.ld: tests/qemu/host/host.ld.S boot/platform.h
 	$(Q)$(CROSS)cpp -P -Iboot $< -o $@
 # Every guest image is signed (scripts/sign-image) for its load IPA.
 GUEST_LOAD := 0x40080000
-$(B)/qemu/%.signed.bin: $(B)/qemu/%.bin $(SIGN_KEY) scripts/sign-image
+$(B)/qemu/%.signed.bin: $(B)/qemu/%.bin $(SIGN_KEY_ID) scripts/sign-image
 	$(Q)$(PY) scripts/sign-image --key $(SIGN_KEY) --load-addr $(GUEST_LOAD) $< $@ >/dev/null
 # The `images` scenario's wrong key: a second key pair, never provisioned.
 OTHER_KEY := $(KEYS_DIR)/not-provisioned-ed25519.pem
@@ -158,7 +165,7 @@ $(B)/qemu/bench-guest.bin: tests/qemu/bench/guest.S tests/qemu/guests/guest.ld
 		-Wl,--no-warn-rwx-segments -o $(B)/qemu/bench-guest.elf tests/qemu/bench/guest.S
 	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/bench-guest.elf $@
 # A 1 MB signed image for VERIFY_VM's cost per byte (payload: 1 MB - 128 bytes).
-$(B)/qemu/bench-big.signed.bin: $(SIGN_KEY) scripts/sign-image
+$(B)/qemu/bench-big.signed.bin: $(SIGN_KEY_ID) scripts/sign-image
 	@mkdir -p $(dir $@)
 	$(Q)$(PY) -c "import sys; sys.stdout.buffer.write(bytes((i * 131 + 7) & 255 for i in range((1 << 20) - 128)))" >$(B)/qemu/bench-big.bin
 	$(Q)$(PY) scripts/sign-image --key $(SIGN_KEY) --load-addr 0x40000000 $(B)/qemu/bench-big.bin $@ >/dev/null
@@ -201,7 +208,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/host/unit/%)
 # Signed test images (tests/unit/make-test-images.py), for the unit tests and
 # the SMP stress test.
 TEST_IMAGES_H := $(KEYS_DIR)/test_images.h
-$(TEST_IMAGES_H): tests/unit/make-test-images.py scripts/sign-image $(SIGN_KEY)
+$(TEST_IMAGES_H): tests/unit/make-test-images.py scripts/sign-image $(SIGN_KEY_ID)
 	@mkdir -p $(dir $@)
 	$(Q)$(PY) tests/unit/make-test-images.py $(SIGN_KEY) $@
 
@@ -237,7 +244,8 @@ unit: $(UNIT_BINS)
 
 STEPS ?= 1000000
 model: $(B)/host/libkcore_test.so $(KEYS_C)
-	$(Q)$(PY) tests/model/driver.py --lib $(B)/host/libkcore_test.so --steps $(STEPS) --secret $(DEVICE_SECRET)
+	$(Q)KCORE_SIGN_KEY=$(SIGN_KEY) $(PY) tests/model/driver.py --lib $(B)/host/libkcore_test.so --steps $(STEPS) \
+		--secret $(DEVICE_SECRET)
 
 FUZZ_CC ?= clang
 FUZZ_COMMON := -std=c11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
