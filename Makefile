@@ -293,5 +293,7 @@ clean:
 	rm -rf $(B)
 
 FORCE:
+# The signed images are kept (not deleted as intermediate files).
+.SECONDARY: $(B)/qemu/guest.signed.bin $(B)/qemu/bench-guest.signed.bin
 .PHONY: FORCE keys all el2 host deps unit model smp fuzz fuzz-smoke mutants test check clean kcore.elf \
 	qemu-images qemu-test run bench gdb
