@@ -36,6 +36,7 @@ class Gen:
         self.L = layout
         self.vm_pages = []     # pfns recently given to VMs (to aim at them)
         self.pending = []      # operations queued by a guided step (the image loads)
+        self.downhill = {}     # gfn -> its share count is being revoked down to 0
         self.images = {}       # (vmid, slot, load, size) -> the signed image bytes
         self.key = images.load_signing_key()
         self.core_pfn0 = layout.core_start >> 12
@@ -166,7 +167,11 @@ class Gen:
                 if info[6][i] < pg:
                     # Mostly: the host loads its page of the signed image first.
                     remap = ('call', HC['REMAP_VM_IMAGE'], v, self.host_pfn(), i)
-                    if self.chance(0.1):
+                    # once verified it is the VM's: aim host accesses at it too
+                    self.vm_pages.append(remap[3])
+                    if len(self.vm_pages) > 64:
+                        self.vm_pages.pop(0)
+                    if self.chance(0.02):
                         return remap
                     k = info[6][i]
                     img = self.image(v, i, info[3][i], info[4][i])
@@ -236,8 +241,8 @@ class Gen:
 
     def image(self, v, i, load, size):
         """The signed image for slot i of VM v (cached per slot): a random payload of
-        size - 128 bytes signed for `load`; one in eight has a bit flipped, one in
-        twenty is signed for another load address."""
+        size - 128 bytes signed for `load`; one in twenty has a bit flipped, three in a
+        hundred are signed for another load address."""
         key = (v, i, load, size)
         if key not in self.images:
             r = self.r
@@ -245,8 +250,8 @@ class Gen:
                 img = bytes(r.getrandbits(8) for _ in range(size))
             else:
                 payload = bytes(r.getrandbits(8) for _ in range(size - 128))
-                img = images.sign(self.key, payload, load + (PAGE if self.chance(0.05) else 0))
-                if self.chance(0.125):
+                img = images.sign(self.key, payload, load + (PAGE if self.chance(0.03) else 0))
+                if self.chance(0.05):
                     bit = r.randrange(0, 8 * size)
                     img = bytearray(img)
                     img[bit // 8] ^= 1 << (bit % 8)
@@ -307,15 +312,43 @@ class Gen:
     def exit_op_for(self, v, c, maps):
         op = self.exit_op()
         hw = op[3]
+        if maps and self.chance(0.35):
+            # a guest grant or revoke of one page (the loop below picks which)
+            hw['ec'] = K.ARM_EXCEPTION_TRAP
+            hw['esr'] = (K.ESR_ELx_EC_HVC64 << 26) | (1 << 25)
+            hw['regs'][0] = K.HVC_KVM_SET_DESC_PFN
+            hw['regs'][3] = PAGE
         if maps and hw['regs'][0] in (K.HVC_KVM_SET_DESC_PFN, K.HVC_KVM_UNSET_DESC_PFN):
             gfns = sorted(maps)
             # Mostly the same few pages, granted more often than revoked,
             # so that share counts reach MAX_SHARE_COUNT.
             if self.chance(0.6):
-                hw['regs'][0] = K.HVC_KVM_SET_DESC_PFN if self.chance(0.7) else K.HVC_KVM_UNSET_DESC_PFN
-                hw['regs'][2] = self.r.choice(gfns[:3]) * PAGE
+                g = self.r.choice(gfns[:3])
+                # Up to the limit (a grant there must be refused), then down to 0 again
+                # (the last revoke must take the host's mapping away).
+                full = self.m.s2page(maps[g][0])[1] >= self.L.max_share_count
+                grant = self.chance(0.3 if full or self.downhill.get(g) else 0.7)
+                if full:
+                    self.downhill[g] = True
+                elif self.m.s2page(maps[g][0])[1] == 0:
+                    self.downhill[g] = False
+                hw['regs'][0] = K.HVC_KVM_SET_DESC_PFN if grant else K.HVC_KVM_UNSET_DESC_PFN
+                hw['regs'][2] = g * PAGE
             else:
                 hw['regs'][2] = self.r.choice(gfns) * PAGE
+            # The host then touches the page it was (maybe) given, so that the
+            # last revoke has a host mapping to take away; sometimes the guest then
+            # revokes it right down to 0 (it stays ACTIVE: KCore handles both).
+            pfn = maps.get(hw['regs'][2] // PAGE, (0,))[0]
+            if pfn and self.chance(0.3):
+                self.pending.append(('host_store', pfn * PAGE, self.r.getrandbits(64)))
+                if hw['regs'][0] == K.HVC_KVM_SET_DESC_PFN and hw['ec'] == K.ARM_EXCEPTION_TRAP \
+                        and (hw['esr'] >> 26) == K.ESR_ELx_EC_HVC64 and self.chance(0.5):
+                    down = dict(hw, regs=list(hw['regs']))
+                    down['regs'][0] = K.HVC_KVM_UNSET_DESC_PFN
+                    down['regs'][3] = PAGE
+                    for _ in range(self.L.max_share_count + 1):
+                        self.pending.append(('exit', v, c, down))
         return ('exit', v, c, hw)
 
     def fault_addr(self):
