@@ -10,10 +10,59 @@ B := build
 
 # crypto/: the primitives (SHA-512, HMAC, Ed25519 verification,
 # ChaCha20-Poly1305), part of the core: freestanding, general registers only.
-CORE_SRCS := $(sort $(wildcard kcore/*.c smmu/*.c crypto/*.c))
+# $(KEYS_C): the provisioned keys, generated (below).
+KEYS_DIR := $(B)/keys
+KEYS_C := $(KEYS_DIR)/keys.c
+SECRET_C := $(KEYS_DIR)/device_secret.c
+CORE_SRCS := $(sort $(wildcard kcore/*.c smmu/*.c crypto/*.c)) $(KEYS_C) $(SECRET_C)
 CORE_HDRS := $(wildcard include/kcore/*.h include/crypto/*.h kcore/*.h)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wundef -Wvla -Wcast-align -Wno-unused-parameter
+
+# ---- keys provisioned at build (docs/image-format.md) ------------------------
+# KCORE_KEYS=<file>: the PEM Ed25519 public key(s) that may sign VM images.
+# Without it, a development key pair is generated once into build/keys/.
+# KCORE_SIGN_KEY=<file>: the private key the test and demo images are signed
+# with (default: the development key). KCORE_DEVICE_SECRET=<file>: the 32-byte
+# device secret the export keys derive from (default: generated once into
+# build/keys/device-secret.bin). Changing any of them rebuilds the table.
+DEV_KEY := $(KEYS_DIR)/dev-ed25519.pem
+IMAGE_KEYS := $(if $(KCORE_KEYS),$(KCORE_KEYS),$(KEYS_DIR)/dev-ed25519.pub.pem)
+SIGN_KEY := $(if $(KCORE_SIGN_KEY),$(KCORE_SIGN_KEY),$(DEV_KEY))
+DEVICE_SECRET := $(if $(KCORE_DEVICE_SECRET),$(KCORE_DEVICE_SECRET),$(KEYS_DIR)/device-secret.bin)
+
+$(DEV_KEY):
+	@mkdir -p $(dir $@)
+	$(Q)openssl genpkey -algorithm ed25519 -out $@
+	@echo "keys: generated the DEVELOPMENT image-signing key $@ (make KCORE_KEYS=<pem> for real keys)"
+$(KEYS_DIR)/dev-ed25519.pub.pem: $(DEV_KEY)
+	$(Q)openssl pkey -in $< -pubout -out $@
+$(KEYS_DIR)/device-secret.bin:
+	@mkdir -p $(dir $@)
+	$(Q)openssl rand -out $@ 32
+	@echo "keys: generated a DEVELOPMENT device secret $@ (make KCORE_DEVICE_SECRET=<file> to choose it)"
+# The table is regenerated every time but replaced only if it changed, so a
+# different KCORE_KEYS or KCORE_DEVICE_SECRET rebuilds what depends on it.
+$(KEYS_C): $(IMAGE_KEYS) scripts/keys-to-c FORCE
+	@mkdir -p $(dir $@)
+	$(Q)$(PY) scripts/keys-to-c $(IMAGE_KEYS) $@.new >/dev/null
+	$(Q)if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+# The public keys the table was made from, for the tests (tests/model).
+	$(Q)cp $(IMAGE_KEYS) $(KEYS_DIR)/image-keys.pem.tmp && \
+		(cmp -s $(KEYS_DIR)/image-keys.pem.tmp $(KEYS_DIR)/image-keys.pem && \
+		rm $(KEYS_DIR)/image-keys.pem.tmp || mv $(KEYS_DIR)/image-keys.pem.tmp $(KEYS_DIR)/image-keys.pem)
+$(SECRET_C): $(DEVICE_SECRET) scripts/secret-to-c FORCE
+	@mkdir -p $(dir $@)
+	$(Q)$(PY) scripts/secret-to-c $(DEVICE_SECRET) $@.new
+	$(Q)if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+# Which key signs the test and demo images: rewritten only when it changes,
+# so that images signed with another key are signed again.
+SIGN_KEY_ID := $(KEYS_DIR)/sign-key.id
+$(SIGN_KEY_ID): $(SIGN_KEY) FORCE
+	@mkdir -p $(dir $@)
+	$(Q)openssl pkey -in $(SIGN_KEY) -pubout > $@.new
+	$(Q)if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+keys: $(KEYS_C) $(SECRET_C) $(SIGN_KEY_ID)
 
 # ---- aarch64 (EL2) ---------------------------------------------------------
 CROSS ?= aarch64-linux-gnu-
@@ -68,9 +117,11 @@ $(B)/el2/kcore-bench.elf: $(BENCH_IMG_OBJS) $(B)/el2/kcore-core.o $(B)/el2/kcore
 	$(Q)$(CROSS)ld -nostdlib -T $(B)/el2/kcore.ld -o $@ $(BENCH_IMG_OBJS) $(B)/el2/kcore-core.o
 
 # ---- the bare-metal test host (tests/qemu/host), one image per scenario ------
-QEMU_SCENARIOS := hello forbidden vm two-vms smp
-QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S \
-	tests/qemu/host/smp.c tests/qemu/host/smp_entry.S tests/qemu/guests/fp.S boot/fmt.c
+QEMU_SCENARIOS := hello forbidden vm two-vms smp images export
+QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/images.c \
+	tests/qemu/host/export.c tests/qemu/host/smp.c tests/qemu/host/smp_entry.S \
+	tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S \
+	tests/qemu/guests/fp.S boot/fmt.c
 QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Itests/qemu/host
 # The guest (tests/qemu/guests): EL1, MMU off, linked at its load IPA, a flat
 # binary that the test host embeds (guest_image.S, .incbin).
@@ -89,8 +140,20 @@ $(B)/qemu/spin.bin: tests/qemu/guests/spin.S tests/qemu/guests/guest.ld
 $(B)/qemu/host.ld: tests/qemu/host/host.ld.S boot/platform.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)cpp -P -Iboot $< -o $@
-$(B)/qemu/host-%.elf: $(QHOST_SRCS) tests/qemu/host/hostlib.h tests/qemu/host/scenario.h $(B)/qemu/host.ld $(IMG_HDRS) \
-		$(B)/qemu/guest.bin $(B)/qemu/spin.bin
+# Every guest image is signed (scripts/sign-image) for its load IPA.
+GUEST_LOAD := 0x40080000
+$(B)/qemu/%.signed.bin: $(B)/qemu/%.bin $(SIGN_KEY_ID) scripts/sign-image
+	$(Q)$(PY) scripts/sign-image --key $(SIGN_KEY) --load-addr $(GUEST_LOAD) $< $@ >/dev/null
+# The `images` scenario's wrong key: a second key pair, never provisioned.
+OTHER_KEY := $(KEYS_DIR)/not-provisioned-ed25519.pem
+$(OTHER_KEY):
+	@mkdir -p $(dir $@)
+	$(Q)openssl genpkey -algorithm ed25519 -out $@
+$(B)/qemu/guest.otherkey.bin: $(B)/qemu/guest.bin $(OTHER_KEY) scripts/sign-image
+	$(Q)$(PY) scripts/sign-image --key $(OTHER_KEY) --load-addr $(GUEST_LOAD) $< $@ >/dev/null
+$(B)/qemu/host-%.elf: $(QHOST_SRCS) $(wildcard tests/qemu/host/*.h) $(B)/qemu/host.ld $(IMG_HDRS) \
+		$(B)/qemu/guest.signed.bin $(B)/qemu/guest.otherkey.bin \
+		$(B)/qemu/spin.signed.bin
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z- A-Z_) \
 		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(QHOST_SRCS)
@@ -121,8 +184,13 @@ $(B)/qemu/bench-guest.bin: tests/qemu/bench/guest.S tests/qemu/guests/guest.ld
 	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -Wl,-T,tests/qemu/guests/guest.ld -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -o $(B)/qemu/bench-guest.elf tests/qemu/bench/guest.S
 	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/bench-guest.elf $@
-$(B)/qemu/bench.elf: tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/host/hostlib.h tests/qemu/bench/bench.c boot/fmt.c \
-		tests/qemu/bench/guest_image.S $(B)/qemu/bench-guest.bin $(B)/qemu/host.ld $(IMG_HDRS)
+# A 1 MB signed image for VERIFY_VM's cost per byte (payload: 1 MB - 128 bytes).
+$(B)/qemu/bench-big.signed.bin: $(SIGN_KEY_ID) scripts/sign-image
+	@mkdir -p $(dir $@)
+	$(Q)$(PY) -c "import sys; sys.stdout.buffer.write(bytes((i * 131 + 7) & 255 for i in range((1 << 20) - 128)))" >$(B)/qemu/bench-big.bin
+	$(Q)$(PY) scripts/sign-image --key $(SIGN_KEY) --load-addr 0x40000000 $(B)/qemu/bench-big.bin $@ >/dev/null
+$(B)/qemu/bench.elf: $(B)/qemu/bench-big.signed.bin tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/host/hostlib.h tests/qemu/bench/bench.c boot/fmt.c \
+		tests/qemu/bench/guest_image.S $(B)/qemu/bench-guest.signed.bin $(B)/qemu/host.ld $(IMG_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ \
 		tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/bench/bench.c boot/fmt.c \
@@ -157,9 +225,16 @@ $(B)/host/libkcore_test.so: $(HOST_OBJS) $(HARNESS_SRCS:%.c=$(B)/host/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/host/unit/%)
 
-$(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a $(wildcard tests/unit/*.h)
+# Signed test images (tests/unit/make-test-images.py), for the unit tests and
+# the SMP stress test.
+TEST_IMAGES_H := $(KEYS_DIR)/test_images.h
+$(TEST_IMAGES_H): tests/unit/make-test-images.py scripts/sign-image $(SIGN_KEY_ID)
 	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Itests/unit $< $(B)/host/libkcore.a -o $@
+	$(Q)$(PY) tests/unit/make-test-images.py $(SIGN_KEY) $@
+
+$(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a $(wildcard tests/unit/*.h) $(TEST_IMAGES_H)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(KEYS_DIR) -Itests/unit $< $(B)/host/libkcore.a -o $@
 
 # The crypto interop tests' tool (tests/crypto/openssl-interop.sh).
 $(B)/host/ed25519-verify-cli: tests/crypto/ed25519-verify-cli.c $(B)/host/libkcore.a $(CORE_HDRS)
@@ -188,8 +263,9 @@ unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(UNIT_BINS)
 
 STEPS ?= 1000000
-model: $(B)/host/libkcore_test.so
-	$(Q)$(PY) tests/model/driver.py --lib $(B)/host/libkcore_test.so --steps $(STEPS)
+model: $(B)/host/libkcore_test.so $(KEYS_C)
+	$(Q)KCORE_SIGN_KEY=$(SIGN_KEY) $(PY) tests/model/driver.py --lib $(B)/host/libkcore_test.so --steps $(STEPS) \
+		--secret $(DEVICE_SECRET)
 
 FUZZ_CC ?= clang
 FUZZ_COMMON := -std=c11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -198,7 +274,7 @@ FUZZ_COMMON := -std=c11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recove
 # page would otherwise drown the fuzzer's signal (and its speed).
 FUZZ_CORE_OBJS := $(CORE_SRCS:%.c=$(B)/fuzz/%.o)
 FUZZ_KIT_OBJS := $(FAKE_SRCS:%.c=$(B)/fuzz/%.o) $(HARNESS_SRCS:%.c=$(B)/fuzz/%.o) $(B)/fuzz/tests/fuzz/hvc_fuzz.o
-$(FUZZ_CORE_OBJS): $(B)/fuzz/%.o: %.c $(wildcard include/kcore/*.h kcore/*.h)
+$(FUZZ_CORE_OBJS): $(B)/fuzz/%.o: %.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(FUZZ_COMMON) -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ_KIT_OBJS): $(B)/fuzz/%.o: %.c $(wildcard include/kcore/*.h tests/fake/*.h tests/harness/*.h)
@@ -217,11 +293,11 @@ mutants:
 	$(Q)scripts/run-mutants.sh
 
 # SMP stress: four threads over the fake machine, with ThreadSanitizer.
-$(B)/tsan/smp_stress: tests/smp/smp_stress.c $(CORE_SRCS) $(FAKE_SRCS) $(HARNESS_SRCS) \
-		$(wildcard include/kcore/*.h kcore/*.h tests/fake/*.h tests/harness/*.h)
+$(B)/tsan/smp_stress: tests/smp/smp_stress.c $(TEST_IMAGES_H) $(CORE_SRCS) $(FAKE_SRCS) $(HARNESS_SRCS) \
+		$(CORE_HDRS) $(wildcard tests/fake/*.h tests/harness/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) -std=c11 -O1 -g -fsanitize=thread -DKCORE_PROFILE_TEST -DKCORE_DEBUG=1 -D_DEFAULT_SOURCE \
-		-Iinclude -Itests/fake -Itests/harness tests/smp/smp_stress.c $(CORE_SRCS) $(FAKE_SRCS) \
+		-Iinclude -I$(KEYS_DIR) -Itests/fake -Itests/harness tests/smp/smp_stress.c $(CORE_SRCS) $(FAKE_SRCS) \
 		$(HARNESS_SRCS) -lpthread -o $@
 
 smp: $(B)/tsan/smp_stress
@@ -236,5 +312,8 @@ check: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all el2 host deps unit model smp fuzz fuzz-smoke mutants test check clean kcore.elf \
+FORCE:
+# The signed images are kept (not deleted as intermediate files).
+.SECONDARY: $(B)/qemu/guest.signed.bin $(B)/qemu/bench-guest.signed.bin
+.PHONY: FORCE keys all el2 host deps unit model smp fuzz fuzz-smoke mutants test check clean kcore.elf \
 	qemu-images qemu-test run bench gdb

@@ -17,6 +17,8 @@ bool dtb_valid(const void *fdt);
 u32 dtb_total_size(const void *fdt);
 /* The first /memory node's first (base, size). 0, or -1 if none. */
 int dtb_memory(const void *fdt, u64 *base, u64 *size);
+/* Property `name` of /chosen: up to max bytes into out; its length, or -1. */
+int dtb_chosen_prop(const void *fdt, const char *name, u8 *out, u32 max);
 
 /* boot/el2_mmu.c: KCore's own EL2 stage-1 table (principal COREVISOR),
  * built with the core's walker, and the MMU switched on. */

@@ -153,3 +153,55 @@ int dtb_memory(const void *fdt, u64 *base, u64 *size)
 	}
 	return -1;
 }
+
+/* The value of property `name` of the /chosen node: up to `max` bytes copied
+ * to out. Returns the property's length, or -1 if there is none. */
+int dtb_chosen_prop(const void *fdt, const char *name, u8 *out, u32 max)
+{
+	const u8 *base = fdt, *end, *strings, *p;
+	u32 depth = 0;
+	bool chosen = false;
+
+	if (!dtb_valid(fdt))
+		return -1;
+	end = base + dtb_total_size(fdt);
+	strings = base + be32(base + 12);
+	p = base + be32(base + 8);
+	while (p + 4 <= end) {
+		u32 tok = be32(p);
+
+		p += 4;
+		if (tok == FDT_BEGIN_NODE) {
+			const u8 *node = p;
+
+			while (p < end && *p)
+				p++;
+			if (++depth == 2)
+				chosen = str_eq(node, end, "chosen");
+			p = base + ((u64)(p + 1 - base + 3) & ~3UL);
+		} else if (tok == FDT_END_NODE) {
+			if (depth == 0)
+				return -1;
+			depth--;
+		} else if (tok == FDT_PROP) {
+			u32 len, nameoff;
+
+			if (p + 8 > end)
+				return -1;
+			len = be32(p);
+			nameoff = be32(p + 4);
+			p += 8;
+			if (len > (u64)(end - p) || nameoff >= (u64)(end - strings))
+				return -1;
+			if (depth == 2 && chosen && str_eq(strings + nameoff, end, name)) {
+				for (u32 i = 0; i < len && i < max; i++)
+					out[i] = p[i];
+				return (int)len;
+			}
+			p = base + ((u64)(p + len - base + 3) & ~3UL);
+		} else if (tok != FDT_NOP) {
+			break;
+		}
+	}
+	return -1;
+}

@@ -51,6 +51,20 @@ static void boot_ram(const void *dtb, u64 *base, u64 *size)
 	*size &= ~(PAGE_SIZE - 1);
 }
 
+/* D41: the boot salt of the VM export keys, from the firmware's per-boot
+ * entropy (QEMU puts 32 random bytes in /chosen/rng-seed at every boot).
+ * Read before the host runs, so the host cannot choose it; it is not a
+ * secret (the device secret is), it only has to differ from boot to boot. */
+static void boot_salt(const void *dtb)
+{
+	int n = dtb ? dtb_chosen_prop(dtb, "rng-seed", kc.boot_salt, sizeof(kc.boot_salt)) : -1;
+
+	if (n >= 16)
+		uart_printf("kcore: export key boot salt from /chosen/rng-seed (%d bytes)\n", n);
+	else
+		uart_printf("kcore: WARNING: no /chosen/rng-seed: VM export keys repeat across boots\n");
+}
+
 void boot_main(u64 dtb_arg)
 {
 	const void *dtb = boot_find_dtb(dtb_arg);
@@ -81,6 +95,7 @@ void boot_main(u64 dtb_arg)
 		    p.core_start, p.pool_base, ((u64)(uintptr_t)__bss_end - (u64)(uintptr_t)__bss_start) >> 20, p.pool_base,
 		    p.core_end, (p.core_end - p.pool_base) >> 20);
 	kcore_init(&p);
+	boot_salt(dtb);
 	el2_mmu_init(ram_base, ram_size);
 	uart_printf("kcore: EL2 MMU on (own table at 0x%lx), KCore's memory owned by COREVISOR\n",
 		    kc.npt[COREVISOR].root);

@@ -63,7 +63,7 @@ static long hvc_vm_call(u64 fn, u64 a1, u64 a2)
 	if (!hvc_arg_is_vm(a1))
 		return -KE_RANGE;
 	vmid = (vmid_t)a1;
-	if ((fn == KCORE_HC_REGISTER_VCPU || fn == KCORE_HC_LOAD_ENCRYPTED_VCPU) && !is_vcpu(a2))
+	if (fn == KCORE_HC_REGISTER_VCPU && !is_vcpu(a2))
 		return -KE_RANGE;
 	hvc_lock(LK_INFO(vmid));
 	switch (fn) {
@@ -72,12 +72,6 @@ static long hvc_vm_call(u64 fn, u64 a1, u64 a2)
 		break;
 	case KCORE_HC_REGISTER_VCPU:
 		ret = local_register_vcpu(vmid, (u32)a2);
-		break;
-	case KCORE_HC_VERIFY_VM:
-		ret = local_verify_vm(vmid);
-		break;
-	case KCORE_HC_LOAD_ENCRYPTED_VCPU:
-		ret = local_load_encryted_vcpu(vmid, (u32)a2);
 		break;
 	default: /* KCORE_HC_POWEROFF_VM */
 		ret = local_poweroff_vm_by_host(vmid);
@@ -110,6 +104,14 @@ static long hvc_vm_mem_call(u64 fn, u64 a1, u64 a2, u64 a3)
 	case KCORE_HC_MAP_IO:
 		set = LK_INFO(vmid) | LK(S2PAGE_ID) | LK_NPT(vmid);
 		break;
+	case KCORE_HC_LOAD_ENCRYPTED_VCPU: /* the blob's owner */
+	case KCORE_HC_SAVE_ENCRYPTED_VCPU:
+		set = LK_INFO(vmid) | LK(S2PAGE_ID);
+		break;
+	case KCORE_HC_VERIFY_VM: /* takes the pages, reads the window, maps */
+		set = LK_INFO(vmid) | LK(S2PAGE_ID) | LK_NPT(HOSTVISOR) | LK_NPT(vmid) |
+		      LK_NPT(COREVISOR);
+		break;
 	default: /* SAVE_ENCRYPT_BUF, LOAD_DECRYPT_BUF (host-unmap) */
 		set = LK_INFO(vmid) | LK(S2PAGE_ID) | LK_NPT(HOSTVISOR);
 		break;
@@ -127,6 +129,15 @@ static long hvc_vm_mem_call(u64 fn, u64 a1, u64 a2, u64 a3)
 		break;
 	case KCORE_HC_MAP_IO:
 		ret = local_map_io(vmid, a2, a3);
+		break;
+	case KCORE_HC_VERIFY_VM:
+		ret = local_verify_vm(vmid);
+		break;
+	case KCORE_HC_LOAD_ENCRYPTED_VCPU:
+		ret = local_load_encryted_vcpu(vmid, hvc_arg32(a2), a3);
+		break;
+	case KCORE_HC_SAVE_ENCRYPTED_VCPU:
+		ret = local_save_encrypted_vcpu(vmid, hvc_arg32(a2), a3);
 		break;
 	case KCORE_HC_SAVE_ENCRYPT_BUF:
 		ret = local_save_encrypt_buf(vmid, a2, a3);
@@ -211,14 +222,15 @@ long kcore_host_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 		return hvc_gen_vmid();
 	case KCORE_HC_REGISTER_KVM:
 	case KCORE_HC_REGISTER_VCPU:
-	case KCORE_HC_VERIFY_VM:
-	case KCORE_HC_LOAD_ENCRYPTED_VCPU:
 	case KCORE_HC_POWEROFF_VM:
 		return hvc_vm_call(fn, a1, a2);
 	case KCORE_HC_SET_BOOT_INFO:
 	case KCORE_HC_REMAP_VM_IMAGE:
 	case KCORE_HC_CLEAR_VM_PAGE:
 	case KCORE_HC_MAP_IO:
+	case KCORE_HC_VERIFY_VM:
+	case KCORE_HC_LOAD_ENCRYPTED_VCPU:
+	case KCORE_HC_SAVE_ENCRYPTED_VCPU:
 	case KCORE_HC_SAVE_ENCRYPT_BUF:
 	case KCORE_HC_LOAD_DECRYPT_BUF:
 		return hvc_vm_mem_call(fn, a1, a2, a3);

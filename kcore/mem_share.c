@@ -1,6 +1,7 @@
 /* Pages a VM shares with the host (its SET/UNSET_DESC_PFN hypercalls), and
  * the encrypted export/import of pages (SAVE_ENCRYPT_BUF, LOAD_DECRYPT_BUF).
  * docs/deviations.md, "Operation contract". */
+#include "kcore/abi.h"
 #include "kcore/arch.h"
 #include "kcore/errno.h"
 #include "kcore/state.h"
@@ -102,7 +103,9 @@ long revoke_stage2_range(vmid_t vmid, u64 addr, u64 size)
 	return range_each(vmid, addr, size, local_revoke_vm_page);
 }
 
-/* spec: local_save_encrypt_buf (D34: the cipher is vm_page_encrypt) */
+/* spec: local_save_encrypt_buf (D41: the cipher is vm_page_encrypt; the
+ * blob takes two host pages, the ciphertext at outbuf and its header in the
+ * next page) */
 long local_save_encrypt_buf(vmid_t vmid, u64 inbuf, u64 outbuf)
 {
 	pfn_t in = inbuf / PAGE_SIZE, out = outbuf / PAGE_SIZE;
@@ -110,16 +113,20 @@ long local_save_encrypt_buf(vmid_t vmid, u64 inbuf, u64 outbuf)
 	lock_assert_held(S2PAGE_ID);
 	if (!is_vm(vmid) || !r3_addr(inbuf) || !r3_addr(outbuf))
 		return -KE_RANGE;
-	if (s2page_get(in).owner != vmid || s2page_get(out).owner != HOSTVISOR)
+	if (s2page_get(in).owner != vmid || s2page_get(out).owner != HOSTVISOR ||
+	    s2page_get(out + 1).owner != HOSTVISOR)
 		return -KE_OWNER;
-	return vm_page_encrypt(vmid, in * PAGE_SIZE, out * PAGE_SIZE);
+	vm_page_encrypt(vmid, in, out);
+	return 0;
 }
 
 /* The page leaves the host (mapping, then owner) before it is decrypted in
  * place, so the host never maps plaintext. The cipher changes nothing when
- * it refuses (kcore/crypto.c), so a refusal hands the page back exactly as
- * it was, host mapping included: nothing changed (R1, D34). */
-static long load_decrypt_commit(vmid_t vmid, pfn_t pfn, struct s2page old)
+ * it refuses, so a refusal hands the page back exactly as it was, host
+ * mapping included: nothing changed (R1, D41). On success the page is the
+ * VM's at the gfn the blob was sealed for. */
+static long load_decrypt_commit(vmid_t vmid, pfn_t pfn, struct s2page old,
+				const struct kcore_blob_header *h)
 {
 	struct s2page vm = { vmid, 0, INVALID64 };
 	u64 host_pte = npt_lookup(HOSTVISOR, pfn).pte;
@@ -127,20 +134,26 @@ static long load_decrypt_commit(vmid_t vmid, pfn_t pfn, struct s2page old)
 
 	host_unmap(pfn);
 	s2page_set(pfn, vm);
-	ret = vm_page_decrypt(vmid, pfn * PAGE_SIZE);
-	if (ret >= 0)
+	ret = vm_page_decrypt(vmid, pfn, h);
+	if (ret >= 0) {
+		vm.gfn = h->index;
+		s2page_set(pfn, vm);
 		return ret;
+	}
 	s2page_set(pfn, old);
 	if (host_pte != 0 && npt_map(HOSTVISOR, pfn * PAGE_SIZE, 3, host_pte) != 0)
 		arch_halt("load_decrypt_buf: cannot restore a host mapping", pfn, host_pte);
 	return ret;
 }
 
-/* spec: local_load_decrypt_buf (D34) */
+/* spec: local_load_decrypt_buf (D41: the blob's header is in the page after
+ * inbuf, which stays the host's) */
 long local_load_decrypt_buf(vmid_t vmid, u64 inbuf)
 {
 	pfn_t pfn = inbuf / PAGE_SIZE;
+	struct kcore_blob_header h;
 	struct s2page page;
+	long ret;
 
 	lock_assert_held(S2PAGE_ID);
 	lock_assert_held(NPT_ID + HOSTVISOR);
@@ -154,5 +167,10 @@ long local_load_decrypt_buf(vmid_t vmid, u64 inbuf)
 		return -KE_OWNER;
 	if (page.count != 0)
 		return -KE_BUSY;
-	return load_decrypt_commit(vmid, pfn, page);
+	if (s2page_get(pfn + 1).owner != HOSTVISOR)
+		return -KE_OWNER;
+	ret = blob_header_check(pfn + 1, KCORE_BLOB_PAGE, vmid, INVALID64, &h);
+	if (ret)
+		return ret;
+	return load_decrypt_commit(vmid, pfn, page, &h);
 }

@@ -299,6 +299,57 @@ long npt_map_check(vmid_t p, u64 addr, u32 level)
 	return npt_plan(p, addr, level == 2 ? 2 : 3, &pl);
 }
 
+/* Whether ranges j < i already cover region r (of 2^shift gfns). */
+static bool npt_region_seen(const struct gfn_range *r, u32 i, gfn_t reg, u32 shift)
+{
+	for (u32 j = 0; j < i; j++)
+		if (reg >= r[j].start >> shift && reg <= (r[j].start + r[j].num - 1) >> shift)
+			return true;
+	return false;
+}
+
+/* The checks of mapping every gfn of the n ranges (each num >= 1, in any
+ * order, overlapping or not) at level 3, as one plan: each table a first
+ * map would allocate is counted once, however many maps share it, and the
+ * sum must fit in the pool (-KE_NOMEM); a gfn inside a block is -KE_BLOCK.
+ * Changes nothing. Needs NPT(p). */
+long npt_map_ranges_check(vmid_t p, const struct gfn_range *r, u32 n)
+{
+	static const u32 shifts[3] = { PGD_SHIFT - PAGE_SHIFT, PUD_SHIFT - PAGE_SHIFT,
+				       PMD_SHIFT - PAGE_SHIFT };
+	const struct npt *t = &kc.npt[p];
+	u64 need[3] = { 0, 0, 0 }; /* new pud, pmd, pte tables */
+
+	npt_check_principal(p);
+	lock_assert_held(NPT_ID + p);
+	for (u32 lv = 0; lv < 3; lv++) {
+		for (u32 i = 0; i < n; i++) {
+			gfn_t last = (r[i].start + r[i].num - 1) >> shifts[lv];
+
+			for (gfn_t reg = r[i].start >> shifts[lv]; reg <= last; reg++) {
+				struct npt_walk w;
+
+				if (npt_region_seen(r, i, reg, shifts[lv]))
+					continue;
+				w = npt_walk(p, (reg << shifts[lv]) << PAGE_SHIFT);
+				if (lv == 0)
+					need[0] += !w.pud;
+				else if (lv == 1)
+					need[1] += !w.pmd;
+				else if (w.pmd && desc_is_block(desc_read(w.pmd)))
+					return -KE_BLOCK;
+				else
+					need[2] += !w.pte;
+			}
+		}
+	}
+	if (t->pgd_next + need[0] * PAGE_SIZE > t->bounds.pud_start ||
+	    t->pud_next + need[1] * PAGE_SIZE > t->bounds.pmd_start ||
+	    t->pmd_next + need[2] * PAGE_SIZE > t->bounds.end)
+		return -KE_NOMEM;
+	return 0;
+}
+
 /* spec: gfn @ (pt npt) */
 struct npt_entry npt_lookup(vmid_t p, gfn_t gfn)
 {

@@ -12,6 +12,8 @@
 #include "kcore/errno.h"
 #include "kcore/state.h"
 
+#include "page.h"
+
 /* is_vm and is_vcpu: inline in include/kcore/state.h (every entry point and
  * every local_* calls them). */
 
@@ -116,64 +118,54 @@ long local_poweroff_vm_by_host(vmid_t vmid)
 	return 0;
 }
 
-/* D29: every load slot must be remapped page for page before the images
- * can be authenticated: otherwise the check would read a window that does
- * not hold the whole image. */
-static bool vm_images_complete(const struct vm_boot_info *b)
-{
-	for (u32 i = 0; i < b->next_load_info; i++) {
-		u64 pgnum = (b->load_size[i] + PAGE_SIZE - 1) / PAGE_SIZE;
-
-		if (b->mapped_pages[i] != pgnum)
-			return false;
-	}
-	return true;
-}
-
-/* spec: local_verify_vm (+ D29) */
-long local_verify_vm(vmid_t vmid)
-{
-	struct vm_info *info;
-	long ret;
-
-	if (!is_vm(vmid))
-		return -KE_RANGE;
-	info = vm_info_locked(vmid);
-	if (info->state != READY)
-		return -KE_STATE;
-	if (!vm_images_complete(&info->boot))
-		return -KE_STATE;
-	ret = image_authenticate(vmid);
-	if (ret < 0)
-		return ret;
-	info->state = VERIFIED;
-	return 0;
-}
-
 /* One scratch context per CPU: the decrypted registers are built here and
  * copied into the shadow context only if the whole decryption succeeded
  * (R1), without a kilobyte-sized copy on the small EL2 stack. */
 static struct shadow_ctxt vm_decrypt_scratch[KCORE_MAX_CPUS];
 
-/* spec: local_load_encryted_vcpu (D34: the cipher is issue 4; until it
- * lands vm_vcpu_decrypt refuses and nothing changes) */
-long local_load_encryted_vcpu(vmid_t vmid, u32 vcpuid)
+/* spec: local_load_encryted_vcpu (D41: the blob is the host page inbuf).
+ * The restored context is the exported one, except that the vCPU counts as
+ * never run here (dirty INVALID64): its first run keeps the registers
+ * (inc_exe) and starts it where it was. */
+long local_load_encryted_vcpu(vmid_t vmid, u32 vcpuid, u64 inbuf)
 {
 	struct vm_info *info;
 	struct shadow_ctxt *scratch;
 	long ret;
 
-	if (!is_vm(vmid) || !is_vcpu(vcpuid))
+	if (!is_vm(vmid) || !is_vcpu(vcpuid) || !r3_addr(inbuf))
 		return -KE_RANGE;
+	lock_assert_held(S2PAGE_ID);
 	info = vm_info_locked(vmid);
 	if (info->state != READY || info->vcpu_state[vcpuid] != READY)
 		return -KE_STATE;
+	if (s2page_get(inbuf / PAGE_SIZE).owner != HOSTVISOR)
+		return -KE_OWNER;
 	scratch = &vm_decrypt_scratch[arch_cpu_id()];
-	*scratch = kc.shadow[vmid][vcpuid];
-	ret = vm_vcpu_decrypt(vmid, vcpuid, scratch);
+	ret = vm_vcpu_decrypt(vmid, vcpuid, inbuf / PAGE_SIZE, scratch);
 	if (ret < 0)
 		return ret;
+	scratch->r[DIRTY] = INVALID64;
 	kc.shadow[vmid][vcpuid] = *scratch;
 	info->boot.inc_exe = 1;
+	return 0;
+}
+
+/* D41: the vCPU's context, sealed into the host page outbuf. The vCPU must
+ * be READY (its context is in the shadow, not on a CPU); any VM state but
+ * UNUSED, so a powered-off VM's vCPU can still be saved. */
+long local_save_encrypted_vcpu(vmid_t vmid, u32 vcpuid, u64 outbuf)
+{
+	struct vm_info *info;
+
+	if (!is_vm(vmid) || !is_vcpu(vcpuid) || !r3_addr(outbuf))
+		return -KE_RANGE;
+	lock_assert_held(S2PAGE_ID);
+	info = vm_info_locked(vmid);
+	if (info->vcpu_state[vcpuid] != READY)
+		return -KE_STATE;
+	if (s2page_get(outbuf / PAGE_SIZE).owner != HOSTVISOR)
+		return -KE_OWNER;
+	vm_vcpu_encrypt(vmid, vcpuid, outbuf / PAGE_SIZE);
 	return 0;
 }

@@ -11,6 +11,14 @@ void *arch_phys_to_virt(phys_addr_t pa)
 	return (void *)(uintptr_t)pa;
 }
 
+/* The remap window is mapped in KCore's EL2 table (COREVISOR's npt) at the
+ * window address itself. */
+const void *arch_remap_window(u64 va, u64 len)
+{
+	(void)len;
+	return (const void *)(uintptr_t)va;
+}
+
 /* Stage-2 TLB maintenance acts on the VMID in VTTBR_EL2, so the principal's
  * table and VMID (VMID = principal id; the host is VMID 0) are selected for
  * the invalidation and the current VTTBR_EL2 restored after. Stage-1 entries

@@ -29,10 +29,11 @@ enum kcore_hc {
 	KCORE_HC_SMMU_IOVA_TO_PHYS = KCORE_HC(15),  /* (iova, cbndx, index) -> pa */
 	KCORE_HC_SAVE_ENCRYPT_BUF = KCORE_HC(16),   /* (vmid, inbuf, outbuf) */
 	KCORE_HC_LOAD_DECRYPT_BUF = KCORE_HC(17),   /* (vmid, inbuf) */
-	KCORE_HC_LOAD_ENCRYPTED_VCPU = KCORE_HC(18), /* (vmid, vcpuid) */
+	KCORE_HC_LOAD_ENCRYPTED_VCPU = KCORE_HC(18), /* (vmid, vcpuid, inbuf) */
 	KCORE_HC_POWEROFF_VM = KCORE_HC(19),        /* (vmid): the host stops a VM */
 	KCORE_HC_REGISTER_RUN_PAGE = KCORE_HC(20),  /* (vmid, vcpuid, run_page_pa): EL2 build */
-	KCORE_HC_MAX = KCORE_HC(21)
+	KCORE_HC_SAVE_ENCRYPTED_VCPU = KCORE_HC(21), /* (vmid, vcpuid, outbuf): D41 */
+	KCORE_HC_MAX = KCORE_HC(22)
 };
 
 /* The per-vCPU run page (EL2 build): one host page (owner HOSTVISOR, checked
@@ -63,6 +64,31 @@ struct kcore_run_page {
 	u64 exit_mmio_data; /* MMIO write: the value written */
 	u64 exit_hvc_args[4]; /* HVC: x0..x3 */
 	u64 exit_vgic_lr[KCORE_RUN_VGIC_LRS]; /* the list registers at the exit (state 0: done) */
+};
+
+/* An encrypted export blob (docs/abi.md, "Encrypted export"; D41). Sealed
+ * with ChaCha20-Poly1305 under the VM's export key, which never leaves EL2;
+ * the associated data is the header's first 48 bytes (magic .. length), so
+ * the VM id, the kind and the page's gfn or the vCPU index are bound.
+ *   page blob: ciphertext in the page at outbuf, this header at the start of
+ *              the page at outbuf + 4096 (the rest of that page zero);
+ *   vCPU blob: one page, this header then the ciphertext of the vCPU's
+ *              registers (KCORE_BLOB_VCPU_BYTES) at offset 64. */
+#define KCORE_BLOB_MAGIC 0x424C4245524F434BUL /* "KCOREBLB" */
+#define KCORE_BLOB_VERSION 1
+#define KCORE_BLOB_PAGE 1
+#define KCORE_BLOB_VCPU 2
+#define KCORE_BLOB_AD_SIZE 48
+struct kcore_blob_header {
+	u64 magic;
+	u32 version;
+	u32 kind;     /* KCORE_BLOB_PAGE or KCORE_BLOB_VCPU */
+	u32 vmid;
+	u32 reserved; /* 0 */
+	u64 index;    /* page: its gfn; vCPU: its index */
+	u8 nonce[12]; /* the VM's export counter, little-endian, then 4 zero bytes */
+	u32 length;   /* ciphertext bytes: 4096, or KCORE_BLOB_VCPU_BYTES */
+	u8 tag[16];
 };
 
 #endif

@@ -12,6 +12,13 @@
 /* KCore's view of physical memory (the EL2 linear map). */
 void *arch_phys_to_virt(phys_addr_t pa);
 
+/* A pointer through which KCore reads `len` bytes of its image remap window
+ * from window address `va` (KCORE_REMAP_START..KCORE_REMAP_END), as mapped
+ * in COREVISOR's table. At EL2 the window is mapped in KCore's own EL2
+ * table, so this is `va` itself; the host tests map the same frames
+ * contiguously. */
+const void *arch_remap_window(u64 va, u64 len);
+
 /* Invalidate the stage-2 TLB entries of principal `vmid` (HOSTVISOR or a VM)
  * for one IPA page, or for the whole VMID. Completed (DSB) on return. */
 void arch_tlbi_s2_ipa(vmid_t vmid, ipa_t ipa);

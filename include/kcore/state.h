@@ -54,6 +54,9 @@ struct vm_info {
 	u32 state;                      /* UNUSED, READY, VERIFIED, POWEROFF */
 	u32 vcpu_state[KCORE_MAX_VCPUS]; /* UNUSED, READY, ACTIVE */
 	struct vm_boot_info boot;
+	/* D41: blobs sealed so far under this VM's export key; the next
+	 * blob's nonce. Only ever incremented (a u64 cannot wrap). */
+	u64 export_seq;
 };
 
 /* spec: core_data */
@@ -89,6 +92,11 @@ struct kcore {
 	 * VMs. A VM vCPU's context is only touched by the CPU that holds that
 	 * vCPU ACTIVE (or, while READY, under INFO(vmid)). */
 	struct shadow_ctxt shadow[COREVISOR][KCORE_MAX_VCPUS];
+	/* D41: a value unique to this boot, mixed into every VM's export key so
+	 * that keys (and so nonces) never repeat across boots. Set by the
+	 * platform before the first VM (boot/main.c: the DTB's /chosen/rng-seed);
+	 * all zero where the platform has none (the host tests). */
+	u8 boot_salt[32];
 	/* Physical placement, fixed at init. */
 	phys_addr_t pool_base;
 	phys_addr_t core_start, core_end; /* KCore's own memory, incl. pools */
@@ -169,6 +177,13 @@ struct npt_entry npt_lookup(vmid_t p, gfn_t gfn);
 long npt_map(vmid_t p, u64 addr, u32 level, u64 pte);
 /* The checks of npt_map alone, changing nothing (for check-then-commit). */
 long npt_map_check(vmid_t p, u64 addr, u32 level);
+/* The same for level-3 maps of every gfn in n ranges, planned as a whole
+ * (VERIFY_VM maps the images with it, D40). */
+struct gfn_range {
+	gfn_t start;
+	u64 num;
+};
+long npt_map_ranges_check(vmid_t p, const struct gfn_range *r, u32 n);
 void npt_init(void);
 
 /* ---- kcore/mem.c: ownership transfers (need S2PAGE, NPT(HOSTVISOR)) -- */
@@ -210,7 +225,7 @@ long local_set_vcpu_active(vmid_t vmid, u32 vcpuid);
 long local_set_vcpu_inactive(vmid_t vmid, u32 vcpuid);
 void local_set_vm_poweroff(vmid_t vmid);
 long local_verify_vm(vmid_t vmid);
-long local_load_encryted_vcpu(vmid_t vmid, u32 vcpuid);
+long local_load_encryted_vcpu(vmid_t vmid, u32 vcpuid, u64 inbuf);
 long local_poweroff_vm_by_host(vmid_t vmid); /* D33 */
 
 /* ---- kcore/vcpu.c ------------------------------------------------------ */
@@ -225,13 +240,29 @@ long local_remap_vm_image(vmid_t vmid, pfn_t pfn, u64 load_idx);
  * image contains it, else 0. */
 u64 search_load_info(vmid_t vmid, u64 addr);
 
-/* ---- kcore/crypto hooks (the ciphers are issue 4) -------------------- */
+/* ---- kcore/crypto.c: image authentication ------------------------------ */
 /* Authenticate VM vmid's images as seen in the remap window. 0 or -KE_AUTH. */
 long image_authenticate(vmid_t vmid);
-/* Encrypt one VM page into a host page / decrypt in place. -KE_NOTSUPP
- * until a cipher is built in. */
-long vm_page_encrypt(vmid_t vmid, phys_addr_t src, phys_addr_t dst);
-long vm_page_decrypt(vmid_t vmid, phys_addr_t page);
-long vm_vcpu_decrypt(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c);
+
+/* ---- kcore/export.c: the ciphers of exported VM state (D41) ------------ */
+struct kcore_blob_header;
+#define KCORE_BLOB_VCPU_BYTES (8 * NR_CTXT_REGS)
+/* Seal VM page src (at its gfn) into host pages dst (ciphertext) and
+ * dst + 1 (header). Needs INFO(vmid) (the counter) and S2PAGE. */
+void vm_page_encrypt(vmid_t vmid, pfn_t src, pfn_t dst);
+/* Open the page in place (it is no longer the host's) with the header h,
+ * copied and checked by blob_header_check. 0, or -KE_AUTH with the page
+ * unchanged. */
+long vm_page_decrypt(vmid_t vmid, pfn_t page, const struct kcore_blob_header *h);
+/* Seal vCPU vcpuid's shadow context into host page dst. */
+void vm_vcpu_encrypt(vmid_t vmid, u32 vcpuid, pfn_t dst);
+/* Open the vCPU blob in host page src into *c: 0, or -KE_AUTH with *c
+ * unchanged. */
+long vm_vcpu_decrypt(vmid_t vmid, u32 vcpuid, pfn_t src, struct shadow_ctxt *c);
+/* Copy a blob header out of host page pfn (once: the host may change its page
+ * at any time) and check it is a blob of `kind` for (vmid, index), -KE_AUTH
+ * otherwise; index INVALID64 accepts any index inside the IPA space. */
+long blob_header_check(pfn_t pfn, u32 kind, vmid_t vmid, u64 index, struct kcore_blob_header *h);
+long local_save_encrypted_vcpu(vmid_t vmid, u32 vcpuid, u64 outbuf);
 
 #endif

@@ -1,15 +1,22 @@
 /* Fake arch for host tests: see tests/fake/fake.h. */
+#define _GNU_SOURCE /* memfd_create */
 #include <sched.h>
+#include <sys/mman.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fake.h"
 #include "kcore/arch.h"
 #include "kcore/state.h"
 
 static u8 *ram;
+/* RAM is a shared memory file, so that the remap window can show its
+ * frames a second time, contiguously, as KCore's EL2 table does. */
+static int ram_fd = -1;
+static u8 *window;
 /* Pages the tests wrote outside KCore's region, to be zeroed on reset (the
  * core itself only ever writes zeros outside its region). */
 static u8 touched[FAKE_RAM_SIZE / PAGE_SIZE];
@@ -36,6 +43,32 @@ void *fake_ram_write(u64 pa)
 	if (p)
 		touched[(pa - KCORE_RAM_BASE) / PAGE_SIZE] = 1;
 	return p;
+}
+
+/* The window as KCore's table (COREVISOR's npt) maps it right now: each
+ * page of [va, va + len) shows its frame (read-only, shared with RAM), or
+ * nothing (a read faults: a bug in the caller). */
+const void *arch_remap_window(u64 va, u64 len)
+{
+	u64 first = va & ~(PAGE_SIZE - 1);
+
+	if (va < KCORE_REMAP_START || len > KCORE_REMAP_END - va)
+		arch_halt("remap window read out of range", va, len);
+	for (u64 a = first; a < va + len; a += PAGE_SIZE) {
+		pfn_t pfn = npt_lookup(COREVISOR, a >> PAGE_SHIFT).pfn;
+		u8 *at = window + (a - KCORE_REMAP_START);
+		u64 pa = pfn << PAGE_SHIFT;
+		void *m;
+
+		if (fake_ram(pa))
+			m = mmap(at, PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_FIXED, ram_fd,
+				 (off_t)(pa - KCORE_RAM_BASE));
+		else
+			m = mmap(at, PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (m == MAP_FAILED)
+			arch_halt("fake remap window: mmap", a, pa);
+	}
+	return window + (va - KCORE_REMAP_START);
 }
 
 void *arch_phys_to_virt(phys_addr_t pa)
@@ -65,7 +98,13 @@ void arch_tlbi_s2_vmid(vmid_t vmid) { record(FAKE_TLBI_S2_VMID, vmid, 0, 0); }
 void arch_tlbi_el2_va(u64 va) { record(FAKE_TLBI_EL2_VA, COREVISOR, 0, va); }
 void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova) { record(FAKE_SMMU_TLBI, index, cbndx, iova); }
 void arch_smmu_tlbi_ctx(u32 index, u32 cbndx) { record(FAKE_SMMU_TLBI_CTX, index, cbndx, 0); }
-void arch_dcache_clean_page(phys_addr_t pa) { record(FAKE_DCACHE_CLEAN, 0, 0, pa); }
+/* KCore cleans every page it writes outside its region (a scrub, an
+ * exported blob, a decrypted page), so reset zeroes those pages too. */
+void arch_dcache_clean_page(phys_addr_t pa)
+{
+	record(FAKE_DCACHE_CLEAN, 0, 0, pa);
+	(void)fake_ram_write(pa);
+}
 u64 arch_actlr_el1(void) { return FAKE_ACTLR; }
 u32 arch_cpu_id(void) { return fake_cpu; }
 void fake_set_cpu(u32 cpu) { fake_cpu = cpu; }
@@ -94,12 +133,17 @@ void fake_machine_reset(void)
 	struct kcore_boot_params p;
 
 	if (!ram) {
-		ram = aligned_alloc(PAGE_SIZE, FAKE_RAM_SIZE);
-		if (!ram) {
+		ram_fd = memfd_create("kcore-fake-ram", 0);
+		if (ram_fd < 0 || ftruncate(ram_fd, FAKE_RAM_SIZE) != 0) {
 			perror("fake RAM");
 			abort();
 		}
-		memset(ram, 0, FAKE_RAM_SIZE);
+		ram = mmap(NULL, FAKE_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd, 0);
+		window = mmap(NULL, KCORE_REMAP_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (ram == MAP_FAILED || window == MAP_FAILED) {
+			perror("fake RAM");
+			abort();
+		}
 	}
 	/* Zero what may be non-zero: KCore's region and the pages tests wrote. */
 	memset(ram + FAKE_RAM_SIZE - FAKE_CORE_SIZE, 0, FAKE_CORE_SIZE);

@@ -23,6 +23,8 @@ long tk_vm_exit(u32 vmid, u32 vcpuid, const u64 *hw, u64 *info);
 /* Stores through the emulated MMU. Return 0 stored, 1 shared (mapped, but
  * not a page the spec tracks for this principal), 2 abort/fault, 3 skip. */
 int tk_host_store(u64 addr, u64 val);
+/* The host writes a whole page (PAGE_SIZE bytes at data); as tk_host_store. */
+int tk_host_page(u64 addr, const u8 *data);
 int tk_vm_store(u32 vmid, u64 gfn, u64 val);
 int tk_dev_store(u32 index, u32 cbndx, u64 gfn, u64 val);
 
@@ -41,6 +43,8 @@ void tk_spt_lookup(u32 index, u32 cbndx, u64 gfn, u64 *out2);
 u64 tk_spt_mappings(u32 index, u32 cbndx, u64 *out, u64 max); /* 3 words: gfn pfn pte */
 void tk_shadow(u32 vmid, u32 vcpuid, u64 *out);
 u64 tk_page_word(u64 pfn);
+/* The PAGE_SIZE bytes of page pfn (zeros if not RAM). */
+void tk_page_read(u64 pfn, u8 *out);
 int tk_page_is_zero(u64 pfn);
 
 /* Checkers. Each returns the number of violations and writes their

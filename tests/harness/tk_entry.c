@@ -77,6 +77,26 @@ static int store_to(u64 pfn, u64 val)
 	return 0;
 }
 
+/* As tk_host_store, but the host writes the whole page: PAGE_SIZE bytes. */
+int tk_host_page(u64 addr, const u8 *data)
+{
+	int r = tk_host_store(addr, 0);
+	u32 level;
+	u64 d, pfn;
+	u8 *p;
+
+	if (r == 2)
+		return r;
+	d = tk_walk_leaf(tk_live_mem, kc.npt[HOSTVISOR].root, 0, addr, &level);
+	pfn = (d & PHYS_MASK) >> PAGE_SHIFT;
+	if (level == 2)
+		pfn += (addr >> PAGE_SHIFT) & 511;
+	p = fake_ram_write(pfn << PAGE_SHIFT);
+	if (p)
+		memcpy(p, data, PAGE_SIZE);
+	return r;
+}
+
 int tk_host_store(u64 addr, u64 val)
 {
 	u32 level;
@@ -306,6 +326,16 @@ u64 tk_page_word(u64 pfn)
 	const u64 *p = fake_ram(pfn << PAGE_SHIFT);
 
 	return p ? *p : 0;
+}
+
+void tk_page_read(u64 pfn, u8 *out)
+{
+	const u8 *p = fake_ram(pfn << PAGE_SHIFT);
+
+	if (p)
+		memcpy(out, p, PAGE_SIZE);
+	else
+		memset(out, 0, PAGE_SIZE);
 }
 
 int tk_page_is_zero(u64 pfn)

@@ -216,7 +216,8 @@ KCORE_HC_LOAD_ENCRYPTED_VCPU = KCORE_HC(18)
 KCORE_HC_POWEROFF_VM = KCORE_HC(19)
 # EL2 build only (arch/arm64): the core, like the model, says -KE_NOFUNC.
 KCORE_HC_REGISTER_RUN_PAGE = KCORE_HC(20)
-KCORE_HC_MAX = KCORE_HC(21)
+KCORE_HC_SAVE_ENCRYPTED_VCPU = KCORE_HC(21)
+KCORE_HC_MAX = KCORE_HC(22)
 
 # ---- vcpu.h ----------------------------------------------------------------
 KCORE_RUN_INJECT = 1

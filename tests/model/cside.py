@@ -42,6 +42,8 @@ class CSide:
             ('tk_vcpu_run', C.c_long, [C.c_uint32, C.c_uint32, U64P]),
             ('tk_vm_exit', C.c_long, [C.c_uint32, C.c_uint32, U64P, U64P]),
             ('tk_host_store', C.c_int, [U64, U64]),
+            ('tk_host_page', C.c_int, [U64, C.c_char_p]),
+            ('tk_page_read', None, [U64, C.c_char_p]),
             ('tk_vm_store', C.c_int, [C.c_uint32, U64, U64]),
             ('tk_dev_store', C.c_int, [C.c_uint32, C.c_uint32, U64, U64]),
             ('tk_layout', None, [U64P]),
@@ -66,6 +68,7 @@ class CSide:
             fn.restype = res
             fn.argtypes = args
         self.msg = C.create_string_buffer(MSG_LEN)
+        self.page_buf = C.create_string_buffer(4096)
         self.b3 = _arr(3)
         self.b2 = _arr(2)
         self.run_buf = _arr(TK_RUN_WORDS)
@@ -132,6 +135,14 @@ class CSide:
 
     def host_store(self, addr, val):
         return STORE_RESULT[self.lib.tk_host_store(addr, val)]
+
+    def host_page(self, addr, data):
+        return STORE_RESULT[self.lib.tk_host_page(addr, bytes(data).ljust(4096, b'\0')[:4096])]
+
+    def page_bytes(self, pfn):
+        """The page's bytes as they are in the fake RAM (zeros if not RAM)."""
+        self.lib.tk_page_read(pfn, self.page_buf)
+        return self.page_buf.raw
 
     def vm_store(self, vmid, gfn, val):
         return VM_STORE_RESULT[self.lib.tk_vm_store(vmid, gfn, val)]

@@ -26,9 +26,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import constants as K  # noqa: E402
 from cside import CSide  # noqa: E402
 from gen import Gen, RAM_PFN0, GUEST_GFN0  # noqa: E402
+import export  # noqa: E402
+import images  # noqa: E402
 import spec  # noqa: E402
 
 EPISODE = 2000
+SECRET = None  # the device secret file (--secret), default build/keys/device-secret.bin
 NO_SHRINK = False
 CHECK_EVERY = 1000
 PAGE = 4096
@@ -57,6 +60,8 @@ def apply(side, op):
         return (ret, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in info.items())))
     if kind == 'host_store':
         return side.host_store(op[1], op[2])
+    if kind == 'host_page':
+        return side.host_page(op[1], op[2])
     if kind == 'vm_store':
         return side.vm_store(op[1], op[2], op[3])
     if kind == 'dev_store':
@@ -92,6 +97,10 @@ def footprint(model, op):
         elif fn in (K.KCORE_HC_SAVE_ENCRYPT_BUF, K.KCORE_HC_LOAD_DECRYPT_BUF):
             add_pfn(a[1] >> 12)
             add_pfn(a[2] >> 12)
+            add_pfn((a[2] >> 12) + 1)  # D41: the blob's header page
+        elif fn in (K.KCORE_HC_SAVE_ENCRYPTED_VCPU, K.KCORE_HC_LOAD_ENCRYPTED_VCPU):
+            add_pfn(a[2] >> 12)
+            vcpus.add((a[0], a[1]))
         elif fn == K.KCORE_HC_SMMU_ASSIGN:
             add_pfn(a[2])
         elif fn == K.KCORE_HC_SMMU_MAP:
@@ -104,7 +113,14 @@ def footprint(model, op):
                 add_pfn(pfn)
         elif fn == K.KCORE_HC_REGISTER_VCPU:
             vcpus.add((a[0], a[1]))
-    elif kind == 'fault' or kind == 'host_store':
+        elif fn == K.KCORE_HC_VERIFY_VM and 0 < a[0] < K.COREVISOR:
+            # D40: every image page (taken, then mapped or scrubbed) and its gfn
+            info = model.vminfos[a[0]]
+            for i in range(info.next_load_info):
+                for k in range(info.mapped_pages[i]):
+                    add_pfn(model.lookup(K.COREVISOR, (info.remap_addr[i] >> 12) + k)[0])
+                    add_gfn(a[0], (info.load_addr[i] >> 12) + k)
+    elif kind in ('fault', 'host_store', 'host_page'):
         add_pfn(op[1] >> 12)
     elif kind == 'run':
         v, c, run = op[1], op[2], op[3]
@@ -162,7 +178,7 @@ def step_vmids(op):
 VM_CALLS = {K.KCORE_HC_REGISTER_KVM, K.KCORE_HC_REGISTER_VCPU, K.KCORE_HC_SET_BOOT_INFO,
             K.KCORE_HC_REMAP_VM_IMAGE, K.KCORE_HC_VERIFY_VM, K.KCORE_HC_CLEAR_VM_PAGE,
             K.KCORE_HC_MAP_IO, K.KCORE_HC_SAVE_ENCRYPT_BUF, K.KCORE_HC_LOAD_DECRYPT_BUF,
-            K.KCORE_HC_LOAD_ENCRYPTED_VCPU, K.KCORE_HC_POWEROFF_VM}
+            K.KCORE_HC_LOAD_ENCRYPTED_VCPU, K.KCORE_HC_POWEROFF_VM, K.KCORE_HC_SAVE_ENCRYPTED_VCPU}
 
 
 def expect(what, m, c):
@@ -251,11 +267,16 @@ class Runner:
     def __init__(self, lib):
         self.cside = CSide(lib)
         self.layout = self.cside.layout
+        self.keys = images.load_public_keys()
+        self.secret = open(SECRET or export.DEFAULT_SECRET, 'rb').read()
         self.stats = dict(steps=0, full=0, refused=0)
 
     def fresh(self):
         self.cside.reset()
-        return spec.Model(self.layout)
+        m = spec.Model(self.layout)
+        m.verify_img = images.Oracle(m, self.cside.page_bytes, self.keys)
+        m.export = export.Export(self.cside.page_bytes, self.secret)
+        return m
 
     def step(self, model, op, full):
         fp = footprint(model, op)
@@ -342,7 +363,10 @@ def main():
     ap.add_argument('--jobs', type=int, default=2)
     ap.add_argument('--replay', help='a file with a printed failing sequence')
     ap.add_argument('--no-shrink', action='store_true', help='report the first failure as found')
+    ap.add_argument('--secret', help='the device secret the C was built with (D41)')
     a = ap.parse_args()
+    global SECRET
+    SECRET = a.secret
 
     if a.replay:
         ops = [ast.literal_eval(l) for l in open(a.replay) if l.strip().startswith('(')]

@@ -8,6 +8,7 @@ wrong state, out-of-range indices, unaligned addresses, size 0, pages of
 KCore, another VM's pages, repeated calls.
 """
 import constants as K
+import images
 
 PAGE = 4096
 RAM_PFN0 = K.KCORE_RAM_BASE >> 12
@@ -24,7 +25,8 @@ HC = dict(
     SMMU_ASSIGN=K.KCORE_HC_SMMU_ASSIGN, SMMU_MAP=K.KCORE_HC_SMMU_MAP,
     SMMU_CLEAR=K.KCORE_HC_SMMU_CLEAR, SMMU_IOVA_TO_PHYS=K.KCORE_HC_SMMU_IOVA_TO_PHYS,
     SAVE_ENCRYPT_BUF=K.KCORE_HC_SAVE_ENCRYPT_BUF, LOAD_DECRYPT_BUF=K.KCORE_HC_LOAD_DECRYPT_BUF,
-    LOAD_ENCRYPTED_VCPU=K.KCORE_HC_LOAD_ENCRYPTED_VCPU, POWEROFF_VM=K.KCORE_HC_POWEROFF_VM)
+    LOAD_ENCRYPTED_VCPU=K.KCORE_HC_LOAD_ENCRYPTED_VCPU, POWEROFF_VM=K.KCORE_HC_POWEROFF_VM,
+    SAVE_ENCRYPTED_VCPU=K.KCORE_HC_SAVE_ENCRYPTED_VCPU)
 
 
 class Gen:
@@ -33,6 +35,10 @@ class Gen:
         self.m = model
         self.L = layout
         self.vm_pages = []     # pfns recently given to VMs (to aim at them)
+        self.pending = []      # operations queued by a guided step (the image loads)
+        self.downhill = {}     # gfn -> its share count is being revoked down to 0
+        self.images = {}       # (vmid, slot, load, size) -> the signed image bytes
+        self.key = images.load_signing_key()
         self.core_pfn0 = layout.core_start >> 12
         self.core_pages = (layout.core_end - layout.core_start) >> 12
 
@@ -96,6 +102,8 @@ class Gen:
 
     # ---- operations ----------------------------------------------------------
     def op(self):
+        if self.pending:
+            return self.pending.pop(0)
         if self.chance(0.4):
             g = self.guided()
             if g:
@@ -142,17 +150,33 @@ class Gen:
         state, vcpus, nload = info[0], info[1], info[2]
         if state == K.UNUSED:
             return ('call', HC['REGISTER_KVM'], v)
+        if state in (K.READY, K.VERIFIED) and self.chance(0.2 if state == K.READY else 0.06):
+            g = self.export_flow(v, state)
+            if g:
+                return g
         if state == K.READY:
             for c in range(2):
                 if vcpus[c] == K.UNUSED:
                     return ('call', HC['REGISTER_VCPU'], v, c)
             if nload == 0 or (nload < 2 and self.chance(0.1)):
                 addr = (GUEST_GFN0 + 8 * nload) * PAGE
-                return ('call', HC['SET_BOOT_INFO'], v, addr, r.randrange(1, 4 * PAGE))
+                size = r.randrange(1, 4 * PAGE) if self.chance(0.05) else r.randrange(200, 4 * PAGE)
+                return ('call', HC['SET_BOOT_INFO'], v, addr, size)
             for i in range(nload):
                 pg = (info[4][i] + PAGE - 1) // PAGE
                 if info[6][i] < pg:
-                    return ('call', HC['REMAP_VM_IMAGE'], v, self.host_pfn(), i)
+                    # Mostly: the host loads its page of the signed image first.
+                    remap = ('call', HC['REMAP_VM_IMAGE'], v, self.host_pfn(), i)
+                    # once verified it is the VM's: aim host accesses at it too
+                    self.vm_pages.append(remap[3])
+                    if len(self.vm_pages) > 64:
+                        self.vm_pages.pop(0)
+                    if self.chance(0.02):
+                        return remap
+                    k = info[6][i]
+                    img = self.image(v, i, info[3][i], info[4][i])
+                    self.pending.append(remap)
+                    return ('host_page', remap[3] * PAGE, img[k * PAGE:(k + 1) * PAGE])
             if self.chance(0.1):
                 return ('call', HC['MAP_IO'], v, self.r.choice(MMIO_GFNS) * PAGE, 0x09000000)
             return ('call', HC['VERIFY_VM'], v)
@@ -174,6 +198,66 @@ class Gen:
             if self.vm_pages:
                 return ('call', HC['CLEAR_VM_PAGE'], v, r.choice(self.vm_pages))
         return self.smmu_guided(0)
+
+    def blob_pages(self):
+        """A host page whose next page is the host's too (a page blob's two pages)."""
+        for _ in range(8):
+            pfn = self.host_pfn()
+            if self.m.s2page(pfn + 1)[0] == K.HOSTVISOR:
+                return pfn
+        return pfn
+
+    def export_flow(self, v, state):
+        """D41: export a page or a vCPU of VM v, then (queued) maybe tamper with the blob,
+        then import it into v, or replay it into another VM, vCPU or slot."""
+        r = self.r
+        nxt = self.m.core_data()[0]
+        ready = [u for u in range(1, nxt) if self.m.vminfo(u)[0] == K.READY]
+        # the import goes to v, or to another VM (a READY one: the replay must fail
+        # on the blob, not on the state)
+        other = r.choice(ready) if ready else v
+        if self.chance(0.6):
+            mine = [p for p in self.vm_pages if self.m.s2page(p)[0] == v]
+            mine += [e[0] for e in list(self.m.mappings(v).values())[:8]
+                     if self.m.s2page(e[0])[0] == v]
+            if not mine:
+                return self.smmu_guided(v) if state == K.READY else None
+            out = self.blob_pages()
+            save = ('call', HC['SAVE_ENCRYPT_BUF'], v, r.choice(mine) * PAGE, out * PAGE)
+            if self.chance(0.15):
+                self.pending.append(('host_store', (out + r.randrange(0, 2)) * PAGE + 8 * r.randrange(0, 6),
+                                     r.getrandbits(64)))
+            self.pending.append(('call', HC['LOAD_DECRYPT_BUF'], v if self.chance(0.8) else other,
+                                 out * PAGE))
+            return save
+        c = r.randrange(0, 2)
+        out = self.host_pfn()
+        save = ('call', HC['SAVE_ENCRYPTED_VCPU'], v, c, out * PAGE)
+        if self.chance(0.15):
+            self.pending.append(('host_store', out * PAGE + 8 * r.randrange(0, 20), r.getrandbits(64)))
+        self.pending.append(('call', HC['LOAD_ENCRYPTED_VCPU'], v if self.chance(0.8) else other,
+                             c if self.chance(0.8) else 1 - c, out * PAGE))
+        return save
+
+    def image(self, v, i, load, size):
+        """The signed image for slot i of VM v (cached per slot): a random payload of
+        size - 128 bytes signed for `load`; one in twenty has a bit flipped, three in a
+        hundred are signed for another load address."""
+        key = (v, i, load, size)
+        if key not in self.images:
+            r = self.r
+            if size < 128:
+                img = bytes(r.getrandbits(8) for _ in range(size))
+            else:
+                payload = bytes(r.getrandbits(8) for _ in range(size - 128))
+                img = images.sign(self.key, payload, load + (PAGE if self.chance(0.03) else 0))
+                if self.chance(0.05):
+                    bit = r.randrange(0, 8 * size)
+                    img = bytearray(img)
+                    img[bit // 8] ^= 1 << (bit % 8)
+                    img = bytes(img)
+            self.images[key] = img
+        return self.images[key]
 
     def smmu_guided(self, v):
         """Device contexts of the host (v = 0) or of a VM being built."""
@@ -228,15 +312,43 @@ class Gen:
     def exit_op_for(self, v, c, maps):
         op = self.exit_op()
         hw = op[3]
+        if maps and self.chance(0.35):
+            # a guest grant or revoke of one page (the loop below picks which)
+            hw['ec'] = K.ARM_EXCEPTION_TRAP
+            hw['esr'] = (K.ESR_ELx_EC_HVC64 << 26) | (1 << 25)
+            hw['regs'][0] = K.HVC_KVM_SET_DESC_PFN
+            hw['regs'][3] = PAGE
         if maps and hw['regs'][0] in (K.HVC_KVM_SET_DESC_PFN, K.HVC_KVM_UNSET_DESC_PFN):
             gfns = sorted(maps)
             # Mostly the same few pages, granted more often than revoked,
             # so that share counts reach MAX_SHARE_COUNT.
             if self.chance(0.6):
-                hw['regs'][0] = K.HVC_KVM_SET_DESC_PFN if self.chance(0.7) else K.HVC_KVM_UNSET_DESC_PFN
-                hw['regs'][2] = self.r.choice(gfns[:3]) * PAGE
+                g = self.r.choice(gfns[:3])
+                # Up to the limit (a grant there must be refused), then down to 0 again
+                # (the last revoke must take the host's mapping away).
+                full = self.m.s2page(maps[g][0])[1] >= self.L.max_share_count
+                grant = self.chance(0.3 if full or self.downhill.get(g) else 0.7)
+                if full:
+                    self.downhill[g] = True
+                elif self.m.s2page(maps[g][0])[1] == 0:
+                    self.downhill[g] = False
+                hw['regs'][0] = K.HVC_KVM_SET_DESC_PFN if grant else K.HVC_KVM_UNSET_DESC_PFN
+                hw['regs'][2] = g * PAGE
             else:
                 hw['regs'][2] = self.r.choice(gfns) * PAGE
+            # The host then touches the page it was (maybe) given, so that the
+            # last revoke has a host mapping to take away; sometimes the guest then
+            # revokes it right down to 0 (it stays ACTIVE: KCore handles both).
+            pfn = maps.get(hw['regs'][2] // PAGE, (0,))[0]
+            if pfn and self.chance(0.3):
+                self.pending.append(('host_store', pfn * PAGE, self.r.getrandbits(64)))
+                if hw['regs'][0] == K.HVC_KVM_SET_DESC_PFN and hw['ec'] == K.ARM_EXCEPTION_TRAP \
+                        and (hw['esr'] >> 26) == K.ESR_ELx_EC_HVC64 and self.chance(0.5):
+                    down = dict(hw, regs=list(hw['regs']))
+                    down['regs'][0] = K.HVC_KVM_UNSET_DESC_PFN
+                    down['regs'][3] = PAGE
+                    for _ in range(self.L.max_share_count + 1):
+                        self.pending.append(('exit', v, c, down))
         return ('exit', v, c, hw)
 
     def fault_addr(self):
@@ -282,7 +394,9 @@ class Gen:
         if x < 0.92:
             return ('call', HC['LOAD_DECRYPT_BUF'], v, self.fault_addr())
         if x < 0.95:
-            return ('call', HC['LOAD_ENCRYPTED_VCPU'], v, self.vcpuid())
+            if self.chance(0.5):
+                return ('call', HC['SAVE_ENCRYPTED_VCPU'], v, self.vcpuid(), self.fault_addr())
+            return ('call', HC['LOAD_ENCRYPTED_VCPU'], v, self.vcpuid(), self.fault_addr())
         if x < 0.97:
             return ('call', HC['NOP'])
         return ('call', r.choice([K.KCORE_HC_VCPU_RUN, K.KCORE_HC_MAX, 0, 0x84000000,

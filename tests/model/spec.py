@@ -151,6 +151,13 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         self.rmap = {}
         self.dmap = {}
         self.cleared = set()
+        # spec: verify_img, a Parameter. (vmid, info) -> bool, called once the image pages
+        # are the VM's. The model's own tests accept every image; the differential driver
+        # installs a real check (images.py: Ed25519 over the bytes of the C's pages).
+        self.verify_img = lambda vmid, info: True
+        # D41: the ciphers (export.py). The differential driver gives it the C's page
+        # bytes; the model's own tests give it bytes made from flatmem's first words.
+        self.export = None
 
     # ================================================================================
     # Entry points
@@ -192,7 +199,9 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         if fn == KCORE_HC_LOAD_DECRYPT_BUF:
             return self.local_load_decrypt_buf(a1, a2)
         if fn == KCORE_HC_LOAD_ENCRYPTED_VCPU:
-            return self.local_load_encryted_vcpu(a1, a2)
+            return self.local_load_encryted_vcpu(a1, a2, a3)
+        if fn == KCORE_HC_SAVE_ENCRYPTED_VCPU:
+            return self.local_save_encrypted_vcpu(a1, a2, a3)
         if fn == KCORE_HC_POWEROFF_VM:
             return self.local_poweroff_vm(a1)
         # Unknown ids, and VCPU_RUN, which needs the run page (use vcpu_run()).
@@ -219,6 +228,12 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         if r == 'fault':
             raise ModelHalt('host_store: mapped page still faults')
         return r
+
+    def host_page(self, addr, data):
+        """The host writes a whole page (data: its bytes): as host_store, with the page's
+        first word as the value (flatmem keeps first words)."""
+        word = int.from_bytes(bytes(data[:8]).ljust(8, b'\0'), 'little')
+        return self.host_store(addr, word)
 
     def vm_store(self, vmid, gfn, val):
         if not is_vm(vmid) or self.vminfos[vmid].state != VERIFIED:

@@ -351,8 +351,16 @@ class MemSpec:
         outpfn = outbuf // PAGE_SIZE
         inpage = self.s2page(inpfn)
         outpage = self.s2page(outpfn)
-        if inpage[0] == vmid and outpage[0] == HOSTVISOR:
-            return -KE_NOTSUPP  # D34: no cipher yet; nothing changes
+        # D41: the blob's header goes to the next page, which must be the host's too.
+        if inpage[0] == vmid and outpage[0] == HOSTVISOR and \
+                self.s2page(outpfn + 1)[0] == HOSTVISOR:
+            info = self.vminfos[vmid]
+            hdr, ct = self.export.seal(vmid, 1, inpage[2], info.export_seq,
+                                       self.export.page_bytes(inpfn))
+            info.export_seq += 1
+            self._flatmem_set(outpfn, int.from_bytes(ct[:8], 'little'))
+            self._flatmem_set(outpfn + 1, int.from_bytes(hdr[:8], 'little'))
+            return 0
         return -KE_OWNER
 
     def local_load_decrypt_buf(self, vmid, inbuf):
@@ -366,8 +374,22 @@ class MemSpec:
                 return -KE_OWNER
             if page[1] != 0:
                 return -KE_BUSY
-            # D34: with a cipher: host-unmap, s2page := (vmid, 0, INVALID64), flatmem := oracle.
-            return -KE_NOTSUPP
+            if self.s2page(pfn + 1)[0] != HOSTVISOR:
+                return -KE_OWNER  # D41: the header page
+            h = self.export.header(pfn + 1)
+            if not self.export.header_ok(h, 1, vmid, None, PAGE_SIZE):
+                return -KE_AUTH
+            pt = self.export.open(vmid, self.export.page_bytes(pfn + 1)[:64],
+                                  self.export.page_bytes(pfn))
+            if pt is None:
+                return -KE_AUTH
+            rc = self.host_unmap(pfn, commit=False)
+            if rc:
+                return rc
+            self._must(self.host_unmap(pfn))
+            self._s2page_set(pfn, (vmid, 0, h[5]))  # D41: at the gfn it was sealed for
+            self._flatmem_set(pfn, int.from_bytes(pt[:8], 'little'))
+            return 0
         return -KE_STATE
 
     # ---- mem_load_spec / mem_store_spec --------------------------------------------------

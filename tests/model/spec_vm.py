@@ -4,17 +4,17 @@ conventions (R1 check-then-commit, 0 / -KE_*)."""
 
 try:
     from .constants import *  # noqa: F401,F403
-    from .spec_mem import is_vm, is_vcpu
+    from .spec_mem import is_vm, is_vcpu, pgd_index, pud_index, pmd_index
 except ImportError:
     from constants import *  # noqa: F401,F403
-    from spec_mem import is_vm, is_vcpu
+    from spec_mem import is_vm, is_vcpu, pgd_index, pud_index, pmd_index
 
 
 class VMInfo:
     """spec: VMInfo = VS (vm_state, vm_vcpu_state) + VB (BootInfo)."""
 
     __slots__ = ('state', 'vcpu_state', 'next_load_info', 'load_addr', 'load_size',
-                 'remap_addr', 'mapped_pages', 'inc_exe')
+                 'remap_addr', 'mapped_pages', 'inc_exe', 'export_seq')
 
     def __init__(self):
         self.state = UNUSED
@@ -25,6 +25,7 @@ class VMInfo:
         self.remap_addr = [0] * MAX_LOAD_INFO_NUM
         self.mapped_pages = [0] * MAX_LOAD_INFO_NUM
         self.inc_exe = 0
+        self.export_seq = 0  # D41: the VM's nonce counter (not in the compared tuple)
 
     def as_tuple(self):
         return (self.state, tuple(self.vcpu_state), self.next_load_info, tuple(self.load_addr),
@@ -162,29 +163,121 @@ class VmSpec:
         return 0
 
     def local_verify_vm(self, vmid):
+        """D29 + D40: check everything, take the pages from the host, authenticate the
+        images (the spec's Parameter verify_img: self.verify_img, which the differential
+        driver makes a real Ed25519 check over the bytes), then map them (VERIFIED) or
+        scrub them back to the host (POWEROFF, -KE_AUTH)."""
         if not is_vm(vmid):
             return -KE_RANGE
         info = self.vminfos[vmid]
         state = info.state
         if state != READY:
             return -KE_STATE
-        # D29: every load slot completely remapped, then image_authenticate (which accepts
-        # every complete image until issue 4 lands).
-        for idx in range(info.next_load_info):
-            if info.mapped_pages[idx] != (info.load_size[idx] + 4095) // PAGE_SIZE:
+        n = info.next_load_info
+        pgnum = [(info.load_size[i] + 4095) // PAGE_SIZE for i in range(n)]
+        # D29: every load slot completely remapped.
+        for idx in range(n):
+            if info.mapped_pages[idx] != pgnum[idx]:
                 return -KE_STATE
+        # D40: no two slots overlap in the IPA space.
+        starts = [info.load_addr[i] // PAGE_SIZE for i in range(n)]
+        for i in range(n):
+            for j in range(i):
+                if starts[i] < starts[j] + pgnum[j] and starts[j] < starts[i] + pgnum[i]:
+                    return -KE_RANGE
+        # D40: every page the host's, count 0, and in the images once, in slot order.
+        pages, seen = [], set()
+        for i in range(n):
+            for k in range(pgnum[i]):
+                pfn = self.lookup(COREVISOR, info.remap_addr[i] // PAGE_SIZE + k)[0]
+                owner, count, _gfn = self.s2page(pfn)
+                if owner != HOSTVISOR or pfn in seen:
+                    return -KE_OWNER
+                if count != 0:
+                    return -KE_BUSY
+                seen.add(pfn)
+                pages.append((pfn, starts[i] + k))
+        rc = self._verify_map_check(vmid, [g for _p, g in pages])
+        if rc:
+            return rc
+        # Take the pages: host-unmap (TLB), then owner vmid at the image's gfn.
+        for pfn, gfn in pages:
+            self._must(self.host_unmap(pfn))
+            self._s2page_set(pfn, (vmid, 0, gfn))
+        if not self.verify_img(vmid, info):
+            for pfn, _gfn in pages:
+                self._s2page_set(pfn, (HOSTVISOR, 0, pfn + SMMU_HOST_OFFSET))
+                self._flatmem_set(pfn, 0)  # scrubbed
+                self.cleared.add(pfn)
+            info.state = POWEROFF
+            return -KE_AUTH
+        for pfn, gfn in pages:
+            self._must(self.local_map_pfn_vm(vmid, gfn * PAGE_SIZE, pfn * PAGE_SIZE, 3))
         info.state = VERIFIED
         return 0
 
-    def local_load_encryted_vcpu(self, vmid, vcpuid):
-        if not is_vm(vmid) or not is_vcpu(vcpuid):
+    def _verify_map_check(self, vmid, gfns):
+        """D40: the level-3 maps of all gfns, as one plan: -KE_BLOCK, else -KE_NOMEM if
+        the new tables they need (each counted once) do not fit the pool."""
+        npt = self.npts[vmid]
+        _start, pud_start, pmd_start, pool_end = self.layout.pools[vmid]
+        for g in gfns:
+            if npt.pt.get(g, (0, 0, 0))[1] == 2:
+                return -KE_BLOCK
+        need = [set(), set(), set()]
+        for g in gfns:
+            a = g * PAGE_SIZE
+            k = (pgd_index(a), pud_index(a), pmd_index(a))
+            if k[0] not in npt.pgd_t:
+                need[0].add(k[0])
+            if k[:2] not in npt.pud_t:
+                need[1].add(k[:2])
+            if k not in npt.pmd_t:
+                need[2].add(k)
+        if (npt.pt_pgd_next + len(need[0]) * PAGE_SIZE <= pud_start
+                and npt.pt_pud_next + len(need[1]) * PAGE_SIZE <= pmd_start
+                and npt.pt_pmd_next + len(need[2]) * PAGE_SIZE <= pool_end):
+            return 0
+        return -KE_NOMEM
+
+    def local_load_encryted_vcpu(self, vmid, vcpuid, inbuf):
+        if not is_vm(vmid) or not is_vcpu(vcpuid) or not inbuf < KVM_ADDR_SPACE:
             return -KE_RANGE
         info = self.vminfos[vmid]
         vms, vcpus = info.state, info.vcpu_state[vcpuid]
-        if vms == READY and vcpus == READY:
-            # D34: with a cipher: decrypt the context, vm_inc_exe := 1.
-            return -KE_NOTSUPP
-        return -KE_STATE
+        if not (vms == READY and vcpus == READY):
+            return -KE_STATE
+        pfn = inbuf // PAGE_SIZE
+        if self.s2page(pfn)[0] != HOSTVISOR:
+            return -KE_OWNER  # D41: the blob is a host page
+        nbytes = 8 * NR_CTXT_REGS
+        blob = self.export.page_bytes(pfn)
+        if not self.export.header_ok(self.export.header(pfn), 2, vmid, vcpuid, nbytes):
+            return -KE_AUTH
+        pt = self.export.open(vmid, blob[:64], blob[64:64 + nbytes])
+        if pt is None:
+            return -KE_AUTH
+        regs = [int.from_bytes(pt[8 * i:8 * i + 8], 'little') for i in range(NR_CTXT_REGS)]
+        regs[DIRTY] = INVALID64  # D41: never run here; the first run keeps the registers
+        self.shadow_ctxts[(vmid, vcpuid)] = regs
+        info.inc_exe = 1
+        return 0
+
+    def local_save_encrypted_vcpu(self, vmid, vcpuid, outbuf):
+        """D41 (a hypercall the spec does not have)."""
+        if not is_vm(vmid) or not is_vcpu(vcpuid) or not outbuf < KVM_ADDR_SPACE:
+            return -KE_RANGE
+        info = self.vminfos[vmid]
+        if info.vcpu_state[vcpuid] != READY:
+            return -KE_STATE
+        pfn = outbuf // PAGE_SIZE
+        if self.s2page(pfn)[0] != HOSTVISOR:
+            return -KE_OWNER
+        pt = b''.join(v.to_bytes(8, 'little') for v in self.shadow(vmid, vcpuid))
+        hdr, _ct = self.export.seal(vmid, 2, vcpuid, info.export_seq, pt)
+        info.export_seq += 1
+        self._flatmem_set(pfn, int.from_bytes(hdr[:8], 'little'))
+        return 0
 
     # ---- search_load_info_loop_h ------------------------------------------------------------
     @staticmethod

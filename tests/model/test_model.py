@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import constants as K  # noqa: E402
 from constants import *  # noqa: E402,F401,F403
+from export import Export
 from spec import Model, sample_layout  # noqa: E402
 
 RAM0 = KCORE_RAM_BASE // PAGE_SIZE      # 0x40000, first RAM pfn
@@ -20,7 +21,7 @@ DEVICE_RW = 0x400000000004C7            # PAGE_S2_DEVICE | S2_RDWR
 HYP = 0x40000000000743                  # PAGE_HYP (AP[1] set)
 SMMU = 0x743                            # PAGE_SMMU
 IMG_IPA = 0x40000000                    # where the test VMs' image is loaded (guest IPA)
-IMG_PFNS = (RAM0 + 2000, RAM0 + 2001)   # the host pages holding it
+IMG_PFNS = (RAM0 + 3100, RAM0 + 3101)   # the host pages holding it (outside the tests blocks)
 MASK = (1 << 64) - 1
 
 
@@ -35,7 +36,11 @@ def test_descriptor_constants():
 # ---- helpers ---------------------------------------------------------------------------------
 def mk(**kw):
     L = sample_layout(**kw)
-    return L, Model(L)
+    m = Model(L)
+    # D41: the model alone has no RAM bytes: a page is its first word, then zeros.
+    m.export = Export(lambda pfn: (m.flatmem.get(pfn) or 0).to_bytes(8, 'little') + bytes(4088),
+                      secret=bytes(range(32)))
+    return L, m
 
 
 def hc(m, name, *a):
@@ -49,8 +54,8 @@ def boot_vm(m, vcpus=1, verify=True):
         assert hc(m, 'REGISTER_VCPU', vmid, c) == 0
     idx = hc(m, 'SET_BOOT_INFO', vmid, IMG_IPA, 2 * PAGE_SIZE)
     assert idx == 0
-    for pfn in IMG_PFNS:
-        assert hc(m, 'REMAP_VM_IMAGE', vmid, pfn, idx) == 0
+    for pfn in IMG_PFNS:   # VERIFY_VM takes the pages (D40): each VM its own
+        assert hc(m, 'REMAP_VM_IMAGE', vmid, pfn + 2 * (vmid - 1), idx) == 0
     if verify:
         assert hc(m, 'VERIFY_VM', vmid) == 0
     return vmid
@@ -172,16 +177,16 @@ def test_mmap_level2_bump_pointers_and_exhaustion():
     L, m = mk()
     vmid = started_vm(m)
     s, ps, ms, e = L.pools[vmid]
-    assert m.npt_ptrs(vmid) == (s + 4096, ps, ms)
+    assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms + 4096)     # the image's (D40)
     blk = RAM0 + 512
     assert map_req(m, vmid, 0x40000000, blk, level=2) == 0            # pgd 0, pud 1
-    assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms)             # no pte table
+    assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms + 4096)      # no new table
     assert m.vm_exit(vmid, 0, irq())[0] == 1
     assert map_req(m, vmid, 0x40200000, blk + 512, level=2) == 0      # same pmd table
-    assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms)
+    assert m.npt_ptrs(vmid) == (s + 8192, ps + 4096, ms + 4096)
     assert m.vm_exit(vmid, 0, irq())[0] == 1
     assert map_req(m, vmid, 0x80000000, blk + 1024, level=2) == 0     # pud 2: last pmd page
-    assert m.npt_ptrs(vmid) == (s + 8192, ps + 8192, ms)
+    assert m.npt_ptrs(vmid) == (s + 8192, ps + 8192, ms + 4096)
     assert m.vm_exit(vmid, 0, irq())[0] == 1
     assert refused(m, map_req, m, vmid, 0xC0000000, blk + 1536, 2) == -KE_NOMEM
     assert m.s2page(blk + 1536) == (HOSTVISOR, 0, blk + 1536)
@@ -295,19 +300,29 @@ def test_clear_shared_page_unmaps_host():
     assert m.invariants() == []
 
 
-def test_load_decrypt_save_encrypt_d34():
+def test_load_decrypt_save_encrypt_d36():
     L, m = mk()
     vmid = boot_vm(m, verify=False)
     assert refused(m, hc, m, 'LOAD_DECRYPT_BUF', vmid, CORE0 * PAGE_SIZE) == -KE_OWNER
-    assert refused(m, hc, m, 'LOAD_DECRYPT_BUF', vmid, RAM0 * PAGE_SIZE) == -KE_NOTSUPP
+    assert refused(m, hc, m, 'LOAD_DECRYPT_BUF', vmid, RAM0 * PAGE_SIZE) == -KE_AUTH  # no blob
     assert refused(m, hc, m, 'LOAD_DECRYPT_BUF', vmid, 1 << 40) == -KE_RANGE
     assert refused(m, hc, m, 'SAVE_ENCRYPT_BUF', vmid, RAM0 * PAGE_SIZE, RAM0 * PAGE_SIZE) \
         == -KE_OWNER
-    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 0) == -KE_NOTSUPP
-    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 1) == -KE_STATE
-    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 8) == -KE_RANGE
+    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 0, RAM0 * PAGE_SIZE) == -KE_AUTH
+    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 1, RAM0 * PAGE_SIZE) == -KE_STATE
+    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 8, RAM0 * PAGE_SIZE) == -KE_RANGE
+    assert refused(m, hc, m, 'LOAD_ENCRYPTED_VCPU', vmid, 0, CORE0 * PAGE_SIZE) == -KE_OWNER
+    # a vCPU exported and imported back: the same registers, never run here (D41)
+    out = RAM0 + 100
+    m.shadow_ctxts[(vmid, 0)][5] = 0x1234
+    assert hc(m, 'SAVE_ENCRYPTED_VCPU', vmid, 0, out * PAGE_SIZE) == 0
+    assert m.flatmem[out] == 0x424C4245524F434B
     assert hc(m, 'VERIFY_VM', vmid) == 0
     assert refused(m, hc, m, 'LOAD_DECRYPT_BUF', vmid, RAM0 * PAGE_SIZE) == -KE_STATE
+    # a page export of the VERIFIED VM: ciphertext and header in two host pages
+    assert hc(m, 'SAVE_ENCRYPT_BUF', vmid, (IMG_PFNS[0]) * PAGE_SIZE, out * PAGE_SIZE) == 0
+    assert m.flatmem[out + 1] == 0x424C4245524F434B
+    assert m.vminfos[vmid].export_seq == 2
 
 
 # ---- map_io ----------------------------------------------------------------------------------
@@ -470,7 +485,7 @@ def test_first_run():
     assert c[ACTLR_EL1] == L.actlr == 7 and c[DIRTY] == 0
     assert c[X0:X30 + 1] == [0] * 31
     assert m.vminfo(vmid)[1][:2] == (READY, ACTIVE)
-    assert m.mappings(vmid) == {}                                     # not looked at
+    assert set(m.mappings(vmid)) == {IMG_IPA // 4096, IMG_IPA // 4096 + 1}   # the image only (D40)
     assert m.s2page(RAM0 + 5) == (HOSTVISOR, 0, RAM0 + 5)
     assert refused(m, m.vcpu_run, vmid, 1, runin()) == -KE_STATE      # already ACTIVE
     assert m.vcpu_run(vmid, 0, runin(entry_pstate=0)) == 0

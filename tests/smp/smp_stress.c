@@ -18,6 +18,7 @@
 #include "kcore/smmu.h"
 #include "kcore/state.h"
 #include "tk.h"
+#include "test_images.h"
 
 #define NCPU 4
 #define STEPS 40000
@@ -173,6 +174,8 @@ static vmid_t make_vm(u32 i)
 {
 	long vm = hc(KCORE_HC_GEN_VMID, 0, 0, 0, 0);
 
+	/* the host loads the signed image into its page first */
+	memcpy(fake_ram_write((RAM_PFN0 + 16 + i) << PAGE_SHIFT), test_image_smp, sizeof(test_image_smp));
 	if (vm < 0 || hc(KCORE_HC_REGISTER_KVM, (u64)vm, 0, 0, 0) ||
 	    hc(KCORE_HC_REGISTER_VCPU, (u64)vm, 0, 0, 0) ||
 	    hc(KCORE_HC_SET_BOOT_INFO, (u64)vm, GUEST_IPA, PAGE_SIZE, 0) != 0 ||

@@ -10,6 +10,7 @@
 #include "kcore/abi.h"
 #include "kcore/core.h"
 #include "kcore/state.h"
+#include "test_images.h"
 
 #define RAM_PFN0 (KCORE_RAM_BASE >> PAGE_SHIFT)
 
@@ -124,11 +125,28 @@ static inline vmid_t vm_new(void)
 	return (vmid_t)vmid;
 }
 
-/* A VM with nvcpu READY vCPUs and one image of npages pages at LOAD_IPA,
+/* What the host loaded: `size` bytes of img written into pages pfn, pfn+1,
+ * ... (the rest of the last page zero). */
+static inline void image_write(pfn_t pfn, const u8 *img, u64 size)
+{
+	for (u64 off = 0; off < size; off += PAGE_SIZE) {
+		u8 *p = fake_ram_write((pfn << PAGE_SHIFT) + off);
+		u64 n = size - off < PAGE_SIZE ? size - off : PAGE_SIZE;
+
+		memset(p, 0, PAGE_SIZE);
+		memcpy(p, img + off, n);
+	}
+}
+
+/* A VM with nvcpu READY vCPUs and one signed image (build/keys/
+ * test_images.h) of npages (1 or 2) pages at LOAD_IPA, loaded into and
  * remapped from IMG_PFN on; VERIFIED if verify, READY if not. */
 static inline vmid_t vm_make(u32 nvcpu, u32 npages, bool verify)
 {
 	vmid_t vm = vm_new();
+
+	CHECK(npages == 1 || npages == 2);
+	image_write(IMG_PFN, npages == 1 ? test_image_1p : test_image_2p, npages * PAGE_SIZE);
 
 	for (u32 v = 0; v < nvcpu; v++)
 		CHECK_EQ(hc(KCORE_HC_REGISTER_VCPU, vm, v, 0), 0);

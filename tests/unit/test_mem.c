@@ -11,6 +11,7 @@
 #include "kcore/state.h"
 #include "ut.h"
 #include "kit.h"
+#include "kcore/abi.h"
 
 #define VM 2U
 #define VM2 5U
@@ -442,24 +443,52 @@ static void test_grant_revoke_range(void)
 	done();
 }
 
-/* ---- encrypted buffers (D34: no cipher yet) --------------------------- */
+/* ---- encrypted export and import of pages (D41) ------------------------ */
+
+/* A page exported by VM into hpfn (ciphertext) and hpfn + 1 (header). */
+static void export_page(pfn_t vpfn, pfn_t hpfn)
+{
+	CHECK_EQ(local_save_encrypt_buf(VM, vpfn << PAGE_SHIFT, hpfn << PAGE_SHIFT), 0);
+}
 
 static void test_crypt_bufs(void)
 {
-	pfn_t vpfn = HPFN + 30, hpfn = HPFN + 31;
+	pfn_t vpfn = HPFN + 30, hpfn = HPFN + 31, other = HPFN + 40;
+	struct kcore_blob_header *h = (struct kcore_blob_header *)ram64(hpfn + 1);
 	struct s2page before;
+	u8 plain[PAGE_SIZE], blob[2 * PAGE_SIZE];
 
 	reset();
 	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x7000, vpfn << PAGE_SHIFT, 3), 0);
+	for (u32 i = 0; i < PAGE_SIZE / 8; i++)
+		ram64(vpfn)[i] = 0x1111111111111111UL * (i % 15 + 1);
+	memcpy(plain, ram64(vpfn), PAGE_SIZE);
 	CHECK_EQ(local_save_encrypt_buf(HOSTVISOR, vpfn << PAGE_SHIFT, hpfn << PAGE_SHIFT), -KE_RANGE);
 	CHECK_EQ(local_save_encrypt_buf(VM, KVM_ADDR_SPACE, hpfn << PAGE_SHIFT), -KE_RANGE);
 	CHECK_EQ(local_save_encrypt_buf(VM, vpfn << PAGE_SHIFT, KVM_ADDR_SPACE), -KE_RANGE);
 	CHECK_EQ(local_save_encrypt_buf(VM, hpfn << PAGE_SHIFT, hpfn << PAGE_SHIFT), -KE_OWNER);
 	CHECK_EQ(local_save_encrypt_buf(VM, vpfn << PAGE_SHIFT, vpfn << PAGE_SHIFT), -KE_OWNER);
 	CHECK_EQ(local_save_encrypt_buf(VM2, vpfn << PAGE_SHIFT, hpfn << PAGE_SHIFT), -KE_OWNER);
-	CHECK_EQ(local_save_encrypt_buf(VM, vpfn << PAGE_SHIFT, hpfn << PAGE_SHIFT), -KE_NOTSUPP);
-	/* Load: READY, a free host page, then the cipher refuses and the
-	 * page stays the host's, mapped as before. */
+	/* the header page (outbuf + 4096) must be the host's too */
+	CHECK_EQ(local_save_encrypt_buf(VM, vpfn << PAGE_SHIFT, (vpfn - 1) << PAGE_SHIFT), -KE_OWNER);
+	export_page(vpfn, hpfn);
+	CHECK_EQ(s2page_get(hpfn).owner, HOSTVISOR);
+	CHECK(memcmp(ram64(hpfn), plain, PAGE_SIZE) != 0); /* ciphertext */
+	CHECK_EQ(h->magic, KCORE_BLOB_MAGIC);
+	CHECK_EQ(h->kind, KCORE_BLOB_PAGE);
+	CHECK_EQ(h->vmid, VM);
+	CHECK_EQ(h->index, 7); /* the gfn */
+	CHECK_EQ(h->nonce[0], 0);
+	CHECK_EQ(h->length, PAGE_SIZE);
+	CHECK_EQ(kc.vminfo[VM].export_seq, 1);
+	memcpy(blob, ram64(hpfn), PAGE_SIZE);
+	memcpy(blob + PAGE_SIZE, ram64(hpfn + 1), PAGE_SIZE);
+	/* a second export: a new nonce, so a different ciphertext */
+	export_page(vpfn, other);
+	CHECK_EQ(((struct kcore_blob_header *)ram64(other + 1))->nonce[0], 1);
+	CHECK(memcmp(ram64(other), blob, PAGE_SIZE) != 0);
+
+	/* Load: the state and owner rules first, nothing changed */
 	CHECK_EQ(local_map_host(hpfn << PAGE_SHIFT), 0);
 	CHECK_EQ(local_load_decrypt_buf(VM, vpfn << PAGE_SHIFT), -KE_OWNER);
 	CHECK_EQ(local_load_decrypt_buf(VM, KVM_ADDR_SPACE), -KE_RANGE);
@@ -469,12 +498,43 @@ static void test_crypt_bufs(void)
 	kc.vminfo[VM].state = VERIFIED;
 	CHECK_EQ(local_load_decrypt_buf(VM, hpfn << PAGE_SHIFT), -KE_STATE);
 	kc.vminfo[VM].state = READY;
+	/* tampered: one bit of the ciphertext, of the header (AD), of the tag;
+	 * replayed into another VM: each -KE_AUTH, nothing changed */
 	before = s2page_get(hpfn);
-	ram64(hpfn)[3] = 77;
-	CHECK_EQ(local_load_decrypt_buf(VM, hpfn << PAGE_SHIFT), -KE_NOTSUPP);
-	CHECK(page_same(s2page_get(hpfn), before));
-	CHECK_EQ(npt_lookup(HOSTVISOR, hpfn).pte, (hpfn << PAGE_SHIFT) | PAGE_S2_KERNEL);
-	CHECK_EQ(ram64(hpfn)[3], 77);
+	for (u32 t = 0; t < 6; t++) {
+		memcpy(ram64(hpfn), blob, PAGE_SIZE);
+		memcpy(ram64(hpfn + 1), blob + PAGE_SIZE, PAGE_SIZE);
+		if (t == 0)
+			((u8 *)ram64(hpfn))[100] ^= 4;
+		else if (t == 1)
+			h->index ^= 1; /* another slot (gfn) */
+		else if (t == 2)
+			h->tag[15] ^= 0x80;
+		else if (t == 3)
+			h->nonce[0] ^= 1;
+		else if (t == 4)
+			h->vmid = VM2; /* made for another VM */
+		if (t == 5) {
+			/* into another VM (the hypercall: tests/unit/test_vm.c
+			 * does it for vCPUs; here the header check alone) */
+			struct kcore_blob_header copy;
+
+			CHECK_EQ(blob_header_check(hpfn + 1, KCORE_BLOB_PAGE, VM2, INVALID64, &copy), -KE_AUTH);
+			continue;
+		}
+		CHECK_EQ(local_load_decrypt_buf(VM, hpfn << PAGE_SHIFT), -KE_AUTH);
+		CHECK(page_same(s2page_get(hpfn), before));
+		CHECK_EQ(npt_lookup(HOSTVISOR, hpfn).pte, (hpfn << PAGE_SHIFT) | PAGE_S2_KERNEL);
+	}
+	CHECK(memcmp(ram64(hpfn), blob, PAGE_SIZE) == 0); /* untouched */
+	/* the genuine blob: the page is the VM's, at the gfn it was exported
+	 * from, holding the plaintext; the host's mapping is gone */
+	CHECK_EQ(local_load_decrypt_buf(VM, hpfn << PAGE_SHIFT), 0);
+	CHECK_EQ(s2page_get(hpfn).owner, VM);
+	CHECK_EQ(s2page_get(hpfn).count, 0);
+	CHECK_EQ(s2page_get(hpfn).gfn, 7);
+	CHECK_EQ(npt_lookup(HOSTVISOR, hpfn).pte, 0);
+	CHECK(memcmp(ram64(hpfn), plain, PAGE_SIZE) == 0);
 	done();
 }
 

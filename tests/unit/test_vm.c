@@ -160,7 +160,9 @@ static void test_remap(void)
 	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN + 8, 0), -KE_FULL);
 	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, core_pfn, 0), -KE_FULL);
 	CHECK_EQ(npt_lookup_locked(COREVISOR, remap + 2 * PAGE_SIZE).level, 0);
-	/* no remap once verified */
+	/* no remap once verified (the signed image loaded into both pages) */
+	image_write(IMG_PFN, test_image_2p, PAGE_SIZE);
+	image_write(IMG_PFN + 7, test_image_2p + PAGE_SIZE, PAGE_SIZE);
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), 0);
 	CHECK_EQ(hc(KCORE_HC_SET_BOOT_INFO, vm, LOAD_IPA, PAGE_SIZE), -KE_STATE);
 	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN, 0), -KE_STATE);
@@ -184,6 +186,8 @@ static void test_verify(void)
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), -KE_STATE); /* slot 1: 1 of 2 */
 	CHECK_EQ(kc.vminfo[vm].state, READY);
 	CHECK_EQ(hc(KCORE_HC_REMAP_VM_IMAGE, vm, IMG_PFN + 2, 1), 0);
+	image_write(IMG_PFN, test_image_1p, PAGE_SIZE);
+	image_write(IMG_PFN + 1, test_image_hi, sizeof(test_image_hi));
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), 0);
 	CHECK_EQ(kc.vminfo[vm].state, VERIFIED);
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), -KE_STATE);
@@ -214,24 +218,57 @@ static void test_poweroff_by_host(void)
 	CHECK(no_lock_held());
 }
 
+/* D41: SAVE_ENCRYPTED_VCPU seals a READY vCPU's context into a host page;
+ * LOAD_ENCRYPTED_VCPU opens it for that VM and vCPU only. */
 static void test_load_encrypted_vcpu(void)
 {
-	vmid_t vm;
-	struct shadow_ctxt before;
+	vmid_t vm, vm2;
+	struct shadow_ctxt before, saved;
+	const u64 blob = (IMG_PFN + 20) << PAGE_SHIFT;
+	u8 copy[PAGE_SIZE];
+	struct kcore_blob_header *h = fake_ram_write(blob);
 
 	fake_machine_reset();
-	CHECK_EQ(hc(KCORE_HC_LOAD_ENCRYPTED_VCPU, 1, 0, 0), -KE_STATE);
+	CHECK_EQ(kcore_host_call(KCORE_HC_LOAD_ENCRYPTED_VCPU, 1, 0, blob, 0, 0), -KE_STATE);
 	vm = vm_new();
-	CHECK_EQ(hc(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, KCORE_MAX_VCPUS, 0), -KE_RANGE);
-	CHECK_EQ(hc(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, 0, 0), -KE_STATE); /* vCPU UNUSED */
+	vm2 = vm_new();
+	CHECK_EQ(kcore_host_call(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, KCORE_MAX_VCPUS, blob, 0, 0), -KE_RANGE);
+	CHECK_EQ(kcore_host_call(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, 0, blob, 0, 0), -KE_STATE); /* vCPU UNUSED */
+	CHECK_EQ(kcore_host_call(KCORE_HC_SAVE_ENCRYPTED_VCPU, vm, 0, blob, 0, 0), -KE_STATE);
 	CHECK_EQ(hc(KCORE_HC_REGISTER_VCPU, vm, 0, 0), 0);
+	CHECK_EQ(hc(KCORE_HC_REGISTER_VCPU, vm, 1, 0), 0);
+	CHECK_EQ(hc(KCORE_HC_REGISTER_VCPU, vm2, 0, 0), 0);
+	for (u32 i = 0; i < NR_CTXT_REGS; i++)
+		kc.shadow[vm][0].r[i] = 0xA000 + i;
+	saved = kc.shadow[vm][0];
+	CHECK_EQ(kcore_host_call(KCORE_HC_SAVE_ENCRYPTED_VCPU, vm, 0, KVM_ADDR_SPACE, 0, 0), -KE_RANGE);
+	CHECK_EQ(kcore_host_call(KCORE_HC_SAVE_ENCRYPTED_VCPU, vm, 0, kc.core_start, 0, 0), -KE_OWNER);
+	CHECK_EQ(kcore_host_call(KCORE_HC_SAVE_ENCRYPTED_VCPU, vm, 0, blob, 0, 0), 0);
+	CHECK_EQ(h->kind, KCORE_BLOB_VCPU);
+	CHECK_EQ(h->index, 0);
+	CHECK(memcmp((u8 *)h + 64, saved.r, KCORE_BLOB_VCPU_BYTES) != 0); /* ciphertext */
+	memcpy(copy, h, PAGE_SIZE);
+	for (u32 i = 0; i < NR_CTXT_REGS; i++)
+		kc.shadow[vm][0].r[i] = 0;
 	before = kc.shadow[vm][0];
-	/* D34: the state rule passes, the missing cipher refuses, nothing changes */
-	CHECK_EQ(hc(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, 0, 0), -KE_NOTSUPP);
+	/* refused, nothing changes: a flipped ciphertext bit, another vCPU
+	 * (slot), another VM, a blob page that is not the host's */
+	((u8 *)h)[64 + 9] ^= 1;
+	CHECK_EQ(kcore_host_call(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, 0, blob, 0, 0), -KE_AUTH);
+	memcpy(h, copy, PAGE_SIZE);
+	CHECK_EQ(kcore_host_call(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, 1, blob, 0, 0), -KE_AUTH);
+	CHECK_EQ(kcore_host_call(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm2, 0, blob, 0, 0), -KE_AUTH);
+	CHECK_EQ(kcore_host_call(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, 0, kc.core_start, 0, 0), -KE_OWNER);
 	CHECK_EQ(kc.vminfo[vm].boot.inc_exe, 0);
 	CHECK(memcmp(&before, &kc.shadow[vm][0], sizeof(before)) == 0);
+	/* the genuine blob restores the context exactly (but for dirty: never
+	 * run here, so its first run keeps the registers) */
+	CHECK_EQ(kcore_host_call(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, 0, blob, 0, 0), 0);
+	CHECK_EQ(kc.vminfo[vm].boot.inc_exe, 1);
+	saved.r[DIRTY] = INVALID64;
+	CHECK(memcmp(&saved, &kc.shadow[vm][0], sizeof(saved)) == 0);
 	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), 0);
-	CHECK_EQ(hc(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, 0, 0), -KE_STATE); /* VM VERIFIED */
+	CHECK_EQ(kcore_host_call(KCORE_HC_LOAD_ENCRYPTED_VCPU, vm, 0, blob, 0, 0), -KE_STATE); /* VM VERIFIED */
 	CHECK(no_lock_held());
 }
 

@@ -181,11 +181,16 @@ static struct row rows[] = {
 	{ "assign + map, 4 KB page (difference)", { 0 }, 0, 1000 },
 	{ "assign + map, 2 MB block (difference)", { 0 }, 0, 0 },
 	{ "assign + map, 2 MB block, per 4 KB page", { 0 }, 0, 200 },
+	/* issue 4: signed images and encrypted export (verify_bench) */
+	{ "VERIFY_VM, 1 MB signed image (256 pages)", { 0 }, 0, 0 },
+	{ "VERIFY_VM, 1 MB signed image, per byte", { 0 }, 0, 0 },
+	{ "SAVE_ENCRYPT_BUF, one 4 KB page", { 0 }, 0, 0 },
+	{ "SAVE_ENCRYPTED_VCPU", { 0 }, 0, 0 },
 };
 
 enum { R_NOP, R_FAULT, R_FAULT_BLOCK, R_RANGE, R_NOFUNC, R_GEN, R_REG, R_VCPU, R_BOOT, R_REMAP,
        R_SMC, R_GRANT, R_EXIT, R_RUN, R_RUN_PAGE, R_RUN_BLOCK, R_MAP_PAGE, R_MAP_BLOCK,
-       R_MAP_BLOCK_PER_PAGE, R_COUNT };
+       R_MAP_BLOCK_PER_PAGE, R_VERIFY, R_VERIFY_PER_BYTE, R_EXPORT, R_EXPORT_VCPU, R_COUNT };
 
 static void add(u32 r, u64 v)
 {
@@ -358,6 +363,49 @@ static void bvm_host_side(void)
 	}
 }
 
+/* Issue 4: VERIFY_VM of a 1 MB signed image (bench_big_image, signed by the
+ * build for BIG_LOAD), each time in a new VM with its own copy; then the
+ * bench VM's image page exported (two host pages per blob) and its vCPU. */
+extern const u8 bench_big_image[], bench_big_image_end[];
+
+#define BIG_LOAD 0x40000000UL
+#define BIG_COPIES 0x58000000UL /* VERIFY_REPS copies, 1 MB apart */
+#define BLOBS 0x5A000000UL
+#define VERIFY_REPS 2
+
+static void verify_bench(void)
+{
+	u64 size = (u64)(uintptr_t)bench_big_image_end - (u64)(uintptr_t)bench_big_image;
+	long ret;
+
+	for (u32 i = 0; i < VERIFY_REPS; i++) {
+		u64 copy = BIG_COPIES + i * 0x100000UL, c;
+		long vmid = host_hvc(KCORE_HC_GEN_VMID, 0, 0, 0, 0, 0);
+
+		for (u64 j = 0; j < size / 8; j++)
+			((volatile u64 *)(uintptr_t)copy)[j] = ((const u64 *)bench_big_image)[j];
+		expect(host_hvc(KCORE_HC_REGISTER_KVM, (u64)vmid, 0, 0, 0, 0), 0, "REGISTER_KVM (big)");
+		expect(host_hvc(KCORE_HC_SET_BOOT_INFO, (u64)vmid, BIG_LOAD, size, 0, 0), 0,
+		       "SET_BOOT_INFO (big)");
+		for (u64 p = 0; p < size / 4096; p++)
+			expect(host_hvc(KCORE_HC_REMAP_VM_IMAGE, (u64)vmid, (copy >> 12) + p, 0, 0, 0), 0,
+			       "REMAP_VM_IMAGE (big)");
+		c = hvc_cost(KCORE_HC_VERIFY_VM, (u64)vmid, 0, 0, &ret);
+		expect(ret, 0, "VERIFY_VM (1 MB signed image)");
+		add(R_VERIFY, c);
+		add(R_VERIFY_PER_BYTE, (c + size / 2) / size);
+	}
+	touch(BLOBS, REPS * 2 * 4096UL);
+	for (u32 i = 0; i < REPS; i++) {
+		add(R_EXPORT, hvc_cost(KCORE_HC_SAVE_ENCRYPT_BUF, (u64)vmid_b, BVM_BASE,
+				       BLOBS + i * 2 * 4096UL, &ret));
+		expect(ret, 0, "SAVE_ENCRYPT_BUF");
+		add(R_EXPORT_VCPU, hvc_cost(KCORE_HC_SAVE_ENCRYPTED_VCPU, (u64)vmid_b, 0,
+					    BLOBS + i * 2 * 4096UL, &ret));
+		expect(ret, 0, "SAVE_ENCRYPTED_VCPU");
+	}
+}
+
 void host_main(void)
 {
 	hprintf("bench: KCore EL2 instruction counts (PMU INST_RETIRED at EL2 only, -icount "
@@ -372,6 +420,7 @@ void host_main(void)
 	bvm_create();
 	bvm_guest_side();
 	bvm_host_side();
+	verify_bench();
 	hprintf("bench: | ");
 	put_padded("operation (KCore's EL2 instructions)", 50);
 	hprintf(" |    min | median |    max |  n | target         |\n");

@@ -22,6 +22,7 @@
 #define GICC 0x08010000UL        /* a GICv2's CPU interface (the host maps GICV here) */
 #define PROBE 0x51000000UL       /* not the guest's: the host refuses it (in two-vms,
 				    the other VM's image has this physical address) */
+#define RESTORED 0x40180000UL    /* the `export` scenario imports a page here (D41) */
 #define HVC_SET_DESC_PFN 0xC6000100UL
 #define HVC_UNSET_DESC_PFN 0xC6000101UL
 #define HVC_GUEST_DONE 0xC6000200UL /* not KCore's: goes to the host */
@@ -122,6 +123,8 @@ static void vcpu0(void)
 		gicv3() ? 3 : 2);
 	r = fp_check(0x6000);
 	gprintf("FP/SIMD registers kept across exits: %s\n", r == 0 ? "ok" : "BAD");
+	gprintf("words at 0x%lx: 0x%lx 0x%lx\n", RESTORED, *(volatile u64 *)RESTORED,
+		*(volatile u64 *)(RESTORED + 4088));
 	gprintf("powering off (PSCI SYSTEM_OFF)\n");
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 }

@@ -1,8 +1,15 @@
-/* The guest image (tests/qemu/guests, flat binary), embedded in the test
- * host: the host copies it into pages of its own and hands them to KCore. */
+/* The guest image (tests/qemu/guests, flat binary), signed for its load
+ * IPA (scripts/sign-image), embedded in the test host: the host copies it
+ * into pages of its own and hands them to KCore. The `images` scenario also
+ * has it signed with a key KCore does not know. */
 	.section .rodata
 	.balign	4096
 	.global	guest_image, guest_image_end
 guest_image:
-	.incbin	"build/qemu/guest.bin"
+	.incbin	"build/qemu/guest.signed.bin"
 guest_image_end:
+	.balign	4096
+	.global	guest_image_otherkey, guest_image_otherkey_end
+guest_image_otherkey:
+	.incbin	"build/qemu/guest.otherkey.bin"
+guest_image_otherkey_end:

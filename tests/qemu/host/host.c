@@ -208,7 +208,8 @@ void scenario(void)
 }
 #endif
 
-#if defined(SCENARIO_VM) || defined(SCENARIO_TWO_VMS)
+#if defined(SCENARIO_VM) || defined(SCENARIO_TWO_VMS) || defined(SCENARIO_IMAGES) || \
+	defined(SCENARIO_EXPORT)
 /* Guests (tests/qemu/guests): the host loads the image into its own pages,
  * declares it (SET_BOOT_INFO, REMAP_VM_IMAGE, VERIFY_VM), registers vCPUs
  * with a run page each, and runs them round-robin, one VCPU_RUN at a time,
@@ -223,6 +224,7 @@ extern const u8 guest_image[], guest_image_end[];
 #define GUEST_SHARED 0x40101000UL
 #define GUEST_BLOCK 0x40400000UL
 #define GUEST_PROBE 0x51000000UL /* never given: the host refuses it */
+#define GUEST_RESTORED 0x40180000UL /* the guest prints the words of this page */
 #define HVC_GUEST_DONE 0xC6000200UL
 #define NVCPU 2
 #define MAX_GIVEN 64
@@ -245,6 +247,9 @@ struct vm_ctx {
 	bool block_given, off, powered_off;
 	struct vcpu_ctx vcpu[NVCPU];
 	const struct vm_ctx *other; /* another VM, whose page this one must not get */
+	u64 restored_pa; /* export: the imported page, mapped at GUEST_RESTORED */
+	/* export: called on the READY VM before VERIFY_VM */
+	void (*before_verify)(struct vm_ctx *vm);
 };
 
 #define VM_IMG(vm) ((vm)->base)
@@ -308,7 +313,15 @@ static void vm_create(struct vm_ctx *vm, u64 base)
 		for (u64 off = 0; off < 0x2000; off += 0x1000)
 			ok &= host_hvc(KCORE_HC_MAP_IO, (u64)vm->vmid, QEMU_GICV2_GICC_BASE + off,
 				       QEMU_GICV2_GICV_BASE + off, 0, 0) == 0;
+	if (vm->before_verify)
+		vm->before_verify(vm);
 	ok &= call("VERIFY_VM", KCORE_HC_VERIFY_VM, (u64)vm->vmid, 0, 0, 0) == 0;
+	/* VERIFY_VM took the image pages and mapped them at GUEST_LOAD (D40):
+	 * they are the VM's, to be taken back with CLEAR_VM_PAGE. */
+	for (u64 i = 0; i < vm->img_pages && vm->ngiven < MAX_GIVEN; i++) {
+		vm->given_ipa[vm->ngiven] = GUEST_LOAD + i * 4096;
+		vm->given_pa[vm->ngiven++] = VM_IMG(vm) + i * 4096;
+	}
 	hprintf("host: vm%ld: image of %lu bytes loaded at IPA 0x%lx, %d vCPUs registered\n",
 		vm->vmid, size, GUEST_LOAD, NVCPU);
 	check(ok, "VM created, image verified, vCPUs and run pages registered");
@@ -376,8 +389,8 @@ static void vm_mmio(struct vm_ctx *vm, struct vcpu_ctx *v)
 			write ? "write" : "read", ipa);
 }
 
-/* A stage-2 fault: the image page the host loaded, the 2 MB block, or a
- * fresh 4 KB page. The first 4 KB request of each VM first asks for pages
+/* A stage-2 fault: the 2 MB block, or a fresh 4 KB page (the image pages
+ * are mapped by VERIFY_VM, so they never fault). The first 4 KB request of each VM first asks for pages
  * that are not the host's (KCore's own; the other VM's): refused. */
 static void vm_s2fault(struct vm_ctx *vm, struct vcpu_ctx *v, u32 vcpuid)
 {
@@ -407,33 +420,35 @@ static void vm_s2fault(struct vm_ctx *vm, struct vcpu_ctx *v, u32 vcpuid)
 			rp->exit_fault_ipa, VM_BLOCK(vm));
 		return;
 	}
-	if (ipa >= GUEST_LOAD && ipa < GUEST_LOAD + vm->img_pages * 4096) {
-		pa = VM_IMG(vm) + (ipa - GUEST_LOAD);
-	} else {
-		if (vm->next_pool == VM_POOL(vm)) {
-			long r;
-
-			rp->map_addr = ipa;
-			rp->map_level = 3;
-			rp->map_pte = KCORE_IMAGE_BASE;
-			r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vm->vmid, vcpuid, 0, 0, 0);
-			hprintf("host: vm%ld: map request for a KCore page -> %ld\n", vm->vmid, r);
-			check(r == -KE_OWNER, "mapping KCore's page into a VM is refused");
-			if (vm->other) {
-				rp->map_pte = VM_IMG(vm->other);
-				r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vm->vmid, vcpuid, 0, 0, 0);
-				hprintf("host: vm%ld: map request for vm%ld's page -> %ld\n",
-					vm->vmid, vm->other->vmid, r);
-				check(r == -KE_OWNER, "mapping another VM's page into a VM is refused");
-			}
-		}
-		pa = vm->next_pool;
-		vm->next_pool += 4096;
-		/* The host prepares the page (and so has it mapped): the
-		 * assign must take that mapping away. */
-		for (u32 j = 0; j < 4096 / 8; j++)
-			((volatile u64 *)(uintptr_t)pa)[j] = 0;
+	if (ipa == GUEST_RESTORED && vm->restored_pa) {
+		/* the page LOAD_DECRYPT_BUF made the VM's at this gfn (D41) */
+		pa = vm->restored_pa;
+		goto give;
 	}
+	if (vm->next_pool == VM_POOL(vm)) {
+		long r;
+
+		rp->map_addr = ipa;
+		rp->map_level = 3;
+		rp->map_pte = KCORE_IMAGE_BASE;
+		r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vm->vmid, vcpuid, 0, 0, 0);
+		hprintf("host: vm%ld: map request for a KCore page -> %ld\n", vm->vmid, r);
+		check(r == -KE_OWNER, "mapping KCore's page into a VM is refused");
+		if (vm->other) {
+			rp->map_pte = VM_IMG(vm->other);
+			r = host_hvc(KCORE_HC_VCPU_RUN, (u64)vm->vmid, vcpuid, 0, 0, 0);
+			hprintf("host: vm%ld: map request for vm%ld's page -> %ld\n",
+				vm->vmid, vm->other->vmid, r);
+			check(r == -KE_OWNER, "mapping another VM's page into a VM is refused");
+		}
+	}
+	pa = vm->next_pool;
+	vm->next_pool += 4096;
+	/* The host prepares the page (and so has it mapped): the
+	 * assign must take that mapping away. */
+	for (u32 j = 0; j < 4096 / 8; j++)
+		((volatile u64 *)(uintptr_t)pa)[j] = 0;
+give:
 	if (vm->ngiven < MAX_GIVEN && given_pa_of(vm, ipa) == 0) { /* two vCPUs may fault on one page */
 		vm->given_ipa[vm->ngiven] = ipa;
 		vm->given_pa[vm->ngiven++] = pa;
@@ -579,6 +594,46 @@ void scenario(void)
 	check(call("VCPU_RUN after power-off", KCORE_HC_VCPU_RUN, (u64)vm->vmid, 0, 0, 0) ==
 		      -KE_STATE,
 	      "a powered-off VM does not run");
+}
+#endif
+
+#ifdef SCENARIO_IMAGES
+/* Bad images are refused (images.c), then a good one runs. */
+void scenario(void)
+{
+	images_refused();
+	hprintf("host: a VM with the good signed image\n");
+	vm_create(&vms[0], 0x50000000UL);
+	vms_run(vms, 1);
+	vm_reclaim(&vms[0]);
+}
+#endif
+
+#ifdef SCENARIO_EXPORT
+/* Encrypted export and import (D41, export.c): a page of the READY VM is
+ * exported and imported back (tampered and replayed blobs refused), then
+ * the VM runs and its guest prints the imported page's words; vCPU blobs of
+ * two other VMs. */
+static u64 smmu_page;
+
+static void export_before_verify(struct vm_ctx *vm)
+{
+	vm->restored_pa = export_page_checks(vm->vmid, GUEST_RESTORED >> 12, &smmu_page);
+	if (vm->ngiven + 1 < MAX_GIVEN && smmu_page) {
+		vm->given_ipa[vm->ngiven] = GUEST_RESTORED + 0x100000UL; /* (not mapped) */
+		vm->given_pa[vm->ngiven++] = smmu_page;
+	}
+}
+
+void scenario(void)
+{
+	export_vcpu_checks();
+	hprintf("host: a VM whose page is exported and imported before it runs\n");
+	vms[0].before_verify = export_before_verify;
+	vm_create(&vms[0], 0x50000000UL);
+	vms_run(vms, 1);
+	check(call("SMMU_FREE", KCORE_HC_SMMU_FREE, 0, 0, 0, 0) == 0, "the VM's device context freed");
+	vm_reclaim(&vms[0]);
 }
 #endif
 

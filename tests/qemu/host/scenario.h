@@ -1,4 +1,5 @@
-/* What host.c gives the scenarios kept in files of their own (smp.c). */
+/* What host.c gives the scenarios kept in files of their own (smp.c,
+ * images.c, export.c). */
 #ifndef KCORE_TEST_SCENARIO_H
 #define KCORE_TEST_SCENARIO_H
 
@@ -17,5 +18,16 @@ void check(bool ok, const char *what);
 long call(const char *name, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4);
 /* The scenario this image was built for (-DSCENARIO_...). */
 void scenario(void);
+
+/* tests/qemu/host/images.c: refused images (SCENARIO_IMAGES). */
+void images_refused(void);
+
+/* tests/qemu/host/export.c (SCENARIO_EXPORT): a page of READY VM vmid,
+ * assigned through a device context at gfn, exported and imported back;
+ * returns the imported page (the VM's, at gfn), *assigned the page given
+ * through the device context. */
+u64 export_page_checks(long vmid, u64 gfn, u64 *assigned);
+/* vCPU blobs: exported, tampered, replayed, imported (two new VMs). */
+void export_vcpu_checks(void);
 
 #endif

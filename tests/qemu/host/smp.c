@@ -112,8 +112,7 @@ static void phase_calls(u32 cpu, struct cpu_result *r)
 			fail_at(r, 1, 0x20000 | i);
 }
 
-/* A VM of this CPU's own: the spin guest, one vCPU, run once so that its
- * image page is mapped (through the mapping request of its first fault). */
+/* A VM of this CPU's own: the spin guest (signed), one vCPU, run once. */
 static struct kcore_run_page *vm_build(u32 cpu, struct cpu_result *r)
 {
 	u64 img = IMG_BASE + cpu * 4096UL, size = (u64)(uintptr_t)spin_image_end - (u64)(uintptr_t)spin_image;
@@ -129,7 +128,7 @@ static struct kcore_run_page *vm_build(u32 cpu, struct cpu_result *r)
 	rp->entry_pc = GUEST_LOAD;
 	rp->entry_pstate = 0x3C5;
 	x = host_hvc(KCORE_HC_REGISTER_KVM, (u64)vmid, 0, 0, 0, 0);
-	x |= host_hvc(KCORE_HC_SET_BOOT_INFO, (u64)vmid, GUEST_LOAD, 4096, 0, 0);
+	x |= host_hvc(KCORE_HC_SET_BOOT_INFO, (u64)vmid, GUEST_LOAD, size, 0, 0);
 	x |= host_hvc(KCORE_HC_REMAP_VM_IMAGE, (u64)vmid, img >> 12, 0, 0, 0);
 	x |= host_hvc(KCORE_HC_REGISTER_VCPU, (u64)vmid, 0, 0, 0, 0);
 	x |= host_hvc(KCORE_HC_REGISTER_RUN_PAGE, (u64)vmid, 0, (u64)(uintptr_t)rp, 0, 0);
@@ -138,14 +137,7 @@ static struct kcore_run_page *vm_build(u32 cpu, struct cpu_result *r)
 		fail_at(r, 2, (u64)vmid);
 		return NULL;
 	}
-	if (host_hvc(KCORE_HC_VCPU_RUN, (u64)vmid, 0, 0, 0, 0) != KCORE_EXIT_S2FAULT ||
-	    (rp->exit_fault_ipa & ~0xFFFUL) != GUEST_LOAD) {
-		fail_at(r, 2, 0x100);
-		return NULL;
-	}
-	rp->map_addr = GUEST_LOAD;
-	rp->map_pte = img;
-	rp->map_level = 3;
+	/* VERIFY_VM mapped the image at GUEST_LOAD: the guest runs at once. */
 	if (host_hvc(KCORE_HC_VCPU_RUN, (u64)vmid, 0, 0, 0, 0) != KCORE_EXIT_HVC ||
 	    rp->exit_hvc_args[0] != HVC_SPIN) {
 		fail_at(r, 2, 0x200);

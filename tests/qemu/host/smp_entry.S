@@ -29,12 +29,13 @@ smp_secondary_entry:
 smp_stacks:
 	.space	SMP_STACK_SIZE * 4
 
-/* The spin guest (build/qemu/spin.bin), copied by the host into a page of
- * each VM. */
+/* The spin guest, signed (build/qemu/spin.signed.bin: the payload and the
+ * 128-byte trailer KCore verifies), copied by the host into a page of each
+ * VM. */
 	.section .rodata
 	.balign	16
 	.global	spin_image, spin_image_end
 spin_image:
-	.incbin	"build/qemu/spin.bin"
+	.incbin	"build/qemu/spin.signed.bin"
 spin_image_end:
 #endif
