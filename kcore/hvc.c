@@ -9,6 +9,7 @@
  * 32 bits only after their range check, or saturated so that a too-large
  * value stays out of range for the callee's own check. */
 #include "kcore/abi.h"
+#include "kcore/arch.h"
 #include "kcore/core.h"
 #include "kcore/errno.h"
 #include "kcore/smmu.h"
@@ -192,6 +193,31 @@ static long hvc_smmu_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
 	return ret;
 }
 
+/* D36: SMMU_ATTACH (stream, cbndx, index) and SMMU_DETACH (stream, index):
+ * SMMU, then INFO of the context's VM (the attach rule reads its state). */
+static long hvc_smmu_attach_call(u64 fn, u64 a1, u64 a2, u64 a3)
+{
+	u32 stream = hvc_arg32(a1);
+	u32 cbndx = hvc_arg32(a2), index = hvc_arg32(fn == KCORE_HC_SMMU_ATTACH ? a3 : a2);
+	vmid_t owner;
+	u64 set = 0;
+	long ret;
+
+	lock_acquire(SMMU_ID);
+	if (fn == KCORE_HC_SMMU_ATTACH) {
+		owner = hvc_smmu_owner(index, cbndx);
+		if (is_vm(owner))
+			set = LK_INFO(owner);
+		hvc_lock(set);
+		ret = local_smmu_attach(stream, cbndx, index);
+		hvc_unlock(set);
+	} else {
+		ret = local_smmu_detach(stream, index);
+	}
+	lock_release(SMMU_ID);
+	return ret;
+}
+
 static long hvc_gen_vmid(void)
 {
 	long ret;
@@ -228,10 +254,18 @@ long kcore_host_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	case KCORE_HC_SMMU_MAP:
 	case KCORE_HC_SMMU_CLEAR:
 	case KCORE_HC_SMMU_IOVA_TO_PHYS:
+		if (!arch_smmu_available())
+			return -KE_NOTSUPP; /* D37: no SMMU on this machine */
 		return hvc_smmu_call(fn, a1, a2, a3, a4);
+	case KCORE_HC_SMMU_ATTACH:
+	case KCORE_HC_SMMU_DETACH:
+		if (!arch_smmu_available())
+			return -KE_NOTSUPP;
+		return hvc_smmu_attach_call(fn, a1, a2, a3);
 	default:
 		/* VCPU_RUN needs the run page: the trap handler calls
-		 * kcore_vcpu_run instead. */
+		 * kcore_vcpu_run instead. SMMU_POLL_EVENT answers in several
+		 * registers: the EL2 trap handler (the SMMUv3 driver). */
 		return -KE_NOFUNC;
 	}
 }

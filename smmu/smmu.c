@@ -120,7 +120,10 @@ long local_free_smmu_pgd(u32 cbndx, u32 index)
 
 	kc.smmu_vmid[id] = INVALID;
 	/* The device must lose every translation before the VM's pages can
-	 * be cleared and handed on (D16 waits for this). */
+	 * be cleared and handed on (D16 waits for this); and no device may
+	 * stay attached to the context, or it would reach the pages of
+	 * whoever allocates it next (D36). */
+	arch_smmu_detach_ctx(index, cbndx);
 	arch_smmu_tlbi_ctx(index, cbndx);
 	return 0;
 }
@@ -255,4 +258,37 @@ long smmu_iova_to_phys(u64 iova, u32 cbndx, u32 index)
 	if (e.pte == 0)
 		return 0;
 	return (long)(e.pfn * PAGE_SIZE | (iova & (PAGE_SIZE - 1)));
+}
+
+/* D36: attach device `stream` of SMMU `index` to context cbndx. The
+ * device then reaches exactly what the context maps, on behalf of the
+ * context's owner. A VM's context takes a device only while the VM is
+ * still being set up (not yet VERIFIED), like every other change to its
+ * device mappings; the host's contexts, at any time. A stream attached
+ * elsewhere moves (the old context keeps its mappings). */
+long local_smmu_attach(u32 stream, u32 cbndx, u32 index)
+{
+	vmid_t vmid;
+
+	if (stream >= KCORE_SMMU_STREAMS || !smmu_ctx_in_range(cbndx, index) ||
+	    cbndx >= smmu_cfg_num(index))
+		return -KE_RANGE;
+	vmid = smmu_owner(index, cbndx);
+	if (vmid == INVALID)
+		return -KE_STATE;
+	if (smmu_owner_state(vmid) >= VERIFIED)
+		return -KE_STATE;
+	arch_smmu_attach(index, stream, cbndx);
+	return 0;
+}
+
+/* D36: the device aborts every transaction from now on. Always allowed:
+ * it only takes access away. */
+long local_smmu_detach(u32 stream, u32 index)
+{
+	if (stream >= KCORE_SMMU_STREAMS || index >= KCORE_SMMU_NUM)
+		return -KE_RANGE;
+	lock_assert_held(SMMU_ID);
+	arch_smmu_detach(index, stream);
+	return 0;
 }

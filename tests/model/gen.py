@@ -24,7 +24,8 @@ HC = dict(
     SMMU_ASSIGN=K.KCORE_HC_SMMU_ASSIGN, SMMU_MAP=K.KCORE_HC_SMMU_MAP,
     SMMU_CLEAR=K.KCORE_HC_SMMU_CLEAR, SMMU_IOVA_TO_PHYS=K.KCORE_HC_SMMU_IOVA_TO_PHYS,
     SAVE_ENCRYPT_BUF=K.KCORE_HC_SAVE_ENCRYPT_BUF, LOAD_DECRYPT_BUF=K.KCORE_HC_LOAD_DECRYPT_BUF,
-    LOAD_ENCRYPTED_VCPU=K.KCORE_HC_LOAD_ENCRYPTED_VCPU, POWEROFF_VM=K.KCORE_HC_POWEROFF_VM)
+    LOAD_ENCRYPTED_VCPU=K.KCORE_HC_LOAD_ENCRYPTED_VCPU, POWEROFF_VM=K.KCORE_HC_POWEROFF_VM,
+    SMMU_ATTACH=K.KCORE_HC_SMMU_ATTACH, SMMU_DETACH=K.KCORE_HC_SMMU_DETACH)
 
 
 class Gen:
@@ -168,6 +169,10 @@ class Gen:
             op = self.run_op_for(v, c)
             return op
         if state == K.POWEROFF:
+            owned = [i for i, o in enumerate(self.m.smmu_vmid()) if o == v]
+            if owned and self.chance(0.3):  # D16 waits for this; D36 detaches its devices
+                ctx = r.choice(owned)
+                return ('call', HC['SMMU_FREE'], ctx % K.KCORE_SMMU_MAX_CFG, ctx // K.KCORE_SMMU_MAX_CFG)
             maps = self.m.mappings(v)
             if maps and self.chance(0.9):
                 return ('call', HC['CLEAR_VM_PAGE'], v, r.choice(list(maps.values()))[0])
@@ -194,6 +199,12 @@ class Gen:
             return ('dev_store', index, cb, r.choice(list(maps)), r.getrandbits(64))
         if maps and x < 0.4:
             return ('call', HC['SMMU_CLEAR'], r.choice(list(maps)) * PAGE, cb, index)
+        if x > 0.9:  # D36: devices come and go
+            if self.chance(0.8):
+                return ('call', HC['SMMU_ATTACH'], r.randrange(0, 8), cb, index)
+            return ('call', HC['SMMU_DETACH'], r.randrange(0, 8), index)
+        if v == 0 and not maps and self.chance(0.1):
+            return ('call', HC['SMMU_FREE'], cb, index)  # D30: a host context that maps nothing
         if v == 0:
             pfn = self.host_pfn(0, 64) if self.chance(0.5) else self.host_pfn()
             return ('call', HC['SMMU_MAP'], cb, index, pfn * PAGE, pfn * PAGE | 3)
@@ -309,8 +320,13 @@ class Gen:
             gfn = self.iova_gfn()
             pfn = gfn if self.chance(0.5) else self.pfn()
             return ('call', HC['SMMU_MAP'], cb, index, gfn * PAGE, (pfn * PAGE) | r.choice([0, 3, 0x7FF]))
-        if x < 0.92:
+        if x < 0.88:
             return ('call', HC['SMMU_CLEAR'], self.iova_gfn() * PAGE, cb, index)
+        if x < 0.92:  # D36: streams 0..7 and a few out of range
+            stream = r.choice([0, 1, 2, 3, 5, 7, K.KCORE_SMMU_STREAMS - 1, K.KCORE_SMMU_STREAMS])
+            if self.chance(0.75):
+                return ('call', HC['SMMU_ATTACH'], stream, cb, index)
+            return ('call', HC['SMMU_DETACH'], stream, index)
         return ('call', HC['SMMU_IOVA_TO_PHYS'], self.iova_gfn() * PAGE + r.randrange(0, PAGE), cb, index)
 
     def run_op(self):
