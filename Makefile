@@ -8,6 +8,22 @@ Q := $(if $(filter 1,$(V)),,@)
 PY := /usr/bin/python3
 B := build
 
+# ---- SMMU (issue 5) ------------------------------------------------------------
+# SMMU=1 (default): the EL2 image carries the SMMUv3 driver (smmu/v3/), which
+# takes over the SMMU the DTB names. SMMU=0: a board without an SMMU (the
+# Raspberry Pi 4 profile): no driver, every SMMU call is refused (D37); its
+# objects go to build/nosmmu so that both builds can coexist.
+SMMU ?= 1
+ifeq ($(SMMU),0)
+B := build/nosmmu
+IMG_SMMU_SRCS :=
+IMG_SMMU_FLAGS := -DKCORE_NO_SMMU
+else
+IMG_SMMU_SRCS := $(sort $(wildcard smmu/v3/*.c))
+IMG_SMMU_FLAGS := -Ismmu/v3
+endif
+# ---- end SMMU ------------------------------------------------------------------
+
 CORE_SRCS := $(sort $(wildcard kcore/*.c smmu/*.c))
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wundef -Wvla -Wcast-align -Wno-unused-parameter
@@ -31,11 +47,11 @@ $(B)/el2/kcore-core.o: $(EL2_OBJS) scripts/check-freestanding.sh
 el2: $(B)/el2/kcore-core.o
 
 # ---- the EL2 image for QEMU virt (boot/, arch/arm64/) --------------------------
-IMG_CFLAGS := $(EL2_CFLAGS) -Iboot -Iarch/arm64 -fno-tree-loop-distribute-patterns
+IMG_CFLAGS := $(EL2_CFLAGS) -Iboot -Iarch/arm64 -fno-tree-loop-distribute-patterns $(IMG_SMMU_FLAGS)
 IMG_SRCS := $(sort $(wildcard boot/*.c arch/arm64/*.c)) boot/start.S arch/arm64/vectors.S \
-	arch/arm64/switch.S
+	arch/arm64/switch.S $(IMG_SMMU_SRCS)
 IMG_OBJS := $(patsubst %,$(B)/el2/img/%.o,$(IMG_SRCS))
-IMG_HDRS := $(wildcard include/kcore/*.h boot/*.h arch/arm64/*.h)
+IMG_HDRS := $(wildcard include/kcore/*.h boot/*.h arch/arm64/*.h smmu/v3/*.h)
 
 $(B)/el2/img/%.c.o: %.c $(IMG_HDRS)
 	@mkdir -p $(dir $@)

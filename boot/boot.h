@@ -17,10 +17,18 @@ bool dtb_valid(const void *fdt);
 u32 dtb_total_size(const void *fdt);
 /* The first /memory node's first (base, size). 0, or -1 if none. */
 int dtb_memory(const void *fdt, u64 *base, u64 *size);
+/* The first (base, size) of the first child of the root whose compatible
+ * list holds `compat`. 0, or -1 if none. */
+int dtb_compatible(const void *fdt, const char *compat, u64 *base, u64 *size);
 
 /* boot/el2_mmu.c: KCore's own EL2 stage-1 table (principal COREVISOR),
  * built with the core's walker, and the MMU switched on. */
 void el2_mmu_init(phys_addr_t ram_base, u64 ram_size);
+
+/* arch/arm64/arch.c: SMMU_POLL_EVENT's x0..x4 (include/kcore/abi.h). */
+void el2_smmu_poll_event(u64 *x);
+/* boot/main.c: the SMMU named by the DTB taken over (smmu/v3), if any. */
+void boot_smmu(const void *dtb);
 
 /* arch/arm64/traps.c */
 void host_stage2_init(void);

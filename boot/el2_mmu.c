@@ -9,6 +9,7 @@
  *                             blocks, level 3 where RAM ends inside a block
  *                             or shares one with KCore's memory
  *   the PL011                 one device page
+ *   the reserved MMIO         device pages (the SMMUv3's registers)
  * The image remap window (KCORE_REMAP_START) is filled later by the core.
  * SCTLR_EL2.WXN makes every writable page never-executable as well. */
 #include "kcore/arch.h"
@@ -72,6 +73,10 @@ void el2_mmu_init(phys_addr_t ram_base, u64 ram_size)
 			el2_map_pages(blk, ram_end, EL2_RW);
 	}
 	el2_map(QEMU_UART_BASE, 3, EL2_DEV);
+	/* KCore's reserved MMIO (the SMMUv3's registers), whether or not an
+	 * SMMU answers there: the host's stage 2 never maps it. */
+	el2_map_pages(KCORE_RESERVED_MMIO_BASE, KCORE_RESERVED_MMIO_BASE + KCORE_RESERVED_MMIO_SIZE,
+		      EL2_DEV);
 	lock_release(NPT_ID + COREVISOR);
 
 	/* The tables were written with the MMU (so the data cache) off, to
