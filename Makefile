@@ -88,6 +88,26 @@ $(B)/qemu/host-%.elf: $(QHOST_SRCS) tests/qemu/host/hostlib.h $(B)/qemu/host.ld 
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z- A-Z_) \
 		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(QHOST_SRCS)
 
+# ---- SMMU (issue 5): the `dma` and `nosmmu` test hosts, from their own file
+# (tests/qemu/host/dma.c), and the EL2 image built without the driver
+# (SMMU=0) that `nosmmu` boots. ----
+QEMU_SCENARIOS += dma nosmmu
+DMA_HOST_SRCS := tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/host/dma.c \
+	boot/fmt.c boot/dtb.c
+$(B)/qemu/host-dma.elf $(B)/qemu/host-nosmmu.elf: $(B)/qemu/host-%.elf: $(DMA_HOST_SRCS) \
+		tests/qemu/host/hostlib.h $(B)/qemu/host.ld $(IMG_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z- A-Z_) \
+		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(DMA_HOST_SRCS)
+ifneq ($(SMMU),0)
+qemu-images: build/nosmmu/el2/kcore.elf
+build/nosmmu/el2/kcore.elf: FORCE
+	$(Q)$(MAKE) --no-print-directory SMMU=0 $@
+FORCE:
+.PHONY: FORCE
+endif
+# ---- end SMMU ----
+
 qemu-images: $(B)/el2/kcore.elf $(QEMU_SCENARIOS:%=$(B)/qemu/host-%.elf)
 
 qemu-test: qemu-images
