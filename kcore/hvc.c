@@ -199,15 +199,13 @@ static long hvc_smmu_attach_call(u64 fn, u64 a1, u64 a2, u64 a3)
 {
 	u32 stream = hvc_arg32(a1);
 	u32 cbndx = hvc_arg32(a2), index = hvc_arg32(fn == KCORE_HC_SMMU_ATTACH ? a3 : a2);
-	vmid_t owner;
-	u64 set = 0;
 	long ret;
 
 	lock_acquire(SMMU_ID);
 	if (fn == KCORE_HC_SMMU_ATTACH) {
-		owner = hvc_smmu_owner(index, cbndx);
-		if (is_vm(owner))
-			set = LK_INFO(owner);
+		vmid_t owner = hvc_smmu_owner(index, cbndx);
+		u64 set = is_vm(owner) ? LK_INFO(owner) : 0;
+
 		hvc_lock(set);
 		ret = local_smmu_attach(stream, cbndx, index);
 		hvc_unlock(set);
