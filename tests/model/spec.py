@@ -289,6 +289,7 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
              {t: frozenset(s) for t, s in self.spts.spt_pmd_t.items()},
              self.spts.spt_pgd_next, self.spts.spt_pmd_next),
             {k: tuple(c) for k, c in self.shadow_ctxts.items()},
+            dict(self.streams),  # D36
         )
 
     # ================================================================================

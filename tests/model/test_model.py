@@ -788,6 +788,34 @@ def test_smmu_pool_exhaustion():
 
 
 # ---- invariants ---------------------------------------------------------------------------------
+def test_smmu_attach_detach_d36():
+    L, m = mk()
+    S = K.KCORE_SMMU_STREAMS
+    assert refused(m, hc, m, 'SMMU_ATTACH', S, 0, 0) == -KE_RANGE
+    assert refused(m, hc, m, 'SMMU_ATTACH', 8, 8, 0) == -KE_RANGE
+    assert refused(m, hc, m, 'SMMU_ATTACH', 8, 0, 2) == -KE_RANGE
+    assert refused(m, hc, m, 'SMMU_ATTACH', 8, 4, 1) == -KE_RANGE      # SMMU 1 has 4 contexts
+    assert refused(m, hc, m, 'SMMU_ATTACH', 8, 0, 0) == -KE_STATE      # not allocated
+    assert refused(m, hc, m, 'SMMU_DETACH', S, 0) == -KE_RANGE
+    assert refused(m, hc, m, 'SMMU_DETACH', 8, 2) == -KE_RANGE
+    assert hc(m, 'SMMU_ALLOC', 0, HOSTVISOR, 0) == 0
+    assert hc(m, 'SMMU_ATTACH', 8, 0, 0) == 0
+    vmid = boot_vm(m, verify=False)
+    assert hc(m, 'SMMU_ALLOC', 1, vmid, 0) == 0
+    assert hc(m, 'SMMU_ATTACH', 16, 1, 0) == 0
+    assert m.stream_table() == [(0, 8, 0), (0, 16, 1)]
+    assert hc(m, 'VERIFY_VM', vmid) == 0
+    assert refused(m, hc, m, 'SMMU_ATTACH', 8, 1, 0) == -KE_STATE      # verified VM
+    assert hc(m, 'SMMU_DETACH', 8, 0) == 0 and hc(m, 'SMMU_DETACH', 8, 0) == 0
+    assert hc(m, 'POWEROFF_VM', vmid) == 0
+    assert refused(m, hc, m, 'SMMU_ATTACH', 9, 1, 0) == -KE_STATE      # powered off
+    assert hc(m, 'SMMU_FREE', 1, 0) == 0
+    assert m.stream_table() == []                                       # freed: detached
+    assert m.invariants() == []
+    m.streams[(0, 3)] = 1                                               # on a free context
+    assert any('free context' in s for s in m.invariants())
+
+
 def test_invariants_detect_violations():
     L, m = mk()
     host = m.npts[HOSTVISOR]
