@@ -194,24 +194,32 @@ static long hvc_smmu_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
 }
 
 /* D36: SMMU_ATTACH (stream, cbndx, index) and SMMU_DETACH (stream, index):
- * SMMU, then INFO of the context's VM (the attach rule reads its state). */
+ * SMMU (it says where the stream is attached and who owns each context),
+ * then INFO of the VMs owning the new context and the stream's current one
+ * (the rules read their states). */
 static long hvc_smmu_attach_call(u64 fn, u64 a1, u64 a2, u64 a3)
 {
 	u32 stream = hvc_arg32(a1);
 	u32 cbndx = hvc_arg32(a2), index = hvc_arg32(fn == KCORE_HC_SMMU_ATTACH ? a3 : a2);
+	vmid_t owner, cur;
+	u64 set = 0;
 	long ret;
 
 	lock_acquire(SMMU_ID);
-	if (fn == KCORE_HC_SMMU_ATTACH) {
-		vmid_t owner = hvc_smmu_owner(index, cbndx);
-		u64 set = is_vm(owner) ? LK_INFO(owner) : 0;
-
-		hvc_lock(set);
+	owner = fn == KCORE_HC_SMMU_ATTACH ? hvc_smmu_owner(index, cbndx) : (vmid_t)INVALID;
+	cur = stream < KCORE_SMMU_STREAMS && index < KCORE_SMMU_NUM ?
+		      hvc_smmu_owner(index, kc.smmu_stream[index][stream]) :
+		      (vmid_t)INVALID;
+	if (is_vm(owner))
+		set |= LK_INFO(owner);
+	if (is_vm(cur))
+		set |= LK_INFO(cur);
+	hvc_lock(set);
+	if (fn == KCORE_HC_SMMU_ATTACH)
 		ret = local_smmu_attach(stream, cbndx, index);
-		hvc_unlock(set);
-	} else {
+	else
 		ret = local_smmu_detach(stream, index);
-	}
+	hvc_unlock(set);
 	lock_release(SMMU_ID);
 	return ret;
 }

@@ -99,11 +99,6 @@ void arch_smmu_detach(u32 index, u32 stream)
 	smmuv3_detach(index, stream);
 }
 
-void arch_smmu_detach_ctx(u32 index, u32 cbndx)
-{
-	smmuv3_detach_ctx(index, cbndx);
-}
-
 /* SMMU_POLL_EVENT (several result registers, so not through the core's
  * kcore_host_call): one recorded device fault, under the SMMU lock. */
 void el2_smmu_poll_event(u64 *x)
@@ -144,10 +139,6 @@ void arch_smmu_attach(u32 index, u32 stream, u32 cbndx)
 }
 
 void arch_smmu_detach(u32 index, u32 stream)
-{
-}
-
-void arch_smmu_detach_ctx(u32 index, u32 cbndx)
 {
 }
 

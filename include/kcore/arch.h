@@ -29,11 +29,9 @@ bool arch_smmu_available(void);
 /* Point stream (device) `stream` of SMMU `index` at context `cbndx`, or
  * make it abort every transaction (detach); the hardware's cached
  * configuration for the stream is invalidated, with a completed sync, before
- * return. detach_ctx aborts every stream attached to context `cbndx` (the
- * context was freed). D36. */
+ * return. The core decides (kc.smmu_stream, D36); this only programs it. */
 void arch_smmu_attach(u32 index, u32 stream, u32 cbndx);
 void arch_smmu_detach(u32 index, u32 stream);
-void arch_smmu_detach_ctx(u32 index, u32 cbndx);
 /* Clean a page to the point of coherency (after scrubbing it). */
 void arch_dcache_clean_page(phys_addr_t pa);
 

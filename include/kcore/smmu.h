@@ -42,7 +42,8 @@ long local_smmu_clear(u64 iova, u32 cbndx, u32 index);
 long smmu_iova_to_phys(u64 iova, u32 cbndx, u32 index);
 /* D36: a device (stream) is attached to a context by a hypercall (the spec
  * traps the host's SMMU register writes instead). Need SMMU and INFO of the
- * context's VM. */
+ * VMs owning the new context and the stream's current one. */
+#define SMMU_NO_CTX 0xFFU
 long local_smmu_attach(u32 stream, u32 cbndx, u32 index);
 long local_smmu_detach(u32 stream, u32 index);
 

@@ -88,15 +88,12 @@ struct smmuv3_mem {
 	u64 evtq[EVTQ_N][4] __attribute__((aligned(EVTQ_N * 32)));
 };
 
-#define NO_CTX 0xFFU
-
 /* One SMMUv3 instance. KCore drives one (index 0): QEMU virt has one. */
 static struct smmuv3 {
 	u64 base;
 	bool ready;
 	u32 cmd_prod; /* index and wrap bit of the next command */
 	u32 evt_cons; /* index, wrap and overflow-ack bits of the next event */
-	u8 stream_ctx[KCORE_SMMU_STREAMS]; /* cbndx, NO_CTX when detached */
 } smmu;
 static struct smmuv3_mem mem;
 
@@ -253,7 +250,6 @@ void smmuv3_init(u64 base)
 		for (u32 w = 1; w < 8; w++)
 			put64(&mem.strtab[s][w], 0);
 		put64(&mem.strtab[s][0], STE_V | STE_CFG_ABORT);
-		smmu.stream_ctx[s] = NO_CTX;
 	}
 	smmuv3_write_cds();
 
@@ -327,7 +323,6 @@ void smmuv3_attach(u32 index, u32 stream, u32 cbndx)
 	put64(&ste[1], STE_DW1);
 	dsb(ishst); /* dw1 before the STE turns valid for translation */
 	put64(&ste[0], STE_V | STE_CFG_S1 | pa_of(mem.cd[cbndx]));
-	smmu.stream_ctx[stream] = (u8)cbndx;
 	dsb(ishst);
 	cfgi_ste(stream);
 	cmd_sync();
@@ -338,32 +333,9 @@ void smmuv3_detach(u32 index, u32 stream)
 	if (!is_ours(index) || stream >= KCORE_SMMU_STREAMS)
 		return;
 	put64(&mem.strtab[stream][0], STE_V | STE_CFG_ABORT);
-	smmu.stream_ctx[stream] = NO_CTX;
 	dsb(ishst);
 	cfgi_ste(stream);
 	cmd_sync();
-}
-
-void smmuv3_detach_ctx(u32 index, u32 cbndx)
-{
-	bool any = false;
-
-	if (!is_ours(index))
-		return;
-	for (u32 s = 0; s < KCORE_SMMU_STREAMS; s++) {
-		if (smmu.stream_ctx[s] != cbndx)
-			continue;
-		put64(&mem.strtab[s][0], STE_V | STE_CFG_ABORT);
-		smmu.stream_ctx[s] = NO_CTX;
-		if (!any)
-			dsb(ishst);
-		any = true;
-		cfgi_ste(s); /* cmd() makes room in the queue as needed */
-	}
-	if (any) {
-		dsb(ishst);
-		cmd_sync();
-	}
 }
 
 /* ---- events ---- */

@@ -31,7 +31,6 @@ void smmuv3_tlbi(u32 index, u32 cbndx, u64 iova);
 void smmuv3_tlbi_ctx(u32 index, u32 cbndx);
 void smmuv3_attach(u32 index, u32 stream, u32 cbndx);
 void smmuv3_detach(u32 index, u32 stream);
-void smmuv3_detach_ctx(u32 index, u32 cbndx);
 
 /* One recorded fault: 1 and *ev filled, 0 if the event queue is empty. */
 struct smmuv3_event {

@@ -95,14 +95,6 @@ void arch_smmu_detach(u32 index, u32 stream)
 	record(FAKE_SMMU_DETACH, index, 0, stream);
 }
 
-void arch_smmu_detach_ctx(u32 index, u32 cbndx)
-{
-	for (u32 s = 0; s < KCORE_SMMU_STREAMS; s++)
-		if (stream_ctx[index][s] == cbndx)
-			stream_ctx[index][s] = FAKE_STREAM_DETACHED;
-	record(FAKE_SMMU_DETACH_CTX, index, cbndx, 0);
-}
-
 void arch_dcache_clean_page(phys_addr_t pa) { record(FAKE_DCACHE_CLEAN, 0, 0, pa); }
 u64 arch_actlr_el1(void) { return FAKE_ACTLR; }
 u32 arch_cpu_id(void) { return fake_cpu; }

@@ -18,7 +18,6 @@ enum fake_event_kind {
 	FAKE_DCACHE_CLEAN,
 	FAKE_SMMU_ATTACH,     /* a = index, b = cbndx, addr = stream */
 	FAKE_SMMU_DETACH,     /* a = index, addr = stream */
-	FAKE_SMMU_DETACH_CTX, /* a = index, b = cbndx */
 };
 
 struct fake_event {

@@ -273,18 +273,19 @@ void tk_smmu(u64 *vmids, u64 *nr_mapped)
 	}
 }
 
-/* D36: the fake SMMU's attached streams as (index, stream, cbndx) triples;
- * returns how many (at most max). */
+/* D36: the core's attached streams as (index, stream, cbndx) triples;
+ * returns how many (at most max). (tk_check_all checks that the fake
+ * SMMU's stream table follows them.) */
 u64 tk_streams(u64 *out3, u64 max)
 {
 	u64 n = 0;
 
 	for (u32 i = 0; i < KCORE_SMMU_NUM; i++)
 		for (u32 s = 0; s < KCORE_SMMU_STREAMS && n < max; s++)
-			if (fake_stream_ctx(i, s) != FAKE_STREAM_DETACHED) {
+			if (kc.smmu_stream[i][s] != SMMU_NO_CTX) {
 				out3[3 * n] = i;
 				out3[3 * n + 1] = s;
-				out3[3 * n + 2] = fake_stream_ctx(i, s);
+				out3[3 * n + 2] = kc.smmu_stream[i][s];
 				n++;
 			}
 	return n;

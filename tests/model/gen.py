@@ -156,10 +156,28 @@ class Gen:
                     return ('call', HC['REMAP_VM_IMAGE'], v, self.host_pfn(), i)
             if self.chance(0.1):
                 return ('call', HC['MAP_IO'], v, self.r.choice(MMIO_GFNS) * PAGE, 0x09000000)
+            if self.chance(0.3):  # device contexts and devices of the VM being built
+                g = self.smmu_guided(v)
+                if g:
+                    return g
+            owned = [i for i, o in enumerate(self.m.smmu_vmid()) if o == v]
+            if owned and self.chance(0.5) and not any(
+                    k[0] * K.KCORE_SMMU_MAX_CFG + cb in owned for k, cb in self.m.streams.items()):
+                ctx = r.choice(owned)  # D36: the VM gets a device before it is verified
+                return ('call', HC['SMMU_ATTACH'], r.randrange(0, 8), ctx % K.KCORE_SMMU_MAX_CFG,
+                        ctx // K.KCORE_SMMU_MAX_CFG)
             return ('call', HC['VERIFY_VM'], v)
         if state == K.READY and self.chance(0.3):
             return self.smmu_guided(v)
         if state == K.VERIFIED:
+            owned = [i for i, o in enumerate(self.m.smmu_vmid()) if o == v]
+            mine = [k for k, cb in self.m.streams.items()
+                    if k[0] * K.KCORE_SMMU_MAX_CFG + cb in owned]
+            if mine and self.chance(0.1):  # D36: the host tries to take the VM's device
+                index, stream = r.choice(mine)
+                if self.chance(0.5):
+                    return ('call', HC['SMMU_DETACH'], stream, index)
+                return ('call', HC['SMMU_ATTACH'], stream, r.randrange(0, 4), index)
             maps = self.m.mappings(v)
             if maps and self.chance(0.15):
                 return ('vm_store', v, r.choice(list(maps)), r.getrandbits(64))
@@ -199,7 +217,7 @@ class Gen:
             return ('dev_store', index, cb, r.choice(list(maps)), r.getrandbits(64))
         if maps and x < 0.4:
             return ('call', HC['SMMU_CLEAR'], r.choice(list(maps)) * PAGE, cb, index)
-        if x > 0.9:  # D36: devices come and go
+        if x > 0.9 or (v != 0 and x > 0.75):  # D36: devices come and go
             if self.chance(0.8):
                 return ('call', HC['SMMU_ATTACH'], r.randrange(0, 8), cb, index)
             return ('call', HC['SMMU_DETACH'], r.randrange(0, 8), index)

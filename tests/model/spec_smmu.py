@@ -90,6 +90,14 @@ class SmmuSpec:
         return 0
 
     # ---- D36: SMMU_ATTACH / SMMU_DETACH (the spec traps SMMU register writes) -------------
+    def _stream_pinned(self, index, stream):
+        """A stream on a VERIFIED VM's context is that VM's: the host cannot move it."""
+        cb = self.streams.get((index, stream))
+        if cb is None:
+            return False
+        vmid = self.smmu_vmid[smmu_id(index, cb)]
+        return is_vm(vmid) and self.vminfos[vmid].state == VERIFIED
+
     def local_smmu_attach(self, stream, cbndx, index):
         if not (stream < KCORE_SMMU_STREAMS and self._smmu_args_ok(cbndx, index)
                 and cbndx < self.layout.smmu_cfg_num[index]):
@@ -99,12 +107,16 @@ class SmmuSpec:
             return -KE_STATE
         if is_vm(vmid) and self.vminfos[vmid].state >= VERIFIED:
             return -KE_STATE
+        if self._stream_pinned(index, stream):
+            return -KE_BUSY
         self.streams[(index, stream)] = cbndx
         return 0
 
     def local_smmu_detach(self, stream, index):
         if not (stream < KCORE_SMMU_STREAMS and index < KCORE_SMMU_NUM):
             return -KE_RANGE
+        if self._stream_pinned(index, stream):
+            return -KE_BUSY
         self.streams.pop((index, stream), None)
         return 0
 

@@ -806,6 +806,8 @@ def test_smmu_attach_detach_d36():
     assert m.stream_table() == [(0, 8, 0), (0, 16, 1)]
     assert hc(m, 'VERIFY_VM', vmid) == 0
     assert refused(m, hc, m, 'SMMU_ATTACH', 8, 1, 0) == -KE_STATE      # verified VM
+    assert refused(m, hc, m, 'SMMU_ATTACH', 16, 0, 0) == -KE_BUSY      # the VM's device
+    assert refused(m, hc, m, 'SMMU_DETACH', 16, 0) == -KE_BUSY
     assert hc(m, 'SMMU_DETACH', 8, 0) == 0 and hc(m, 'SMMU_DETACH', 8, 0) == 0
     assert hc(m, 'POWEROFF_VM', vmid) == 0
     assert refused(m, hc, m, 'SMMU_ATTACH', 9, 1, 0) == -KE_STATE      # powered off

@@ -138,8 +138,9 @@ host: [PASS] the device attached to the VM writes the VM's page at its gfn
 host: [PASS] the device attached to the VM cannot reach the page at its physical address
 host: [PASS] the device attached to the VM cannot reach the other VM's page
 host: [PASS] attaching a device to a verified VM is refused
+host: [PASS] a verified VM's device cannot be moved to the host or detached
 host: [PASS] freeing the VM's context detaches its device
-host: 18 passed, 0 failed
+host: 19 passed, 0 failed
 kcore: host PSCI SYSTEM_OFF: powering off
 EOT
 }

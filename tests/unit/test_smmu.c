@@ -561,11 +561,16 @@ static void test_attach_rules(void)
 	CHECK_EQ(local_smmu_attach(8, 1, 0), -KE_STATE);
 	CHECK_EQ(fake_stream_ctx(0, 8), 0);
 	CHECK_EQ(fake_events_count(), 0);
-	/* A stream moves; detach always works. */
-	CHECK_EQ(local_smmu_attach(16, 0, 0), 0);
-	CHECK_EQ(fake_stream_ctx(0, 16), 0);
-	CHECK_EQ(local_smmu_detach(16, 0), 0);
-	CHECK_EQ(fake_stream_ctx(0, 16), FAKE_STREAM_DETACHED);
+	/* A verified VM's device stays put; others move and detach. */
+	CHECK_EQ(local_smmu_attach(16, 0, 0), -KE_BUSY);
+	CHECK_EQ(local_smmu_detach(16, 0), -KE_BUSY);
+	CHECK_EQ(fake_stream_ctx(0, 16), 1);
+	CHECK_EQ(fake_events_count(), 0);
+	CHECK_EQ(local_smmu_attach(24, 0, 0), 0);
+	CHECK_EQ(local_smmu_detach(24, 0), 0);
+	CHECK_EQ(fake_stream_ctx(0, 24), FAKE_STREAM_DETACHED);
+	CHECK_EQ(kc.smmu_stream[0][24], SMMU_NO_CTX);
+	CHECK_EQ(local_smmu_detach(24, 0), 0); /* detached already: nothing to do */
 
 	/* Freeing a context detaches its streams, and only its. */
 	kc.vminfo[VM1].state = READY;
@@ -575,9 +580,12 @@ static void test_attach_rules(void)
 	CHECK_EQ(local_smmu_attach(40, 1, 0), -KE_STATE);
 	fake_events_clear();
 	CHECK_EQ(local_free_smmu_pgd(1, 0), 0);
-	CHECK(has_event_b(FAKE_SMMU_DETACH_CTX, 0, 1, 0));
+	CHECK(has_event_b(FAKE_SMMU_DETACH, 0, 0, 24));
+	CHECK(has_event_b(FAKE_SMMU_DETACH, 0, 0, 32));
+	CHECK_EQ(kc.smmu_stream[0][24], SMMU_NO_CTX);
 	CHECK_EQ(fake_stream_ctx(0, 24), FAKE_STREAM_DETACHED);
 	CHECK_EQ(fake_stream_ctx(0, 32), FAKE_STREAM_DETACHED);
+	CHECK_EQ(fake_stream_ctx(0, 16), FAKE_STREAM_DETACHED);
 	CHECK_EQ(fake_stream_ctx(0, 8), 0);
 	unlock_all();
 }

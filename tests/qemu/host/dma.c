@@ -425,6 +425,11 @@ static void vm_contexts(void)
 	ok &= hc(KCORE_HC_VERIFY_VM, (u64)v1, 0, 0, 0) == 0;
 	check(ok && hc(KCORE_HC_SMMU_ATTACH, edu_sid + 1, CB_VM1, IDX, 0) == -KE_STATE,
 	      "attaching a device to a verified VM is refused");
+	/* edu is now VM 1's: the host cannot take it (and what it can reach
+	 * or has read) to its own context, nor detach it. */
+	check(hc(KCORE_HC_SMMU_ATTACH, edu_sid, CB_HOST, IDX, 0) == -KE_BUSY &&
+		      hc(KCORE_HC_SMMU_DETACH, edu_sid, IDX, 0, 0) == -KE_BUSY,
+	      "a verified VM's device cannot be moved to the host or detached");
 
 	/* Freed (after power-off) while edu is still attached to it: the
 	 * context's table still maps GFN1 -> the page, which CLEAR_VM_PAGE
