@@ -193,6 +193,7 @@ static long hvc_smmu_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
 	return ret;
 }
 
+/* ---- SMMU devices (issue 5) ---- */
 /* D36: SMMU_ATTACH (stream, cbndx, index) and SMMU_DETACH (stream, index):
  * SMMU (it says where the stream is attached and who owns each context),
  * then INFO of the VMs owning the new context and the stream's current one
@@ -223,6 +224,7 @@ static long hvc_smmu_attach_call(u64 fn, u64 a1, u64 a2, u64 a3)
 	lock_release(SMMU_ID);
 	return ret;
 }
+/* ---- end SMMU devices ---- */
 
 static long hvc_gen_vmid(void)
 {
@@ -263,11 +265,13 @@ long kcore_host_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 		if (!arch_smmu_available())
 			return -KE_NOTSUPP; /* D37: no SMMU on this machine */
 		return hvc_smmu_call(fn, a1, a2, a3, a4);
+	/* ---- SMMU devices (issue 5) ---- */
 	case KCORE_HC_SMMU_ATTACH:
 	case KCORE_HC_SMMU_DETACH:
 		if (!arch_smmu_available())
 			return -KE_NOTSUPP;
 		return hvc_smmu_attach_call(fn, a1, a2, a3);
+	/* ---- end SMMU devices ---- */
 	default:
 		/* VCPU_RUN needs the run page: the trap handler calls
 		 * kcore_vcpu_run instead. SMMU_POLL_EVENT answers in several
