@@ -7,6 +7,8 @@ owns) most of the time, and hostile ones the rest of the time: wrong owner,
 wrong state, out-of-range indices, unaligned addresses, size 0, pages of
 KCore, another VM's pages, repeated calls.
 """
+import random
+
 import constants as K
 
 PAGE = 4096
@@ -34,6 +36,9 @@ class Gen:
         self.m = model
         self.L = layout
         self.vm_pages = []     # pfns recently given to VMs (to aim at them)
+        # D36: device (stream) operations draw from their own generator, so that
+        # the other operations' random sequence stays what it was without them.
+        self.d = random.Random(rng.getstate()[1][1])
         self.core_pfn0 = layout.core_start >> 12
         self.core_pages = (layout.core_end - layout.core_start) >> 12
 
@@ -129,9 +134,66 @@ class Gen:
                 return pfn
         return pfn
 
+    # ---- D36: devices (streams) attached to contexts ----------------------------
+    def _owned(self, v):
+        return [i for i, o in enumerate(self.m.smmu_vmid()) if o == v]
+
+    def _ctx_call(self, name, ctx, *pre):
+        return ('call', HC[name]) + pre + (ctx % K.KCORE_SMMU_MAX_CFG, ctx // K.KCORE_SMMU_MAX_CFG)
+
+    def dev_op(self, v):
+        """A device operation for principal v (0: the host) or None: a VM being built
+        gets a context and a device; the host attaches, detaches, frees its empty
+        contexts, and tries to take a verified VM's device; a powered-off VM's
+        contexts are freed (D16 waits for it; its devices are detached)."""
+        d, m = self.d, self.m
+        owned = self._owned(v)
+        streams = m.streams
+        if v == 0:
+            if not owned:
+                return None
+            ctx = d.choice(owned)
+            x = d.random()
+            if x < 0.7:
+                return self._ctx_call('SMMU_ATTACH', ctx, d.randrange(0, 8))
+            if x < 0.9:
+                return ('call', HC['SMMU_DETACH'], d.randrange(0, 8), ctx // K.KCORE_SMMU_MAX_CFG)
+            if not m.spt_mappings(ctx // K.KCORE_SMMU_MAX_CFG, ctx % K.KCORE_SMMU_MAX_CFG):
+                return self._ctx_call('SMMU_FREE', ctx)
+            return None
+        state = m.vminfo(v)[0]
+        if state == K.READY:
+            if not owned:
+                free = [i for i, o in enumerate(m.smmu_vmid())
+                        if o == K.INVALID and i % K.KCORE_SMMU_MAX_CFG < 4]
+                return self._ctx_call('SMMU_ALLOC', d.choice(free), v) if free else None
+            return self._ctx_call('SMMU_ATTACH', d.choice(owned), d.randrange(0, 8))
+        mine = [k for k, cb in streams.items() if k[0] * K.KCORE_SMMU_MAX_CFG + cb in owned]
+        if state == K.VERIFIED and mine:  # the host tries to take the VM's device
+            index, stream = d.choice(mine)
+            if d.random() < 0.5:
+                return ('call', HC['SMMU_DETACH'], stream, index)
+            return ('call', HC['SMMU_ATTACH'], stream, d.randrange(0, 4), index)
+        if state == K.POWEROFF and owned:
+            return self._ctx_call('SMMU_FREE', d.choice(owned))
+        return None
+
+    def dev_random(self):
+        """A hostile device operation: any stream (some out of range), any context."""
+        d = self.d
+        stream = d.choice([0, 1, 2, 3, 5, 7, K.KCORE_SMMU_STREAMS - 1, K.KCORE_SMMU_STREAMS])
+        index, cb = d.choice([0, 0, 1, 2]), d.choice([0, 1, 2, 3, 5, 8])
+        if d.random() < 0.75:
+            return ('call', HC['SMMU_ATTACH'], stream, cb, index)
+        return ('call', HC['SMMU_DETACH'], stream, index)
+
     def guided(self):
         r = self.r
         nxt = self.m.core_data()[0]
+        if nxt >= 4 and self.d.random() < 0.15:
+            g = self.dev_op(self.d.randrange(0, nxt))
+            if g:
+                return g
         if nxt < 4 or (nxt < K.COREVISOR and self.chance(0.02)):
             return ('call', HC['GEN_VMID'])
         v = r.randrange(1, nxt)
@@ -156,28 +218,10 @@ class Gen:
                     return ('call', HC['REMAP_VM_IMAGE'], v, self.host_pfn(), i)
             if self.chance(0.1):
                 return ('call', HC['MAP_IO'], v, self.r.choice(MMIO_GFNS) * PAGE, 0x09000000)
-            if self.chance(0.3):  # device contexts and devices of the VM being built
-                g = self.smmu_guided(v)
-                if g:
-                    return g
-            owned = [i for i, o in enumerate(self.m.smmu_vmid()) if o == v]
-            if owned and self.chance(0.5) and not any(
-                    k[0] * K.KCORE_SMMU_MAX_CFG + cb in owned for k, cb in self.m.streams.items()):
-                ctx = r.choice(owned)  # D36: the VM gets a device before it is verified
-                return ('call', HC['SMMU_ATTACH'], r.randrange(0, 8), ctx % K.KCORE_SMMU_MAX_CFG,
-                        ctx // K.KCORE_SMMU_MAX_CFG)
             return ('call', HC['VERIFY_VM'], v)
         if state == K.READY and self.chance(0.3):
             return self.smmu_guided(v)
         if state == K.VERIFIED:
-            owned = [i for i, o in enumerate(self.m.smmu_vmid()) if o == v]
-            mine = [k for k, cb in self.m.streams.items()
-                    if k[0] * K.KCORE_SMMU_MAX_CFG + cb in owned]
-            if mine and self.chance(0.1):  # D36: the host tries to take the VM's device
-                index, stream = r.choice(mine)
-                if self.chance(0.5):
-                    return ('call', HC['SMMU_DETACH'], stream, index)
-                return ('call', HC['SMMU_ATTACH'], stream, r.randrange(0, 4), index)
             maps = self.m.mappings(v)
             if maps and self.chance(0.15):
                 return ('vm_store', v, r.choice(list(maps)), r.getrandbits(64))
@@ -187,10 +231,6 @@ class Gen:
             op = self.run_op_for(v, c)
             return op
         if state == K.POWEROFF:
-            owned = [i for i, o in enumerate(self.m.smmu_vmid()) if o == v]
-            if owned and self.chance(0.3):  # D16 waits for this; D36 detaches its devices
-                ctx = r.choice(owned)
-                return ('call', HC['SMMU_FREE'], ctx % K.KCORE_SMMU_MAX_CFG, ctx // K.KCORE_SMMU_MAX_CFG)
             maps = self.m.mappings(v)
             if maps and self.chance(0.9):
                 return ('call', HC['CLEAR_VM_PAGE'], v, r.choice(list(maps.values()))[0])
@@ -217,12 +257,6 @@ class Gen:
             return ('dev_store', index, cb, r.choice(list(maps)), r.getrandbits(64))
         if maps and x < 0.4:
             return ('call', HC['SMMU_CLEAR'], r.choice(list(maps)) * PAGE, cb, index)
-        if x > 0.9 or (v != 0 and x > 0.75):  # D36: devices come and go
-            if self.chance(0.8):
-                return ('call', HC['SMMU_ATTACH'], r.randrange(0, 8), cb, index)
-            return ('call', HC['SMMU_DETACH'], r.randrange(0, 8), index)
-        if v == 0 and not maps and self.chance(0.1):
-            return ('call', HC['SMMU_FREE'], cb, index)  # D30: a host context that maps nothing
         if v == 0:
             pfn = self.host_pfn(0, 64) if self.chance(0.5) else self.host_pfn()
             return ('call', HC['SMMU_MAP'], cb, index, pfn * PAGE, pfn * PAGE | 3)
@@ -323,6 +357,8 @@ class Gen:
         return self.r.choice([0, 1, (1 << 27) - 1, 1 << 27, self.pfn()])
 
     def smmu_op(self):
+        if self.d.random() < 0.05:
+            return self.dev_random()
         r = self.r
         index = r.choice([0, 0, 0, 1, 1, 2])
         cb = r.choice([0, 1, 2, 3, 5, 7, 8])
@@ -338,13 +374,8 @@ class Gen:
             gfn = self.iova_gfn()
             pfn = gfn if self.chance(0.5) else self.pfn()
             return ('call', HC['SMMU_MAP'], cb, index, gfn * PAGE, (pfn * PAGE) | r.choice([0, 3, 0x7FF]))
-        if x < 0.88:
+        if x < 0.92:
             return ('call', HC['SMMU_CLEAR'], self.iova_gfn() * PAGE, cb, index)
-        if x < 0.92:  # D36: streams 0..7 and a few out of range
-            stream = r.choice([0, 1, 2, 3, 5, 7, K.KCORE_SMMU_STREAMS - 1, K.KCORE_SMMU_STREAMS])
-            if self.chance(0.75):
-                return ('call', HC['SMMU_ATTACH'], stream, cb, index)
-            return ('call', HC['SMMU_DETACH'], stream, index)
         return ('call', HC['SMMU_IOVA_TO_PHYS'], self.iova_gfn() * PAGE + r.randrange(0, PAGE), cb, index)
 
     def run_op(self):
