@@ -120,7 +120,7 @@ qemu-test: qemu-images
 QEMU ?= qemu-system-aarch64
 QEMU_GIC := $(if $(filter qemu-virt-gicv2,$(PLATFORM)),2,3)
 run: deps qemu-images
-	$(Q)timeout 60 $(QEMU) -M virt,virtualization=on,gic-version=$(QEMU_GIC) -cpu cortex-a72 \
+	$(Q)timeout 60 $(QEMU) -M virt,virtualization=on,gic-version=$(QEMU_GIC),iommu=smmuv3 -cpu cortex-a72 \
 		-smp 2 -m 1G -nographic -no-reboot -kernel $(B)/el2/kcore.elf \
 		-device loader,file=$(B)/qemu/host-two-vms.elf
 
