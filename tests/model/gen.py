@@ -39,6 +39,7 @@ class Gen:
         # D36: device (stream) operations draw from their own generator, so that
         # the other operations' random sequence stays what it was without them.
         self.d = random.Random(rng.getstate()[1][1])
+        self.pending = []
         self.core_pfn0 = layout.core_start >> 12
         self.core_pages = (layout.core_end - layout.core_start) >> 12
 
@@ -102,6 +103,33 @@ class Gen:
 
     # ---- operations ----------------------------------------------------------
     def op(self):
+        """The next operation. D36's device operations are interleaved: the other
+        operations are generated exactly as without them (same random draws), and a
+        device operation, when there is one, goes first."""
+        if self.pending:
+            return self.pending.pop()
+        main = self.main_op()
+        dev = self.dev_extra()
+        if dev:
+            self.pending.append(main)
+            return dev
+        return main
+
+    def dev_extra(self):
+        d, m = self.d, self.m
+        # A powered-off VM's contexts go at once (CLEAR_VM_PAGE waits for it, D16).
+        for ctx, o in enumerate(m.smmu_vmid()):
+            if 0 < o < K.COREVISOR and m.vminfo(o)[0] == K.POWEROFF and d.random() < 0.5:
+                return self._ctx_call('SMMU_FREE', ctx)
+        x = d.random()
+        if x < 0.03:
+            return self.dev_random()
+        nxt = m.core_data()[0]
+        if x < 0.10 and nxt > 1:
+            return self.dev_op(d.randrange(0, nxt))
+        return None
+
+    def main_op(self):
         if self.chance(0.4):
             g = self.guided()
             if g:
@@ -163,6 +191,8 @@ class Gen:
             return None
         state = m.vminfo(v)[0]
         if state == K.READY:
+            if not owned and v % 4 != 3:
+                return None  # the other VMs keep the contexts the other operations give them
             if not owned:
                 free = [i for i, o in enumerate(m.smmu_vmid())
                         if o == K.INVALID and i % K.KCORE_SMMU_MAX_CFG < 4]
@@ -174,8 +204,6 @@ class Gen:
             if d.random() < 0.5:
                 return ('call', HC['SMMU_DETACH'], stream, index)
             return ('call', HC['SMMU_ATTACH'], stream, d.randrange(0, 4), index)
-        if state == K.POWEROFF and owned:
-            return self._ctx_call('SMMU_FREE', d.choice(owned))
         return None
 
     def dev_random(self):
@@ -190,10 +218,6 @@ class Gen:
     def guided(self):
         r = self.r
         nxt = self.m.core_data()[0]
-        if nxt >= 4 and self.d.random() < 0.15:
-            g = self.dev_op(self.d.randrange(0, nxt))
-            if g:
-                return g
         if nxt < 4 or (nxt < K.COREVISOR and self.chance(0.02)):
             return ('call', HC['GEN_VMID'])
         v = r.randrange(1, nxt)
@@ -357,8 +381,6 @@ class Gen:
         return self.r.choice([0, 1, (1 << 27) - 1, 1 << 27, self.pfn()])
 
     def smmu_op(self):
-        if self.d.random() < 0.05:
-            return self.dev_random()
         r = self.r
         index = r.choice([0, 0, 0, 1, 1, 2])
         cb = r.choice([0, 1, 2, 3, 5, 7, 8])
