@@ -124,6 +124,8 @@ class Gen:
         x = d.random()
         if x < 0.03:
             return self.dev_random()
+        if x < 0.05:
+            return self.grant_extra()
         nxt = m.core_data()[0]
         if x < 0.10 and nxt > 1:
             return self.dev_op(d.randrange(0, nxt))
@@ -205,6 +207,32 @@ class Gen:
                 return ('call', HC['SMMU_DETACH'], stream, index)
             return ('call', HC['SMMU_ATTACH'], stream, d.randrange(0, 4), index)
         return None
+
+    def grant_extra(self):
+        """Sharing, interleaved from the device generator so that it stays as frequent
+        as before the device operations were interleaved: a running vCPU grants or
+        revokes one of its VM's first pages, or the host touches a page shared with it
+        (and so maps it: a revoke to 0 must unmap it); share counts reach
+        MAX_SHARE_COUNT and go back to 0."""
+        d, m = self.d, self.m
+        active = self.live_vcpus(K.ACTIVE)
+        if not active:
+            return None
+        v, c = d.choice(active)
+        maps = m.mappings(v)
+        gfns = sorted(maps)
+        if not gfns:
+            return None
+        gfn = d.choice(gfns[:2])
+        pfn = maps[gfn][0]
+        if 0 < m.s2page(pfn)[1] < K.INVALID and d.random() < 0.3:
+            return ('fault', pfn * PAGE)
+        regs = [0] * 31
+        regs[0] = K.HVC_KVM_SET_DESC_PFN if d.random() < 0.6 else K.HVC_KVM_UNSET_DESC_PFN
+        regs[2], regs[3] = gfn * PAGE, PAGE
+        hw = dict(ec=K.ARM_EXCEPTION_TRAP, regs=regs, pc=0x40080000, pstate=0x3C5,
+                  esr=(K.ESR_ELx_EC_HVC64 << 26) | (1 << 25), far=0, hpfar=0)
+        return ('exit', v, c, hw)
 
     def dev_random(self):
         """A hostile device operation: any stream (some out of range), any context."""
