@@ -40,6 +40,7 @@ class Gen:
         # the other operations' random sequence stays what it was without them.
         self.d = random.Random(rng.getstate()[1][1])
         self.pending = []
+        self.assigned = []  # pfns the host asked to give through the SMMU
         self.core_pfn0 = layout.core_start >> 12
         self.core_pages = (layout.core_end - layout.core_start) >> 12
 
@@ -109,6 +110,8 @@ class Gen:
         if self.pending:
             return self.pending.pop()
         main = self.main_op()
+        if main[0] == 'call' and main[1] == HC['SMMU_ASSIGN'] and len(main) > 4:
+            self.assigned = (self.assigned + [main[4]])[-32:]
         dev = self.dev_extra()
         if dev:
             self.pending.append(main)
@@ -126,6 +129,8 @@ class Gen:
             return self.dev_random()
         if x < 0.05:
             return self.grant_extra()
+        if x < 0.06:
+            return self.smmu_page_extra()
         nxt = m.core_data()[0]
         if x < 0.10 and nxt > 1:
             return self.dev_op(d.randrange(0, nxt))
@@ -199,7 +204,13 @@ class Gen:
                 free = [i for i, o in enumerate(m.smmu_vmid())
                         if o == K.INVALID and i % K.KCORE_SMMU_MAX_CFG < 4]
                 return self._ctx_call('SMMU_ALLOC', d.choice(free), v) if free else None
-            return self._ctx_call('SMMU_ATTACH', d.choice(owned), d.randrange(0, 8))
+            ctx = d.choice(owned)
+            if d.random() < 0.5:  # a page for the VM through its context (D12's pages)
+                pfn = RAM_PFN0 + d.randrange(0, 64)
+                self.assigned = (self.assigned + [pfn])[-32:]
+                return ('call', HC['SMMU_ASSIGN'], ctx % K.KCORE_SMMU_MAX_CFG,
+                        ctx // K.KCORE_SMMU_MAX_CFG, pfn, GUEST_GFN0 + d.randrange(0, 64))
+            return self._ctx_call('SMMU_ATTACH', ctx, d.randrange(0, 8))
         mine = [k for k, cb in streams.items() if k[0] * K.KCORE_SMMU_MAX_CFG + cb in owned]
         if state == K.VERIFIED and mine:  # the host tries to take the VM's device
             index, stream = d.choice(mine)
@@ -233,6 +244,19 @@ class Gen:
         hw = dict(ec=K.ARM_EXCEPTION_TRAP, regs=regs, pc=0x40080000, pstate=0x3C5,
                   esr=(K.ESR_ELx_EC_HVC64 << 26) | (1 << 25), far=0, hpfar=0)
         return ('exit', v, c, hw)
+
+    def smmu_page_extra(self):
+        """The host touches a page it gave a VM through the SMMU (count INVALID,
+        D12: refused), interleaved like the device operations, which hand such pages
+        back sooner (they free powered-off VMs' contexts)."""
+        d, m = self.d, self.m
+        pages = [p for p in self.assigned if m.s2page(p)[1] == K.INVALID]
+        if not pages:
+            return None
+        pfn = d.choice(pages)
+        if d.random() < 0.5:
+            return ('fault', pfn * PAGE)
+        return ('host_store', pfn * PAGE, d.getrandbits(64))
 
     def dev_random(self):
         """A hostile device operation: any stream (some out of range), any context."""
