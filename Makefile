@@ -11,7 +11,7 @@ B := build
 # ---- SMMU (issue 5) ------------------------------------------------------------
 # SMMU=1 (default): the EL2 image carries the SMMUv3 driver (smmu/v3/), which
 # takes over the SMMU the DTB names. SMMU=0: a board without an SMMU (the
-# Raspberry Pi 4 profile): no driver, every SMMU call is refused (D37); its
+# Raspberry Pi 4 profile): no driver, every SMMU call is refused (D43); its
 # objects go to build/nosmmu so that both builds can coexist.
 SMMU ?= 1
 ifeq ($(SMMU),0)

@@ -2,7 +2,7 @@
  * only where the host can never reach it (KCore's reserved MMIO, which the
  * host's stage 2 refuses and KCore's EL2 table maps), and before the host
  * runs. Without one (a board without an SMMU, or SMMU=0), every SMMU call
- * is refused (-KE_NOTSUPP, D37). */
+ * is refused (-KE_NOTSUPP, D43). */
 #include "kcore/arch.h"
 #include "kcore/layout.h"
 

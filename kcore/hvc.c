@@ -194,7 +194,7 @@ static long hvc_smmu_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
 }
 
 /* ---- SMMU devices (issue 5) ---- */
-/* D36: SMMU_ATTACH (stream, cbndx, index) and SMMU_DETACH (stream, index):
+/* D42: SMMU_ATTACH (stream, cbndx, index) and SMMU_DETACH (stream, index):
  * SMMU (it says where the stream is attached and who owns each context),
  * then INFO of the VMs owning the new context and the stream's current one
  * (the rules read their states). */
@@ -263,7 +263,7 @@ long kcore_host_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	case KCORE_HC_SMMU_CLEAR:
 	case KCORE_HC_SMMU_IOVA_TO_PHYS:
 		if (!arch_smmu_available())
-			return -KE_NOTSUPP; /* D37: no SMMU on this machine */
+			return -KE_NOTSUPP; /* D43: no SMMU on this machine */
 		return hvc_smmu_call(fn, a1, a2, a3, a4);
 	/* ---- SMMU devices (issue 5) ---- */
 	case KCORE_HC_SMMU_ATTACH:

@@ -122,7 +122,7 @@ long local_free_smmu_pgd(u32 cbndx, u32 index)
 	/* The device must lose every translation before the VM's pages can
 	 * be cleared and handed on (D16 waits for this); and no device may
 	 * stay attached to the context: its table stays until the next alloc,
-	 * and would still reach pages handed on since (D36). */
+	 * and would still reach pages handed on since (D42). */
 	for (u32 s = 0; s < KCORE_SMMU_STREAMS; s++)
 		if (kc.smmu_stream[index][s] == cbndx) {
 			kc.smmu_stream[index][s] = SMMU_NO_CTX;
@@ -264,7 +264,7 @@ long smmu_iova_to_phys(u64 iova, u32 cbndx, u32 index)
 	return (long)(e.pfn * PAGE_SIZE | (iova & (PAGE_SIZE - 1)));
 }
 
-/* D36: a stream attached to the context of a VERIFIED VM is that VM's
+/* D42: a stream attached to the context of a VERIFIED VM is that VM's
  * device: the host may neither move it nor detach it until the VM is
  * powered off (it would carry the VM's DMA reach, or what it read, to the
  * host). */
@@ -283,7 +283,7 @@ static bool smmu_stream_pinned(u32 index, u32 stream)
 	return smmu_owner_state(vmid) == VERIFIED;
 }
 
-/* D36: attach device `stream` of SMMU `index` to context cbndx. The
+/* D42: attach device `stream` of SMMU `index` to context cbndx. The
  * device then reaches exactly what the context maps, on behalf of the
  * context's owner. A VM's context takes a device only while the VM is
  * still being set up (not yet VERIFIED), like every other change to its
@@ -309,7 +309,7 @@ long local_smmu_attach(u32 stream, u32 cbndx, u32 index)
 	return 0;
 }
 
-/* D36: the device aborts every transaction from now on (unless it is a
+/* D42: the device aborts every transaction from now on (unless it is a
  * verified VM's). */
 long local_smmu_detach(u32 stream, u32 index)
 {

@@ -72,7 +72,7 @@ void arch_tlbi_el2_va(u64 va)
 
 /* ---- the SMMU (issue 5): smmu/v3/ drives it; built without it (SMMU=0,
  * a board without an SMMU) there is no device context in hardware, and the
- * core refuses every SMMU call (arch_smmu_available, D37). ---- */
+ * core refuses every SMMU call (arch_smmu_available, D43). ---- */
 #ifndef KCORE_NO_SMMU
 bool arch_smmu_available(void)
 {

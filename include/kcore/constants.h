@@ -61,7 +61,7 @@
  * context's MAIR attribute 0, normal write-back), AP[7:6] = 01 (read-write,
  * unprivileged transactions too), inner shareable, AF set (no access-flag
  * fault), nG (the entry belongs to its context's ASID only: a global entry
- * would match every context's ASID in the SMMU's TLB). D35. */
+ * would match every context's ASID in the SMMU's TLB). D39. */
 #define PTE_NG (1UL << 11)
 #define PAGE_SMMU (PTE_VALID | PTE_TABLE | PTE_SH_INNER | PTE_AF | (1UL << 6) | PTE_NG)
 

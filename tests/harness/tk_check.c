@@ -470,7 +470,7 @@ u64 tk_check_all(char *buf, u64 len)
 		if (kc.smmu_vmid[ctx] != INVALID && kc.smmu_nr_mapped[ctx] != dev_count[kc.ram_pages + ctx])
 			viol("device context %u counts %u mappings, its table has %u", ctx,
 			     kc.smmu_nr_mapped[ctx], dev_count[kc.ram_pages + ctx]);
-	/* D36: the hardware's stream table is the core's, and no device is
+	/* D42: the hardware's stream table is the core's, and no device is
 	 * attached to a free context. */
 	for (u32 i = 0; i < KCORE_SMMU_NUM; i++)
 		for (u32 s = 0; s < KCORE_SMMU_STREAMS; s++) {

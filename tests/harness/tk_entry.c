@@ -273,7 +273,7 @@ void tk_smmu(u64 *vmids, u64 *nr_mapped)
 	}
 }
 
-/* D36: the core's attached streams as (index, stream, cbndx) triples;
+/* D42: the core's attached streams as (index, stream, cbndx) triples;
  * returns how many (at most max). (tk_check_all checks that the fake
  * SMMU's stream table follows them.) */
 u64 tk_streams(u64 *out3, u64 max)

@@ -187,7 +187,7 @@ class CSide:
         return list(self.smmu_b)
 
     def stream_table(self):
-        """D36: [(index, stream, cbndx)] of the fake SMMU's attached streams."""
+        """D42: [(index, stream, cbndx)] of the fake SMMU's attached streams."""
         n = K.KCORE_SMMU_NUM * K.KCORE_SMMU_STREAMS
         buf = _arr(3 * n)
         cnt = self.lib.tk_streams(buf, n)

@@ -36,7 +36,7 @@ class Gen:
         self.m = model
         self.L = layout
         self.vm_pages = []     # pfns recently given to VMs (to aim at them)
-        # D36: device (stream) operations draw from their own generator, so that
+        # D42: device (stream) operations draw from their own generator, so that
         # the other operations' random sequence stays what it was without them.
         self.d = random.Random(rng.getstate()[1][1])
         self.pending = []
@@ -104,7 +104,7 @@ class Gen:
 
     # ---- operations ----------------------------------------------------------
     def op(self):
-        """The next operation. D36's device operations are interleaved: the other
+        """The next operation. D42's device operations are interleaved: the other
         operations are generated exactly as without them (same random draws), and a
         device operation, when there is one, goes first."""
         if self.pending:
@@ -169,7 +169,7 @@ class Gen:
                 return pfn
         return pfn
 
-    # ---- D36: devices (streams) attached to contexts ----------------------------
+    # ---- D42: devices (streams) attached to contexts ----------------------------
     def _owned(self, v):
         return [i for i, o in enumerate(self.m.smmu_vmid()) if o == v]
 

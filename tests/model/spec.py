@@ -143,7 +143,7 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         # D30/D31: live mappings per context (reset when a context is allocated).
         self.smmu_nr_mapped = _Table([0] * EL2_SMMU_CFG_SIZE)
         self.spts = SPT(L.spt_pool_start, L.spt_pmd_start)
-        # D36: the context each device stream is attached to, (index, stream) -> cbndx;
+        # D42: the context each device stream is attached to, (index, stream) -> cbndx;
         # absent = detached (every transaction aborts).
         self.streams = {}
         self.shadow_ctxts = {(vmid, vcpuid): new_ctxt(is_vm(vmid))
@@ -289,7 +289,7 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
              {t: frozenset(s) for t, s in self.spts.spt_pmd_t.items()},
              self.spts.spt_pgd_next, self.spts.spt_pmd_next),
             {k: tuple(c) for k, c in self.shadow_ctxts.items()},
-            dict(self.streams),  # D36
+            dict(self.streams),  # D42
         )
 
     # ================================================================================
@@ -354,7 +354,7 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         context's entry there): the cheap per-step check. None: everything."""
         out = []
         allocated = [sid for sid in range(EL2_SMMU_CFG_SIZE) if self.smmu_vmid[sid] != INVALID]
-        # D36: a device is attached only to an allocated context (a freed context
+        # D42: a device is attached only to an allocated context (a freed context
         # keeps its table until the next alloc: a device left on it would reach
         # pages handed on since).
         for (index, stream), cb in self.streams.items():

@@ -84,12 +84,12 @@ class SmmuSpec:
         elif self.vminfos[vmid].state != POWEROFF:
             return -KE_STATE
         self.smmu_vmid[sid] = INVALID
-        # D36: no device stays attached to a freed context.
+        # D42: no device stays attached to a freed context.
         for key in [k for k, cb in self.streams.items() if k[0] == index and cb == cbndx]:
             del self.streams[key]
         return 0
 
-    # ---- D36: SMMU_ATTACH / SMMU_DETACH (the spec traps SMMU register writes) -------------
+    # ---- D42: SMMU_ATTACH / SMMU_DETACH (the spec traps SMMU register writes) -------------
     def _stream_pinned(self, index, stream):
         """A stream on a VERIFIED VM's context is that VM's: the host cannot move it."""
         cb = self.streams.get((index, stream))
@@ -121,7 +121,7 @@ class SmmuSpec:
         return 0
 
     def stream_table(self):
-        """D36: [(index, stream, cbndx)] of the attached streams, sorted."""
+        """D42: [(index, stream, cbndx)] of the attached streams, sorted."""
         return sorted((i, s, cb) for (i, s), cb in self.streams.items())
 
     # ---- local_alloc_smmu_pgd -------------------------------------------------------------

@@ -535,7 +535,7 @@ static void test_spt_tables(void)
 }
 
 /* R5: a table descriptor outside the SMMU pool halts. */
-/* D36: attach and detach streams; a freed context loses its streams. */
+/* D42: attach and detach streams; a freed context loses its streams. */
 static void test_attach_rules(void)
 {
 	setup();
