@@ -8,10 +8,27 @@ Q := $(if $(filter 1,$(V)),,@)
 PY := /usr/bin/python3
 B := build
 
+# ---- SMMU (issue 5) ------------------------------------------------------------
+# SMMU=1 (default): the EL2 image carries the SMMUv3 driver (smmu/v3/), which
+# takes over the SMMU the DTB names. SMMU=0: a board without an SMMU (the
+# Raspberry Pi 4 profile): no driver, every SMMU call is refused (D43); its
+# objects go to build/nosmmu so that both builds can coexist.
+SMMU ?= 1
+ifeq ($(SMMU),0)
+B := build/nosmmu
+IMG_SMMU_SRCS :=
+IMG_SMMU_FLAGS := -DKCORE_NO_SMMU
+else
+IMG_SMMU_SRCS := $(sort $(wildcard smmu/v3/*.c))
+IMG_SMMU_FLAGS := -Ismmu/v3
+endif
+# ---- end SMMU ------------------------------------------------------------------
+
 # crypto/: the primitives (SHA-512, HMAC, Ed25519 verification,
 # ChaCha20-Poly1305), part of the core: freestanding, general registers only.
 # $(KEYS_C): the provisioned keys, generated (below).
-KEYS_DIR := $(B)/keys
+# One key set for every build (SMMU=0's too).
+KEYS_DIR := build/keys
 KEYS_C := $(KEYS_DIR)/keys.c
 SECRET_C := $(KEYS_DIR)/device_secret.c
 CORE_SRCS := $(sort $(wildcard kcore/*.c smmu/*.c crypto/*.c)) $(KEYS_C) $(SECRET_C)
@@ -83,11 +100,11 @@ $(B)/el2/kcore-core.o: $(EL2_OBJS) scripts/check-freestanding.sh
 el2: $(B)/el2/kcore-core.o
 
 # ---- the EL2 image for QEMU virt (boot/, arch/arm64/) --------------------------
-IMG_CFLAGS := $(EL2_CFLAGS) -Iboot -Iarch/arm64 -fno-tree-loop-distribute-patterns
+IMG_CFLAGS := $(EL2_CFLAGS) -Iboot -Iarch/arm64 -fno-tree-loop-distribute-patterns $(IMG_SMMU_FLAGS)
 IMG_SRCS := $(sort $(wildcard boot/*.c arch/arm64/*.c)) boot/start.S arch/arm64/vectors.S \
-	arch/arm64/switch.S
+	arch/arm64/switch.S $(IMG_SMMU_SRCS)
 IMG_OBJS := $(patsubst %,$(B)/el2/img/%.o,$(IMG_SRCS))
-IMG_HDRS := $(wildcard include/kcore/*.h boot/*.h arch/arm64/*.h)
+IMG_HDRS := $(wildcard include/kcore/*.h boot/*.h arch/arm64/*.h smmu/v3/*.h)
 
 $(B)/el2/img/%.c.o: %.c $(IMG_HDRS)
 	@mkdir -p $(dir $@)
@@ -158,6 +175,26 @@ $(B)/qemu/host-%.elf: $(QHOST_SRCS) $(wildcard tests/qemu/host/*.h) $(B)/qemu/ho
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z- A-Z_) \
 		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(QHOST_SRCS)
 
+# ---- SMMU (issue 5): the `dma` and `nosmmu` test hosts, from their own file
+# (tests/qemu/host/dma.c), and the EL2 image built without the driver
+# (SMMU=0) that `nosmmu` boots. ----
+QEMU_SCENARIOS += dma nosmmu
+DMA_HOST_SRCS := tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/host/dma.c \
+	boot/fmt.c boot/dtb.c
+$(B)/qemu/host-dma.elf $(B)/qemu/host-nosmmu.elf: $(B)/qemu/host-%.elf: $(DMA_HOST_SRCS) \
+		tests/qemu/host/hostlib.h $(B)/qemu/host.ld $(IMG_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z- A-Z_) \
+		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(DMA_HOST_SRCS)
+ifneq ($(SMMU),0)
+qemu-images: build/nosmmu/el2/kcore.elf
+build/nosmmu/el2/kcore.elf: FORCE
+	$(Q)$(MAKE) --no-print-directory SMMU=0 $@
+FORCE:
+.PHONY: FORCE
+endif
+# ---- end SMMU ----
+
 qemu-images: $(B)/el2/kcore.elf $(QEMU_SCENARIOS:%=$(B)/qemu/host-%.elf)
 
 qemu-test: qemu-images
@@ -170,7 +207,7 @@ qemu-test: qemu-images
 QEMU ?= qemu-system-aarch64
 QEMU_GIC := $(if $(filter qemu-virt-gicv2,$(PLATFORM)),2,3)
 run: deps qemu-images
-	$(Q)timeout 60 $(QEMU) -M virt,virtualization=on,gic-version=$(QEMU_GIC) -cpu cortex-a72 \
+	$(Q)timeout 60 $(QEMU) -M virt,virtualization=on,gic-version=$(QEMU_GIC),iommu=smmuv3 -cpu cortex-a72 \
 		-smp 2 -m 1G -nographic -no-reboot -kernel $(B)/el2/kcore.elf \
 		-device loader,file=$(B)/qemu/host-two-vms.elf
 

@@ -19,6 +19,9 @@ u32 dtb_total_size(const void *fdt);
 int dtb_memory(const void *fdt, u64 *base, u64 *size);
 /* Property `name` of /chosen: up to max bytes into out; its length, or -1. */
 int dtb_chosen_prop(const void *fdt, const char *name, u8 *out, u32 max);
+/* The first (base, size) of the first child of the root whose compatible
+ * list holds `compat`. 0, or -1 if none. */
+int dtb_compatible(const void *fdt, const char *compat, u64 *base, u64 *size);
 
 /* boot/el2_mmu.c: KCore's own EL2 stage-1 table (principal COREVISOR),
  * built with the core's walker, and the MMU switched on. */
@@ -30,6 +33,11 @@ struct el2_mmu_regs {
 	u64 mair, tcr, ttbr0, sctlr;
 };
 extern struct el2_mmu_regs el2_mmu_regs;
+
+/* arch/arm64/arch.c: SMMU_POLL_EVENT's x0..x4 (include/kcore/abi.h). */
+void el2_smmu_poll_event(u64 *x);
+/* boot/main.c: the SMMU named by the DTB taken over (smmu/v3), if any. */
+void boot_smmu(const void *dtb);
 
 /* arch/arm64/traps.c */
 extern u64 host_mdcr_el2;

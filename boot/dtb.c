@@ -1,6 +1,8 @@
 /* A small reader of the flattened device tree QEMU passes: enough to find
  * RAM (the /memory node's reg, with the root's #address-cells and
- * #size-cells). Every read is bounds-checked against the header's sizes and
+ * #size-cells), a device by its compatible string (the SMMUv3; the test
+ * hosts' PCIe host bridge), and /chosen properties. Every read is
+ * bounds-checked against the header's sizes and
  * done byte by byte, because it runs with the MMU off, where an unaligned
  * access would fault. */
 #include "boot.h"
@@ -200,6 +202,99 @@ int dtb_chosen_prop(const void *fdt, const char *name, u8 *out, u32 max)
 			}
 			p = base + ((u64)(p + len - base + 3) & ~3UL);
 		} else if (tok != FDT_NOP) {
+			break;
+		}
+	}
+	return -1;
+}
+
+/* Whether the stringlist [p, p + len) holds `want` as one of its strings. */
+static bool stringlist_has(const u8 *p, u32 len, const char *want)
+{
+	const u8 *end = p + len;
+
+	while (p < end) {
+		const u8 *s = p;
+
+		while (p < end && *p)
+			p++;
+		if (p < end && str_eq(s, p + 1, want))
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/* The node being looked at by dtb_compatible (children of the root only). */
+struct compat_node {
+	bool match, has_reg;
+	u64 base, size;
+};
+
+int dtb_compatible(const void *fdt, const char *compat, u64 *base, u64 *size)
+{
+	struct dtb_walk w;
+	struct compat_node node = { false, false, 0, 0 };
+	const u8 *p;
+	u32 depth = 0;
+
+	if (!dtb_valid(fdt))
+		return -1;
+	w.base = fdt;
+	w.end = w.base + dtb_total_size(fdt);
+	w.strings = w.base + be32(w.base + 12);
+	w.strings_end = w.end;
+	w.addr_cells = 2;
+	w.size_cells = 1;
+	p = w.base + be32(w.base + 8);
+	while (p + 4 <= w.end) {
+		u32 tok = be32(p);
+
+		p += 4;
+		if (tok == FDT_BEGIN_NODE) {
+			while (p < w.end && *p)
+				p++;
+			p = w.base + ((u64)(p + 1 - w.base + 3) & ~3UL);
+			depth++;
+			if (depth == 2)
+				node = (struct compat_node){ false, false, 0, 0 };
+		} else if (tok == FDT_END_NODE) {
+			if (depth == 2 && node.match && node.has_reg) {
+				*base = node.base;
+				*size = node.size;
+				return 0;
+			}
+			if (depth == 0)
+				return -1;
+			depth--;
+		} else if (tok == FDT_PROP) {
+			u32 len, nameoff;
+			const u8 *name;
+
+			if (p + 8 > w.end)
+				return -1;
+			len = be32(p);
+			nameoff = be32(p + 4);
+			p += 8;
+			if (len > (u64)(w.end - p) || nameoff >= (u64)(w.end - w.strings))
+				return -1;
+			name = w.strings + nameoff;
+			if (depth == 1 && str_eq(name, w.strings_end, "#address-cells") && len == 4)
+				w.addr_cells = be32(p);
+			else if (depth == 1 && str_eq(name, w.strings_end, "#size-cells") && len == 4)
+				w.size_cells = be32(p);
+			else if (depth == 2 && str_eq(name, w.strings_end, "compatible"))
+				node.match = stringlist_has(p, len, compat);
+			else if (depth == 2 && str_eq(name, w.strings_end, "reg") && w.addr_cells <= 2 &&
+				 w.size_cells <= 2 && len >= 4 * (w.addr_cells + w.size_cells)) {
+				node.has_reg = true;
+				node.base = read_cells(p, w.addr_cells);
+				node.size = read_cells(p + 4 * w.addr_cells, w.size_cells);
+			}
+			p = w.base + ((u64)(p + len - w.base + 3) & ~3UL);
+		} else if (tok == FDT_NOP) {
+			continue;
+		} else {
 			break;
 		}
 	}

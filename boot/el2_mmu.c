@@ -10,6 +10,7 @@
  *                             or shares one with KCore's memory
  *   the PL011                 one device page
  *   a GICv2's GICH            one device page (arch/arm64/vgic.c)
+ *   the reserved MMIO         device pages (the SMMUv3's registers)
  * The image remap window (KCORE_REMAP_START) is filled later by the core.
  * SCTLR_EL2.WXN makes every writable page never-executable as well. */
 #include "kcore/arch.h"
@@ -77,6 +78,10 @@ void el2_mmu_init(phys_addr_t ram_base, u64 ram_size)
 	el2_map(QEMU_UART_BASE, 3, EL2_DEV);
 	if (((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xF) == 0) /* a GICv2: KCore drives GICH */
 		el2_map(QEMU_GICV2_GICH_BASE, 3, EL2_DEV);
+	/* KCore's reserved MMIO (the SMMUv3's registers), whether or not an
+	 * SMMU answers there: the host's stage 2 never maps it. */
+	el2_map_pages(KCORE_RESERVED_MMIO_BASE, KCORE_RESERVED_MMIO_BASE + KCORE_RESERVED_MMIO_SIZE,
+		      EL2_DEV);
 	lock_release(NPT_ID + COREVISOR);
 
 	el2_mmu_regs.mair = MAIR_EL2_VALUE;

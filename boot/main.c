@@ -99,6 +99,7 @@ void boot_main(u64 dtb_arg)
 	el2_mmu_init(ram_base, ram_size);
 	uart_printf("kcore: EL2 MMU on (own table at 0x%lx), KCore's memory owned by COREVISOR\n",
 		    kc.npt[COREVISOR].root);
+	boot_smmu(dtb);
 
 	host_magic = *(volatile u64 *)(uintptr_t)(HOST_IMAGE_BASE + 8);
 	if (host_magic != HOST_IMAGE_MAGIC) {

@@ -9,6 +9,7 @@
  * 32 bits only after their range check, or saturated so that a too-large
  * value stays out of range for the callee's own check. */
 #include "kcore/abi.h"
+#include "kcore/arch.h"
 #include "kcore/core.h"
 #include "kcore/errno.h"
 #include "kcore/smmu.h"
@@ -203,6 +204,39 @@ static long hvc_smmu_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
 	return ret;
 }
 
+/* ---- SMMU devices (issue 5) ---- */
+/* D42: SMMU_ATTACH (stream, cbndx, index) and SMMU_DETACH (stream, index):
+ * SMMU (it says where the stream is attached and who owns each context),
+ * then INFO of the VMs owning the new context and the stream's current one
+ * (the rules read their states). */
+static long hvc_smmu_attach_call(u64 fn, u64 a1, u64 a2, u64 a3)
+{
+	u32 stream = hvc_arg32(a1);
+	u32 cbndx = hvc_arg32(a2), index = hvc_arg32(fn == KCORE_HC_SMMU_ATTACH ? a3 : a2);
+	vmid_t owner, cur;
+	u64 set = 0;
+	long ret;
+
+	lock_acquire(SMMU_ID);
+	owner = fn == KCORE_HC_SMMU_ATTACH ? hvc_smmu_owner(index, cbndx) : (vmid_t)INVALID;
+	cur = stream < KCORE_SMMU_STREAMS && index < KCORE_SMMU_NUM ?
+		      hvc_smmu_owner(index, kc.smmu_stream[index][stream]) :
+		      (vmid_t)INVALID;
+	if (is_vm(owner))
+		set |= LK_INFO(owner);
+	if (is_vm(cur))
+		set |= LK_INFO(cur);
+	hvc_lock(set);
+	if (fn == KCORE_HC_SMMU_ATTACH)
+		ret = local_smmu_attach(stream, cbndx, index);
+	else
+		ret = local_smmu_detach(stream, index);
+	hvc_unlock(set);
+	lock_release(SMMU_ID);
+	return ret;
+}
+/* ---- end SMMU devices ---- */
+
 static long hvc_gen_vmid(void)
 {
 	long ret;
@@ -240,10 +274,20 @@ long kcore_host_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	case KCORE_HC_SMMU_MAP:
 	case KCORE_HC_SMMU_CLEAR:
 	case KCORE_HC_SMMU_IOVA_TO_PHYS:
+		if (!arch_smmu_available())
+			return -KE_NOTSUPP; /* D43: no SMMU on this machine */
 		return hvc_smmu_call(fn, a1, a2, a3, a4);
+	/* ---- SMMU devices (issue 5) ---- */
+	case KCORE_HC_SMMU_ATTACH:
+	case KCORE_HC_SMMU_DETACH:
+		if (!arch_smmu_available())
+			return -KE_NOTSUPP;
+		return hvc_smmu_attach_call(fn, a1, a2, a3);
+	/* ---- end SMMU devices ---- */
 	default:
 		/* VCPU_RUN needs the run page: the trap handler calls
-		 * kcore_vcpu_run instead. */
+		 * kcore_vcpu_run instead. SMMU_POLL_EVENT answers in several
+		 * registers: the EL2 trap handler (the SMMUv3 driver). */
 		return -KE_NOFUNC;
 	}
 }

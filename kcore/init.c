@@ -77,6 +77,9 @@ static void init_vms(void)
 		kc.smmu_vmid[i] = INVALID;
 		kc.smmu_nr_mapped[i] = 0;
 	}
+	for (u32 i = 0; i < KCORE_SMMU_NUM; i++)
+		for (u32 s = 0; s < KCORE_SMMU_STREAMS; s++)
+			kc.smmu_stream[i][s] = SMMU_NO_CTX;
 }
 
 /* Shadow contexts: all 0, and a VM vCPU's dirty word says "never run". */

@@ -36,7 +36,7 @@ mkdir -p build/test-logs
 qlog=build/test-logs/gdb-qemu.log
 # The console goes to the log in --check mode, to this terminal otherwise.
 if [ "$mode" = --check ]; then serial="file:$qlog"; else serial=stdio; fi
-"$QEMU" -M virt,virtualization=on,gic-version="$GIC" -cpu cortex-a72 -smp 2 -m 1G \
+"$QEMU" -M virt,virtualization=on,gic-version="$GIC",iommu=smmuv3 -cpu cortex-a72 -smp 2 -m 1G \
 	-nographic -no-reboot -monitor none -serial "$serial" -display none \
 	-kernel "$kelf" -device loader,file="$helf" -S -gdb "tcp:127.0.0.1:$PORT" \
 	</dev/null >>"$qlog" 2>&1 &

@@ -120,7 +120,14 @@ long local_free_smmu_pgd(u32 cbndx, u32 index)
 
 	kc.smmu_vmid[id] = INVALID;
 	/* The device must lose every translation before the VM's pages can
-	 * be cleared and handed on (D16 waits for this). */
+	 * be cleared and handed on (D16 waits for this); and no device may
+	 * stay attached to the context: its table stays until the next alloc,
+	 * and would still reach pages handed on since (D42). */
+	for (u32 s = 0; s < KCORE_SMMU_STREAMS; s++)
+		if (kc.smmu_stream[index][s] == cbndx) {
+			kc.smmu_stream[index][s] = SMMU_NO_CTX;
+			arch_smmu_detach(index, s);
+		}
 	arch_smmu_tlbi_ctx(index, cbndx);
 	return 0;
 }
@@ -255,4 +262,65 @@ long smmu_iova_to_phys(u64 iova, u32 cbndx, u32 index)
 	if (e.pte == 0)
 		return 0;
 	return (long)(e.pfn * PAGE_SIZE | (iova & (PAGE_SIZE - 1)));
+}
+
+/* D42: a stream attached to the context of a VERIFIED VM is that VM's
+ * device: the host may neither move it nor detach it until the VM is
+ * powered off (it would carry the VM's DMA reach, or what it read, to the
+ * host). */
+static bool smmu_stream_pinned(u32 index, u32 stream)
+{
+	u32 cb = kc.smmu_stream[index][stream];
+	vmid_t vmid;
+
+	if (cb == SMMU_NO_CTX)
+		return false;
+	if (cb >= KCORE_SMMU_MAX_CFG)
+		arch_halt("smmu: stream attached to no context", stream, cb);
+	vmid = smmu_owner(index, cb);
+	if (vmid == INVALID)
+		arch_halt("smmu: stream attached to a free context", stream, cb);
+	return smmu_owner_state(vmid) == VERIFIED;
+}
+
+/* D42: attach device `stream` of SMMU `index` to context cbndx. The
+ * device then reaches exactly what the context maps, on behalf of the
+ * context's owner. A VM's context takes a device only while the VM is
+ * still being set up (not yet VERIFIED), like every other change to its
+ * device mappings; the host's contexts, at any time. A stream attached
+ * elsewhere moves (the old context keeps its mappings), unless it is
+ * pinned to a verified VM. */
+long local_smmu_attach(u32 stream, u32 cbndx, u32 index)
+{
+	vmid_t vmid;
+
+	if (stream >= KCORE_SMMU_STREAMS || !smmu_ctx_in_range(cbndx, index) ||
+	    cbndx >= smmu_cfg_num(index))
+		return -KE_RANGE;
+	vmid = smmu_owner(index, cbndx);
+	if (vmid == INVALID)
+		return -KE_STATE;
+	if (smmu_owner_state(vmid) >= VERIFIED)
+		return -KE_STATE;
+	if (smmu_stream_pinned(index, stream))
+		return -KE_BUSY;
+	kc.smmu_stream[index][stream] = (u8)cbndx;
+	arch_smmu_attach(index, stream, cbndx);
+	return 0;
+}
+
+/* D42: the device aborts every transaction from now on (unless it is a
+ * verified VM's). */
+long local_smmu_detach(u32 stream, u32 index)
+{
+	if (stream >= KCORE_SMMU_STREAMS || index >= KCORE_SMMU_NUM)
+		return -KE_RANGE;
+	lock_assert_held(SMMU_ID);
+	if (smmu_stream_pinned(index, stream))
+		return -KE_BUSY;
+	if (kc.smmu_stream[index][stream] == SMMU_NO_CTX)
+		return 0;
+	kc.smmu_stream[index][stream] = SMMU_NO_CTX;
+	arch_smmu_detach(index, stream);
+	return 0;
 }

@@ -1,9 +1,14 @@
 /* The arch boundary (include/kcore/arch.h) at EL2 on arm64. */
 #include "kcore/arch.h"
+#include "kcore/errno.h"
+#include "kcore/lock.h"
 #include "kcore/state.h"
 
 #include "boot.h"
 #include "sysreg.h"
+#ifndef KCORE_NO_SMMU
+#include "smmuv3.h"
+#endif
 
 /* KCore's EL2 table maps all RAM at its physical address. */
 void *arch_phys_to_virt(phys_addr_t pa)
@@ -73,8 +78,61 @@ void arch_tlbi_el2_va(u64 va)
 	isb();
 }
 
-/* The SMMUv3 driver is issue 5: until it exists no device context is live
- * in hardware, so there is no device TLB to invalidate. */
+/* ---- the SMMU (issue 5): smmu/v3/ drives it; built without it (SMMU=0,
+ * a board without an SMMU) there is no device context in hardware, and the
+ * core refuses every SMMU call (arch_smmu_available, D43). ---- */
+#ifndef KCORE_NO_SMMU
+bool arch_smmu_available(void)
+{
+	return smmuv3_ready();
+}
+
+void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova)
+{
+	smmuv3_tlbi(index, cbndx, iova);
+}
+
+void arch_smmu_tlbi_ctx(u32 index, u32 cbndx)
+{
+	smmuv3_tlbi_ctx(index, cbndx);
+}
+
+void arch_smmu_attach(u32 index, u32 stream, u32 cbndx)
+{
+	smmuv3_attach(index, stream, cbndx);
+}
+
+void arch_smmu_detach(u32 index, u32 stream)
+{
+	smmuv3_detach(index, stream);
+}
+
+/* SMMU_POLL_EVENT (several result registers, so not through the core's
+ * kcore_host_call): one recorded device fault, under the SMMU lock. */
+void el2_smmu_poll_event(u64 *x)
+{
+	struct smmuv3_event ev;
+	int got;
+
+	if (!smmuv3_ready()) {
+		x[0] = (u64)-KE_NOTSUPP;
+		return;
+	}
+	lock_acquire(SMMU_ID);
+	got = smmuv3_poll_event(&ev);
+	lock_release(SMMU_ID);
+	x[0] = (u64)got;
+	x[1] = got ? ev.stream : 0;
+	x[2] = got ? ev.iova : 0;
+	x[3] = got ? ev.type : 0;
+	x[4] = got ? (ev.index | (u64)ev.read << 32) : 0;
+}
+#else
+bool arch_smmu_available(void)
+{
+	return false;
+}
+
 void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova)
 {
 }
@@ -82,6 +140,22 @@ void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova)
 void arch_smmu_tlbi_ctx(u32 index, u32 cbndx)
 {
 }
+
+void arch_smmu_attach(u32 index, u32 stream, u32 cbndx)
+{
+	arch_halt("smmu: attach without an SMMU", stream, cbndx);
+}
+
+void arch_smmu_detach(u32 index, u32 stream)
+{
+}
+
+void el2_smmu_poll_event(u64 *x)
+{
+	x[0] = (u64)-KE_NOTSUPP;
+}
+#endif
+/* ---- end SMMU ---- */
 
 void arch_dcache_clean_page(phys_addr_t pa)
 {

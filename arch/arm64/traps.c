@@ -168,6 +168,10 @@ static void host_hvc(struct trap_frame *f)
 		f->x[0] = (u64)arch_register_run_page(f->x[1], f->x[2], f->x[3]);
 		return;
 	}
+	if (f->x[0] == KCORE_HC_SMMU_POLL_EVENT) { /* SMMU: x0..x4 */
+		el2_smmu_poll_event(f->x);
+		return;
+	}
 	f->x[0] = (u64)kcore_host_call(f->x[0], f->x[1], f->x[2], f->x[3], f->x[4], f->x[5]);
 }
 

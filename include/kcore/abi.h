@@ -33,8 +33,22 @@ enum kcore_hc {
 	KCORE_HC_POWEROFF_VM = KCORE_HC(19),        /* (vmid): the host stops a VM */
 	KCORE_HC_REGISTER_RUN_PAGE = KCORE_HC(20),  /* (vmid, vcpuid, run_page_pa): EL2 build */
 	KCORE_HC_SAVE_ENCRYPTED_VCPU = KCORE_HC(21), /* (vmid, vcpuid, outbuf): D41 */
-	KCORE_HC_MAX = KCORE_HC(22)
+	/* ---- SMMUv3 (issue 5): devices and their faults ---- */
+	KCORE_HC_SMMU_ATTACH = KCORE_HC(22),        /* (stream, cbndx, index) */
+	KCORE_HC_SMMU_DETACH = KCORE_HC(23),        /* (stream, index) */
+	KCORE_HC_SMMU_POLL_EVENT = KCORE_HC(24),    /* () -> 1 (x1..x4: the fault) or 0: EL2 build */
+	/* ---- end SMMUv3 ---- */
+	KCORE_HC_MAX = KCORE_HC(25)
 };
+
+/* SMMU_POLL_EVENT's answer (EL2 build): x0 = 1 and one recorded device
+ * fault in x1 = stream id, x2 = the iova (input address), x3 = the SMMUv3
+ * event type (KCORE_SMMU_EVT_*), x4 = SMMU index | read (1) / write (0) <<
+ * 32; or x0 = 0 when no fault is pending; -KE_NOTSUPP without an SMMU. */
+#define KCORE_SMMU_EVT_F_TRANSLATION 0x10U
+#define KCORE_SMMU_EVT_F_ADDR_SIZE 0x11U
+#define KCORE_SMMU_EVT_F_ACCESS 0x12U
+#define KCORE_SMMU_EVT_F_PERMISSION 0x13U
 
 /* The per-vCPU run page (EL2 build): one host page (owner HOSTVISOR, checked
  * at registration and at every VCPU_RUN), registered with

@@ -29,6 +29,16 @@ void arch_tlbi_el2_va(u64 va);
  * completed sync, or the whole context. */
 void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova);
 void arch_smmu_tlbi_ctx(u32 index, u32 cbndx);
+/* Whether device contexts exist on this machine at all (an SMMU was found
+ * and is under KCore's control). Without one, every SMMU call is refused
+ * with -KE_NOTSUPP (D43). */
+bool arch_smmu_available(void);
+/* Point stream (device) `stream` of SMMU `index` at context `cbndx`, or
+ * make it abort every transaction (detach); the hardware's cached
+ * configuration for the stream is invalidated, with a completed sync, before
+ * return. The core decides (kc.smmu_stream, D42); this only programs it. */
+void arch_smmu_attach(u32 index, u32 stream, u32 cbndx);
+void arch_smmu_detach(u32 index, u32 stream);
 /* Clean a page to the point of coherency (after scrubbing it). */
 void arch_dcache_clean_page(phys_addr_t pa);
 

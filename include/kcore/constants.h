@@ -57,8 +57,13 @@
 /* EL2 stage 1: AttrIndx 0 (normal WB), AP[2]=0 (read-write), AP[1]=1, not executable. */
 #define PTE_HYP_AP1 (1UL << 6) /* AP[1]: RES1 in the EL2 (one privilege level) regime */
 #define PAGE_HYP (PTE_VALID | PTE_TABLE | PTE_HYP_AP1 | PTE_SH_INNER | PTE_AF | PTE_XN)
-/* Device (SMMU stage-1 format) page: AttrIndx 0, AP[7:6]=01 (RW), AF. */
-#define PAGE_SMMU (PTE_VALID | PTE_TABLE | PTE_SH_INNER | PTE_AF | (1UL << 6))
+/* Device page in the SMMU's stage-1 (VMSAv8-64) format: AttrIndx 0 (the
+ * context's MAIR attribute 0, normal write-back), AP[7:6] = 01 (read-write,
+ * unprivileged transactions too), inner shareable, AF set (no access-flag
+ * fault), nG (the entry belongs to its context's ASID only: a global entry
+ * would match every context's ASID in the SMMU's TLB). D39. */
+#define PTE_NG (1UL << 11)
+#define PAGE_SMMU (PTE_VALID | PTE_TABLE | PTE_SH_INNER | PTE_AF | (1UL << 6) | PTE_NG)
 
 /* Exit classes from the world switch (Linux KVM's values). */
 #define ARM_EXCEPTION_INTERRUPT 0U

@@ -17,6 +17,9 @@
 #define KCORE_MAX_CPUS 8U           /* physical CPUs */
 #define KCORE_SMMU_NUM 2U           /* SMMU instances (index) */
 #define KCORE_SMMU_MAX_CFG 8U       /* contexts per SMMU instance (cbndx) */
+/* Stream ids per SMMU instance: SMMUv3 stream id = PCI requester id, so 256
+ * covers bus 0 (QEMU virt's root bus). */
+#define KCORE_SMMU_STREAMS 256U
 /* MMIO that KCore keeps for itself (owner COREVISOR): the SMMUv3 of QEMU virt. */
 #define KCORE_RESERVED_MMIO_BASE 0x09050000UL
 #define KCORE_RESERVED_MMIO_SIZE 0x20000UL

@@ -40,5 +40,11 @@ long local_smmu_assign_page(u32 cbndx, u32 index, pfn_t pfn, gfn_t gfn);
 long local_smmu_map_page(u32 cbndx, u32 index, u64 iova, u64 pte);
 long local_smmu_clear(u64 iova, u32 cbndx, u32 index);
 long smmu_iova_to_phys(u64 iova, u32 cbndx, u32 index);
+/* D42: a device (stream) is attached to a context by a hypercall (the spec
+ * traps the host's SMMU register writes instead). Need SMMU and INFO of the
+ * VMs owning the new context and the stream's current one. */
+#define SMMU_NO_CTX 0xFFU
+long local_smmu_attach(u32 stream, u32 cbndx, u32 index);
+long local_smmu_detach(u32 stream, u32 index);
 
 #endif

@@ -86,6 +86,9 @@ struct kcore {
 	u32 smmu_vmid[EL2_SMMU_CFG_SIZE];
 	/* SMMU lock: live device mappings of each context (D30, D31) */
 	u32 smmu_nr_mapped[EL2_SMMU_CFG_SIZE];
+	/* D42: the context (cbndx) each device stream of each SMMU is attached
+	 * to, SMMU_NO_CTX if none; the SMMU driver makes the hardware follow. */
+	u8 smmu_stream[KCORE_SMMU_NUM][KCORE_SMMU_STREAMS];
 	/* SPT lock */
 	struct spt spt;
 	/* Shadow contexts: [HOSTVISOR][cpu] for the host, [vmid][vcpuid] for

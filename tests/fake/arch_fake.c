@@ -98,6 +98,36 @@ void arch_tlbi_s2_vmid(vmid_t vmid) { record(FAKE_TLBI_S2_VMID, vmid, 0, 0); }
 void arch_tlbi_el2_va(u64 va) { record(FAKE_TLBI_EL2_VA, COREVISOR, 0, va); }
 void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova) { record(FAKE_SMMU_TLBI, index, cbndx, iova); }
 void arch_smmu_tlbi_ctx(u32 index, u32 cbndx) { record(FAKE_SMMU_TLBI_CTX, index, cbndx, 0); }
+
+/* The fake SMMU: a stream table of context numbers (reset with the machine). */
+static u32 stream_ctx[KCORE_SMMU_NUM][KCORE_SMMU_STREAMS];
+
+static void fake_streams_reset(void)
+{
+	for (u32 i = 0; i < KCORE_SMMU_NUM; i++)
+		for (u32 s = 0; s < KCORE_SMMU_STREAMS; s++)
+			stream_ctx[i][s] = FAKE_STREAM_DETACHED;
+}
+
+u32 fake_stream_ctx(u32 index, u32 stream) { return stream_ctx[index][stream]; }
+bool arch_smmu_available(void) { return true; }
+
+void arch_smmu_attach(u32 index, u32 stream, u32 cbndx)
+{
+	if (index >= KCORE_SMMU_NUM || stream >= KCORE_SMMU_STREAMS || cbndx >= KCORE_SMMU_MAX_CFG)
+		arch_halt("fake smmu: attach out of range", stream, cbndx);
+	stream_ctx[index][stream] = cbndx;
+	record(FAKE_SMMU_ATTACH, index, cbndx, stream);
+}
+
+void arch_smmu_detach(u32 index, u32 stream)
+{
+	if (index >= KCORE_SMMU_NUM || stream >= KCORE_SMMU_STREAMS)
+		arch_halt("fake smmu: detach out of range", index, stream);
+	stream_ctx[index][stream] = FAKE_STREAM_DETACHED;
+	record(FAKE_SMMU_DETACH, index, 0, stream);
+}
+
 /* KCore cleans every page it writes outside its region (a scrub, an
  * exported blob, a decrypted page), so reset zeroes those pages too. */
 void arch_dcache_clean_page(phys_addr_t pa)
@@ -153,6 +183,7 @@ void fake_machine_reset(void)
 		touched[i] = 0;
 	}
 	nevents = 0;
+	fake_streams_reset();
 	p.ram_base = KCORE_RAM_BASE;
 	p.ram_size = FAKE_RAM_SIZE;
 	p.core_start = KCORE_RAM_BASE + FAKE_RAM_SIZE - FAKE_CORE_SIZE;

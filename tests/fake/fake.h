@@ -16,6 +16,8 @@ enum fake_event_kind {
 	FAKE_SMMU_TLBI,
 	FAKE_SMMU_TLBI_CTX,
 	FAKE_DCACHE_CLEAN,
+	FAKE_SMMU_ATTACH,     /* a = index, b = cbndx, addr = stream */
+	FAKE_SMMU_DETACH,     /* a = index, addr = stream */
 };
 
 struct fake_event {
@@ -41,6 +43,11 @@ const struct fake_event *fake_events(void);
 void fake_events_clear(void);
 /* Called on every event, if set (the TLB checker of tests/harness). */
 extern void (*fake_event_hook)(const struct fake_event *e);
+
+/* The fake SMMU's stream table: the context each stream of SMMU `index` is
+ * attached to, FAKE_STREAM_DETACHED if none. */
+#define FAKE_STREAM_DETACHED 0xFFFFFFFFU
+u32 fake_stream_ctx(u32 index, u32 stream);
 
 /* When set, arch_halt longjmps here instead of aborting the process. */
 extern void *fake_halt_jmp; /* a jmp_buf* */

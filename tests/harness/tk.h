@@ -39,6 +39,7 @@ void tk_vminfo(u32 vmid, u64 *out);
 void tk_core_data(u64 *out2);
 void tk_smmu(u64 *vmids, u64 *nr_mapped);
 void tk_spt_ptrs(u64 *out2);
+u64 tk_streams(u64 *out3, u64 max);
 void tk_spt_lookup(u32 index, u32 cbndx, u64 gfn, u64 *out2);
 u64 tk_spt_mappings(u32 index, u32 cbndx, u64 *out, u64 max); /* 3 words: gfn pfn pte */
 void tk_shadow(u32 vmid, u32 vcpuid, u64 *out);

@@ -485,6 +485,20 @@ u64 tk_check_all(char *buf, u64 len)
 		if (kc.smmu_vmid[ctx] != INVALID && kc.smmu_nr_mapped[ctx] != dev_count[kc.ram_pages + ctx])
 			viol("device context %u counts %u mappings, its table has %u", ctx,
 			     kc.smmu_nr_mapped[ctx], dev_count[kc.ram_pages + ctx]);
+	/* D42: the hardware's stream table is the core's, and no device is
+	 * attached to a free context. */
+	for (u32 i = 0; i < KCORE_SMMU_NUM; i++)
+		for (u32 s = 0; s < KCORE_SMMU_STREAMS; s++) {
+			u32 cb = kc.smmu_stream[i][s];
+			u32 hw = fake_stream_ctx(i, s);
+
+			if (cb != SMMU_NO_CTX && (cb >= KCORE_SMMU_MAX_CFG ||
+						  kc.smmu_vmid[smmu_id(i, cb)] == INVALID))
+				viol("stream %u of SMMU %u attached to free context %u", s, i, cb);
+			if ((cb == SMMU_NO_CTX) != (hw == FAKE_STREAM_DETACHED) ||
+			    (cb != SMMU_NO_CTX && cb != hw))
+				viol("stream %u of SMMU %u: core says context %u, SMMU %u", s, i, cb, hw);
+		}
 	free(dev_count);
 	dev_count = NULL;
 	return nviol;

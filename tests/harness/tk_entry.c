@@ -293,6 +293,24 @@ void tk_smmu(u64 *vmids, u64 *nr_mapped)
 	}
 }
 
+/* D42: the core's attached streams as (index, stream, cbndx) triples;
+ * returns how many (at most max). (tk_check_all checks that the fake
+ * SMMU's stream table follows them.) */
+u64 tk_streams(u64 *out3, u64 max)
+{
+	u64 n = 0;
+
+	for (u32 i = 0; i < KCORE_SMMU_NUM; i++)
+		for (u32 s = 0; s < KCORE_SMMU_STREAMS && n < max; s++)
+			if (kc.smmu_stream[i][s] != SMMU_NO_CTX) {
+				out3[3 * n] = i;
+				out3[3 * n + 1] = s;
+				out3[3 * n + 2] = kc.smmu_stream[i][s];
+				n++;
+			}
+	return n;
+}
+
 void tk_spt_ptrs(u64 *out2)
 {
 	out2[0] = kc.spt.pgd_next;

@@ -56,6 +56,7 @@ class CSide:
             ('tk_core_data', None, [U64P]),
             ('tk_smmu', None, [U64P, U64P]),
             ('tk_spt_ptrs', None, [U64P]),
+            ('tk_streams', U64, [U64P, U64]),
             ('tk_spt_lookup', None, [C.c_uint32, C.c_uint32, U64, U64P]),
             ('tk_spt_mappings', U64, [C.c_uint32, C.c_uint32, U64P, U64]),
             ('tk_shadow', None, [C.c_uint32, C.c_uint32, U64P]),
@@ -195,6 +196,13 @@ class CSide:
     def smmu_nr_mapped(self):
         self.lib.tk_smmu(self.smmu_a, self.smmu_b)
         return list(self.smmu_b)
+
+    def stream_table(self):
+        """D42: [(index, stream, cbndx)] of the fake SMMU's attached streams."""
+        n = K.KCORE_SMMU_NUM * K.KCORE_SMMU_STREAMS
+        buf = _arr(3 * n)
+        cnt = self.lib.tk_streams(buf, n)
+        return sorted(tuple(buf[3 * i:3 * i + 3]) for i in range(cnt))
 
     def spt_ptrs(self):
         self.lib.tk_spt_ptrs(self.b2)

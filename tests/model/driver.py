@@ -196,6 +196,7 @@ def compare_small(model, cside, vmids=ALL_VMS):
     expect('smmu_vmid', list(model.smmu_vmid()), cside.smmu_vmid())
     expect('smmu_nr_mapped', list(model.smmu_nr_mapped()), cside.smmu_nr_mapped())
     expect('spt_ptrs', tuple(model.spt_ptrs()), cside.spt_ptrs())
+    expect('streams', model.stream_table(), cside.stream_table())  # D42
     for p in set([K.HOSTVISOR, K.COREVISOR]) | set(vmids):
         expect('npt_ptrs(%d)' % p, tuple(model.npt_ptrs(p)), cside.npt_ptrs(p))
     for v in vmids:

@@ -7,6 +7,8 @@ owns) most of the time, and hostile ones the rest of the time: wrong owner,
 wrong state, out-of-range indices, unaligned addresses, size 0, pages of
 KCore, another VM's pages, repeated calls.
 """
+import random
+
 import constants as K
 import images
 
@@ -26,7 +28,8 @@ HC = dict(
     SMMU_CLEAR=K.KCORE_HC_SMMU_CLEAR, SMMU_IOVA_TO_PHYS=K.KCORE_HC_SMMU_IOVA_TO_PHYS,
     SAVE_ENCRYPT_BUF=K.KCORE_HC_SAVE_ENCRYPT_BUF, LOAD_DECRYPT_BUF=K.KCORE_HC_LOAD_DECRYPT_BUF,
     LOAD_ENCRYPTED_VCPU=K.KCORE_HC_LOAD_ENCRYPTED_VCPU, POWEROFF_VM=K.KCORE_HC_POWEROFF_VM,
-    SAVE_ENCRYPTED_VCPU=K.KCORE_HC_SAVE_ENCRYPTED_VCPU)
+    SAVE_ENCRYPTED_VCPU=K.KCORE_HC_SAVE_ENCRYPTED_VCPU,
+    SMMU_ATTACH=K.KCORE_HC_SMMU_ATTACH, SMMU_DETACH=K.KCORE_HC_SMMU_DETACH)
 
 
 class Gen:
@@ -39,6 +42,11 @@ class Gen:
         self.downhill = {}     # gfn -> its share count is being revoked down to 0
         self.images = {}       # (vmid, slot, load, size) -> the signed image bytes
         self.key = images.load_signing_key()
+        # D42: device (stream) operations draw from their own generator, so that
+        # the other operations' random sequence stays what it was without them.
+        self.d = random.Random(rng.getstate()[1][1])
+        self.deferred = []  # a main operation put back behind a device one (D42)
+        self.assigned = []  # pfns the host asked to give through the SMMU
         self.core_pfn0 = layout.core_start >> 12
         self.core_pages = (layout.core_end - layout.core_start) >> 12
 
@@ -102,8 +110,41 @@ class Gen:
 
     # ---- operations ----------------------------------------------------------
     def op(self):
+        """The next operation. D42's device operations are interleaved: the other
+        operations are generated exactly as without them (same random draws), and a
+        device operation, when there is one, goes first."""
         if self.pending:
             return self.pending.pop(0)
+        if self.deferred:
+            return self.deferred.pop()
+        main = self.main_op()
+        if main[0] == 'call' and main[1] == HC['SMMU_ASSIGN'] and len(main) > 4:
+            self.assigned = (self.assigned + [main[4]])[-32:]
+        dev = self.dev_extra()
+        if dev:
+            self.deferred.append(main)
+            return dev
+        return main
+
+    def dev_extra(self):
+        d, m = self.d, self.m
+        # A powered-off VM's contexts go at once (CLEAR_VM_PAGE waits for it, D16).
+        for ctx, o in enumerate(m.smmu_vmid()):
+            if 0 < o < K.COREVISOR and m.vminfo(o)[0] == K.POWEROFF and d.random() < 0.5:
+                return self._ctx_call('SMMU_FREE', ctx)
+        x = d.random()
+        if x < 0.03:
+            return self.dev_random()
+        if x < 0.05:
+            return self.grant_extra()
+        if x < 0.06:
+            return self.smmu_page_extra()
+        nxt = m.core_data()[0]
+        if x < 0.10 and nxt > 1:
+            return self.dev_op(d.randrange(0, nxt))
+        return None
+
+    def main_op(self):
         if self.chance(0.4):
             g = self.guided()
             if g:
@@ -135,6 +176,104 @@ class Gen:
             if tuple(self.m.s2page(pfn))[:2] == (K.HOSTVISOR, 0):
                 return pfn
         return pfn
+
+    # ---- D42: devices (streams) attached to contexts ----------------------------
+    def _owned(self, v):
+        return [i for i, o in enumerate(self.m.smmu_vmid()) if o == v]
+
+    def _ctx_call(self, name, ctx, *pre):
+        return ('call', HC[name]) + pre + (ctx % K.KCORE_SMMU_MAX_CFG, ctx // K.KCORE_SMMU_MAX_CFG)
+
+    def dev_op(self, v):
+        """A device operation for principal v (0: the host) or None: a VM being built
+        gets a context and a device; the host attaches, detaches, frees its empty
+        contexts, and tries to take a verified VM's device; a powered-off VM's
+        contexts are freed (D16 waits for it; its devices are detached)."""
+        d, m = self.d, self.m
+        owned = self._owned(v)
+        streams = m.streams
+        if v == 0:
+            if not owned:
+                return None
+            ctx = d.choice(owned)
+            x = d.random()
+            if x < 0.7:
+                return self._ctx_call('SMMU_ATTACH', ctx, d.randrange(0, 8))
+            if x < 0.9:
+                return ('call', HC['SMMU_DETACH'], d.randrange(0, 8), ctx // K.KCORE_SMMU_MAX_CFG)
+            if not m.spt_mappings(ctx // K.KCORE_SMMU_MAX_CFG, ctx % K.KCORE_SMMU_MAX_CFG):
+                return self._ctx_call('SMMU_FREE', ctx)
+            return None
+        state = m.vminfo(v)[0]
+        if state == K.READY:
+            if not owned and v % 4 != 3:
+                return None  # the other VMs keep the contexts the other operations give them
+            if not owned:
+                free = [i for i, o in enumerate(m.smmu_vmid())
+                        if o == K.INVALID and i % K.KCORE_SMMU_MAX_CFG < 4]
+                return self._ctx_call('SMMU_ALLOC', d.choice(free), v) if free else None
+            ctx = d.choice(owned)
+            if d.random() < 0.5:  # a page for the VM through its context (D12's pages)
+                pfn = RAM_PFN0 + d.randrange(0, 64)
+                self.assigned = (self.assigned + [pfn])[-32:]
+                return ('call', HC['SMMU_ASSIGN'], ctx % K.KCORE_SMMU_MAX_CFG,
+                        ctx // K.KCORE_SMMU_MAX_CFG, pfn, GUEST_GFN0 + d.randrange(0, 64))
+            return self._ctx_call('SMMU_ATTACH', ctx, d.randrange(0, 8))
+        mine = [k for k, cb in streams.items() if k[0] * K.KCORE_SMMU_MAX_CFG + cb in owned]
+        if state == K.VERIFIED and mine:  # the host tries to take the VM's device
+            index, stream = d.choice(mine)
+            if d.random() < 0.5:
+                return ('call', HC['SMMU_DETACH'], stream, index)
+            return ('call', HC['SMMU_ATTACH'], stream, d.randrange(0, 4), index)
+        return None
+
+    def grant_extra(self):
+        """Sharing, interleaved from the device generator so that it stays as frequent
+        as before the device operations were interleaved: a running vCPU grants or
+        revokes one of its VM's first pages, or the host touches a page shared with it
+        (and so maps it: a revoke to 0 must unmap it); share counts reach
+        MAX_SHARE_COUNT and go back to 0."""
+        d, m = self.d, self.m
+        active = self.live_vcpus(K.ACTIVE)
+        if not active:
+            return None
+        v, c = d.choice(active)
+        maps = m.mappings(v)
+        gfns = sorted(maps)
+        if not gfns:
+            return None
+        gfn = d.choice(gfns[:2])
+        pfn = maps[gfn][0]
+        if 0 < m.s2page(pfn)[1] < K.INVALID and d.random() < 0.3:
+            return ('fault', pfn * PAGE)
+        regs = [0] * 31
+        regs[0] = K.HVC_KVM_SET_DESC_PFN if d.random() < 0.6 else K.HVC_KVM_UNSET_DESC_PFN
+        regs[2], regs[3] = gfn * PAGE, PAGE
+        hw = dict(ec=K.ARM_EXCEPTION_TRAP, regs=regs, pc=0x40080000, pstate=0x3C5,
+                  esr=(K.ESR_ELx_EC_HVC64 << 26) | (1 << 25), far=0, hpfar=0)
+        return ('exit', v, c, hw)
+
+    def smmu_page_extra(self):
+        """The host touches a page it gave a VM through the SMMU (count INVALID,
+        D12: refused), interleaved like the device operations, which hand such pages
+        back sooner (they free powered-off VMs' contexts)."""
+        d, m = self.d, self.m
+        pages = [p for p in self.assigned if m.s2page(p)[1] == K.INVALID]
+        if not pages:
+            return None
+        pfn = d.choice(pages)
+        if d.random() < 0.5:
+            return ('fault', pfn * PAGE)
+        return ('host_store', pfn * PAGE, d.getrandbits(64))
+
+    def dev_random(self):
+        """A hostile device operation: any stream (some out of range), any context."""
+        d = self.d
+        stream = d.choice([0, 1, 2, 3, 5, 7, K.KCORE_SMMU_STREAMS - 1, K.KCORE_SMMU_STREAMS])
+        index, cb = d.choice([0, 0, 1, 2]), d.choice([0, 1, 2, 3, 5, 8])
+        if d.random() < 0.75:
+            return ('call', HC['SMMU_ATTACH'], stream, cb, index)
+        return ('call', HC['SMMU_DETACH'], stream, index)
 
     def guided(self):
         r = self.r

@@ -143,6 +143,9 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         # D30/D31: live mappings per context (reset when a context is allocated).
         self.smmu_nr_mapped = _Table([0] * EL2_SMMU_CFG_SIZE)
         self.spts = SPT(L.spt_pool_start, L.spt_pmd_start)
+        # D42: the context each device stream is attached to, (index, stream) -> cbndx;
+        # absent = detached (every transaction aborts).
+        self.streams = {}
         self.shadow_ctxts = {(vmid, vcpuid): new_ctxt(is_vm(vmid))
                              for vmid in range(COREVISOR) for vcpuid in range(KCORE_MAX_VCPUS)}
         # Bookkeeping for invariants() only: reverse maps pfn -> {(principal, gfn)} of the
@@ -194,6 +197,10 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
             return self.local_smmu_clear(a1, a2, a3)
         if fn == KCORE_HC_SMMU_IOVA_TO_PHYS:
             return self.smmu_iova_to_phys(a1, a2, a3)
+        if fn == KCORE_HC_SMMU_ATTACH:
+            return self.local_smmu_attach(a1, a2, a3)
+        if fn == KCORE_HC_SMMU_DETACH:
+            return self.local_smmu_detach(a1, a2)
         if fn == KCORE_HC_SAVE_ENCRYPT_BUF:
             return self.local_save_encrypt_buf(a1, a2, a3)
         if fn == KCORE_HC_LOAD_DECRYPT_BUF:
@@ -297,6 +304,7 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
              {t: frozenset(s) for t, s in self.spts.spt_pmd_t.items()},
              self.spts.spt_pgd_next, self.spts.spt_pmd_next),
             {k: tuple(c) for k, c in self.shadow_ctxts.items()},
+            dict(self.streams),  # D42
         )
 
     # ================================================================================
@@ -361,6 +369,12 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         context's entry there): the cheap per-step check. None: everything."""
         out = []
         allocated = [sid for sid in range(EL2_SMMU_CFG_SIZE) if self.smmu_vmid[sid] != INVALID]
+        # D42: a device is attached only to an allocated context (a freed context
+        # keeps its table until the next alloc: a device left on it would reach
+        # pages handed on since).
+        for (index, stream), cb in self.streams.items():
+            if self.smmu_vmid[smmu_id(index, cb)] == INVALID:
+                out.append('stream %d of SMMU %d attached to free context %d' % (stream, index, cb))
         if pages is not None:
             for x in pages:
                 for p in range(COREVISOR):

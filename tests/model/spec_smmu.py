@@ -84,7 +84,45 @@ class SmmuSpec:
         elif self.vminfos[vmid].state != POWEROFF:
             return -KE_STATE
         self.smmu_vmid[sid] = INVALID
+        # D42: no device stays attached to a freed context.
+        for key in [k for k, cb in self.streams.items() if k[0] == index and cb == cbndx]:
+            del self.streams[key]
         return 0
+
+    # ---- D42: SMMU_ATTACH / SMMU_DETACH (the spec traps SMMU register writes) -------------
+    def _stream_pinned(self, index, stream):
+        """A stream on a VERIFIED VM's context is that VM's: the host cannot move it."""
+        cb = self.streams.get((index, stream))
+        if cb is None:
+            return False
+        vmid = self.smmu_vmid[smmu_id(index, cb)]
+        return is_vm(vmid) and self.vminfos[vmid].state == VERIFIED
+
+    def local_smmu_attach(self, stream, cbndx, index):
+        if not (stream < KCORE_SMMU_STREAMS and self._smmu_args_ok(cbndx, index)
+                and cbndx < self.layout.smmu_cfg_num[index]):
+            return -KE_RANGE
+        vmid = self.smmu_vmid[smmu_id(index, cbndx)]
+        if vmid == INVALID:
+            return -KE_STATE
+        if is_vm(vmid) and self.vminfos[vmid].state >= VERIFIED:
+            return -KE_STATE
+        if self._stream_pinned(index, stream):
+            return -KE_BUSY
+        self.streams[(index, stream)] = cbndx
+        return 0
+
+    def local_smmu_detach(self, stream, index):
+        if not (stream < KCORE_SMMU_STREAMS and index < KCORE_SMMU_NUM):
+            return -KE_RANGE
+        if self._stream_pinned(index, stream):
+            return -KE_BUSY
+        self.streams.pop((index, stream), None)
+        return 0
+
+    def stream_table(self):
+        """D42: [(index, stream, cbndx)] of the attached streams, sorted."""
+        return sorted((i, s, cb) for (i, s), cb in self.streams.items())
 
     # ---- local_alloc_smmu_pgd -------------------------------------------------------------
     def local_alloc_smmu_pgd(self, cbndx, vmid, index):

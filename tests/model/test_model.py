@@ -19,7 +19,7 @@ CORE0 = 0x43800                         # sample_layout: KCore in the last 8 MB 
 KERNEL = 0x7FF                          # PAGE_S2_KERNEL
 DEVICE_RW = 0x400000000004C7            # PAGE_S2_DEVICE | S2_RDWR
 HYP = 0x40000000000743                  # PAGE_HYP (AP[1] set)
-SMMU = 0x743                            # PAGE_SMMU
+SMMU = 0xF43                            # PAGE_SMMU (stage-1, nG: D39)
 IMG_IPA = 0x40000000                    # where the test VMs' image is loaded (guest IPA)
 IMG_PFNS = (RAM0 + 3100, RAM0 + 3101)   # the host pages holding it (outside the tests blocks)
 MASK = (1 << 64) - 1
@@ -803,6 +803,36 @@ def test_smmu_pool_exhaustion():
 
 
 # ---- invariants ---------------------------------------------------------------------------------
+def test_smmu_attach_detach_d36():
+    L, m = mk()
+    S = K.KCORE_SMMU_STREAMS
+    assert refused(m, hc, m, 'SMMU_ATTACH', S, 0, 0) == -KE_RANGE
+    assert refused(m, hc, m, 'SMMU_ATTACH', 8, 8, 0) == -KE_RANGE
+    assert refused(m, hc, m, 'SMMU_ATTACH', 8, 0, 2) == -KE_RANGE
+    assert refused(m, hc, m, 'SMMU_ATTACH', 8, 4, 1) == -KE_RANGE      # SMMU 1 has 4 contexts
+    assert refused(m, hc, m, 'SMMU_ATTACH', 8, 0, 0) == -KE_STATE      # not allocated
+    assert refused(m, hc, m, 'SMMU_DETACH', S, 0) == -KE_RANGE
+    assert refused(m, hc, m, 'SMMU_DETACH', 8, 2) == -KE_RANGE
+    assert hc(m, 'SMMU_ALLOC', 0, HOSTVISOR, 0) == 0
+    assert hc(m, 'SMMU_ATTACH', 8, 0, 0) == 0
+    vmid = boot_vm(m, verify=False)
+    assert hc(m, 'SMMU_ALLOC', 1, vmid, 0) == 0
+    assert hc(m, 'SMMU_ATTACH', 16, 1, 0) == 0
+    assert m.stream_table() == [(0, 8, 0), (0, 16, 1)]
+    assert hc(m, 'VERIFY_VM', vmid) == 0
+    assert refused(m, hc, m, 'SMMU_ATTACH', 8, 1, 0) == -KE_STATE      # verified VM
+    assert refused(m, hc, m, 'SMMU_ATTACH', 16, 0, 0) == -KE_BUSY      # the VM's device
+    assert refused(m, hc, m, 'SMMU_DETACH', 16, 0) == -KE_BUSY
+    assert hc(m, 'SMMU_DETACH', 8, 0) == 0 and hc(m, 'SMMU_DETACH', 8, 0) == 0
+    assert hc(m, 'POWEROFF_VM', vmid) == 0
+    assert refused(m, hc, m, 'SMMU_ATTACH', 9, 1, 0) == -KE_STATE      # powered off
+    assert hc(m, 'SMMU_FREE', 1, 0) == 0
+    assert m.stream_table() == []                                       # freed: detached
+    assert m.invariants() == []
+    m.streams[(0, 3)] = 1                                               # on a free context
+    assert any('free context' in s for s in m.invariants())
+
+
 def test_invariants_detect_violations():
     L, m = mk()
     host = m.npts[HOSTVISOR]

@@ -535,6 +535,61 @@ static void test_spt_tables(void)
 }
 
 /* R5: a table descriptor outside the SMMU pool halts. */
+/* D42: attach and detach streams; a freed context loses its streams. */
+static void test_attach_rules(void)
+{
+	setup();
+	/* R3: stream, cbndx, index, cbndx < num(index); then an allocated context. */
+	CHECK_EQ(local_smmu_attach(KCORE_SMMU_STREAMS, 0, 0), -KE_RANGE);
+	CHECK_EQ(local_smmu_attach(8, KCORE_SMMU_MAX_CFG, 0), -KE_RANGE);
+	CHECK_EQ(local_smmu_attach(8, 0, KCORE_SMMU_NUM), -KE_RANGE);
+	CHECK_EQ(local_smmu_attach(8, KCORE_SMMU_CFG_NUM_1, 1), -KE_RANGE);
+	CHECK_EQ(local_smmu_attach(8, 0, 0), -KE_STATE);
+	CHECK_EQ(local_smmu_detach(KCORE_SMMU_STREAMS, 0), -KE_RANGE);
+	CHECK_EQ(local_smmu_detach(8, KCORE_SMMU_NUM), -KE_RANGE);
+	CHECK_EQ(fake_events_count(), 0);
+
+	/* The host's context: at any time. A VM's: only before VERIFIED. */
+	CHECK_EQ(local_alloc_smmu_pgd(0, HOSTVISOR, 0), 0);
+	CHECK_EQ(local_alloc_smmu_pgd(1, VM1, 0), 0);
+	CHECK_EQ(local_smmu_attach(8, 0, 0), 0);
+	CHECK_EQ(fake_stream_ctx(0, 8), 0);
+	CHECK_EQ(local_smmu_attach(16, 1, 0), 0);
+	CHECK_EQ(fake_stream_ctx(0, 16), 1);
+	kc.vminfo[VM1].state = VERIFIED;
+	fake_events_clear();
+	CHECK_EQ(local_smmu_attach(8, 1, 0), -KE_STATE);
+	CHECK_EQ(fake_stream_ctx(0, 8), 0);
+	CHECK_EQ(fake_events_count(), 0);
+	/* A verified VM's device stays put; others move and detach. */
+	CHECK_EQ(local_smmu_attach(16, 0, 0), -KE_BUSY);
+	CHECK_EQ(local_smmu_detach(16, 0), -KE_BUSY);
+	CHECK_EQ(fake_stream_ctx(0, 16), 1);
+	CHECK_EQ(fake_events_count(), 0);
+	CHECK_EQ(local_smmu_attach(24, 0, 0), 0);
+	CHECK_EQ(local_smmu_detach(24, 0), 0);
+	CHECK_EQ(fake_stream_ctx(0, 24), FAKE_STREAM_DETACHED);
+	CHECK_EQ(kc.smmu_stream[0][24], SMMU_NO_CTX);
+	CHECK_EQ(local_smmu_detach(24, 0), 0); /* detached already: nothing to do */
+
+	/* Freeing a context detaches its streams, and only its. */
+	kc.vminfo[VM1].state = READY;
+	CHECK_EQ(local_smmu_attach(24, 1, 0), 0);
+	CHECK_EQ(local_smmu_attach(32, 1, 0), 0);
+	kc.vminfo[VM1].state = POWEROFF;
+	CHECK_EQ(local_smmu_attach(40, 1, 0), -KE_STATE);
+	fake_events_clear();
+	CHECK_EQ(local_free_smmu_pgd(1, 0), 0);
+	CHECK(has_event_b(FAKE_SMMU_DETACH, 0, 0, 24));
+	CHECK(has_event_b(FAKE_SMMU_DETACH, 0, 0, 32));
+	CHECK_EQ(kc.smmu_stream[0][24], SMMU_NO_CTX);
+	CHECK_EQ(fake_stream_ctx(0, 24), FAKE_STREAM_DETACHED);
+	CHECK_EQ(fake_stream_ctx(0, 32), FAKE_STREAM_DETACHED);
+	CHECK_EQ(fake_stream_ctx(0, 16), FAKE_STREAM_DETACHED);
+	CHECK_EQ(fake_stream_ctx(0, 8), 0);
+	unlock_all();
+}
+
 static void test_corrupt_table_halts(void)
 {
 	jmp_buf jb;
@@ -560,4 +615,4 @@ static void test_corrupt_table_halts(void)
 UT_MAIN(UT(test_cfg_num), UT(test_init_state), UT(test_alloc_rules), UT(test_free_rules),
 	UT(test_alloc_empties_table), UT(test_assign), UT(test_assign_busy), UT(test_map_vm),
 	UT(test_map_host_count), UT(test_clear), UT(test_nomem_pte), UT(test_nomem_pmd),
-	UT(test_spt_tables), UT(test_corrupt_table_halts))
+	UT(test_spt_tables), UT(test_attach_rules), UT(test_corrupt_table_halts))
