@@ -113,6 +113,16 @@ bench: deps $(B)/el2/kcore.elf $(B)/qemu/bench.elf
 gdb: $(B)/el2/kcore.elf $(B)/qemu/host-hello.elf
 	$(Q)scripts/gdb.sh
 
+# ==== Linux test bed (issue 6): tests/linux, scripts/linux ====================
+# Debian's Linux 6.1 as an arm64 KVM host in QEMU with a small VMM and two
+# guests; stock KVM (nVHE) and pKVM baselines. Not part of `make test`.
+# linux-kernel: build/linux/Image (scripts/linux/build, incremental);
+# linux-test: tests/linux/run.sh; linux-bench: tests/linux/bench.sh.
+linux-kernel:
+	$(Q)scripts/linux/build
+.PHONY: linux-kernel
+# ==== end of the Linux test bed ===============================================
+
 # ---- host build over the fake arch ------------------------------------------
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=c11 -O2 -g -fPIC -DKCORE_PROFILE_TEST -DKCORE_DEBUG=1 -Iinclude -Itests/fake \
