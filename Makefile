@@ -132,7 +132,11 @@ linux-kernel:
 	$(Q)scripts/linux/build
 linux-initramfs: linux-kernel $(B)/linux/vmm $(B)/linux/bare.bin
 	$(Q)scripts/linux/initramfs $(B)/linux/vmm $(B)/linux/bare.bin $(B)/linux/Image
-.PHONY: linux-kernel linux-initramfs
+linux-test: linux-initramfs
+	$(Q)tests/linux/run.sh
+linux-bench: linux-initramfs
+	$(Q)tests/linux/bench.sh
+.PHONY: linux-kernel linux-initramfs linux-test linux-bench
 # ==== end of the Linux test bed ===============================================
 
 # ---- host build over the fake arch ------------------------------------------
