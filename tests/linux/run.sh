@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The Linux test bed's test (make linux-test): boots Debian's Linux 6.1
 # (scripts/linux/build) as an arm64 KVM host in QEMU, once with stock KVM
-# (kvm-arm.mode=nvhe) and once with pKVM (kvm-arm.mode=protected), and in
+# (kvm-arm.mode=nvhe) and once with pKVM (kvm-arm.mode=protected) on a GICv3
+# virt board, then with stock KVM on a GICv2 board (the VMM's vGICv2), and in
 # each checks that KVM initialised in that mode, that the VMM's errors are
 # clear, that the bare-metal guest and the Linux guest print what they
 # should, and that everything powers off in time.
-#   tests/linux/run.sh [nvhe|protected ...]     (default: both)
+#   tests/linux/run.sh [nvhe|protected|gicv2 ...]     (default: all three)
 # Needs build/linux/Image and build/linux/host-initrd.cpio (make linux-initramfs).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,7 +14,7 @@ OUT=build/linux
 QEMU=${QEMU:-qemu-system-aarch64}
 TIMEOUT=${LINUX_TEST_TIMEOUT:-900}
 modes=("$@")
-[ ${#modes[@]} -gt 0 ] || modes=(nvhe protected)
+[ ${#modes[@]} -gt 0 ] || modes=(nvhe protected gicv2)
 for f in "$OUT/Image" "$OUT/host-initrd.cpio"; do
 	[ -f "$f" ] || { echo "linux-test: $f missing (make linux-initramfs)" >&2; exit 1; }
 done
@@ -31,16 +32,17 @@ check() { # check LOG DESCRIPTION FIXED-STRING [COUNT]
 
 for mode in "${modes[@]}"; do
 	case "$mode" in
-	nvhe) kvm_line='kvm [1]: Hyp mode initialized successfully' ;;
-	protected) kvm_line='kvm [1]: Protected nVHE mode initialized successfully' ;;
-	*) echo "linux-test: unknown mode '$mode' (nvhe, protected)" >&2; exit 2 ;;
+	nvhe) kmode=nvhe gic=3 kvm_line='kvm [1]: Hyp mode initialized successfully' ;;
+	protected) kmode=protected gic=3 kvm_line='kvm [1]: Protected nVHE mode initialized successfully' ;;
+	gicv2) kmode=nvhe gic=2 kvm_line='kvm [1]: Hyp mode initialized successfully' ;;
+	*) echo "linux-test: unknown mode '$mode' (nvhe, protected, gicv2)" >&2; exit 2 ;;
 	esac
 	log=$OUT/test-$mode.log
-	echo "linux-test: kvm-arm.mode=$mode (log: $log)"
+	echo "linux-test: $mode: kvm-arm.mode=$kmode, GICv$gic (log: $log)"
 	start=$(date +%s)
-	timeout "$TIMEOUT" "$QEMU" -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
+	timeout "$TIMEOUT" "$QEMU" -M virt,virtualization=on,gic-version=$gic -cpu max,pauth-impdef=on \
 		-smp 2 -m 2G -nographic -no-reboot -kernel "$OUT/Image" -initrd "$OUT/host-initrd.cpio" \
-		-append "console=ttyAMA0 kvm-arm.mode=$mode kcore.test=all panic=-1" \
+		-append "console=ttyAMA0 kvm-arm.mode=$kmode kcore.test=all panic=-1" \
 		< /dev/null > "$log" 2>&1
 	rc=$?
 	tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
@@ -48,7 +50,8 @@ for mode in "${modes[@]}"; do
 	if [ $rc -eq 124 ]; then
 		fail=$((fail + 1)); echo "  FAIL timed out after $TIMEOUT s"; tail -5 "$log"
 	fi
-	check "$log" "KVM initialised ($mode)" "$kvm_line"
+	check "$log" "KVM initialised ($kmode)" "$kvm_line"
+	check "$log" "VMM uses the in-kernel vGICv$gic" "vCPU(s), vGICv$gic" 2
 	check "$log" "error: bad image" "not an arm64 Linux Image"
 	check "$log" "error: too little memory" "is too small"
 	check "$log" "error: no /dev/kvm" "/dev/kvm: No such file or directory"
@@ -58,7 +61,8 @@ for mode in "${modes[@]}"; do
 	check "$log" "bare: fresh pages" "read back: ok"
 	check "$log" "bare: measured" "bench: stage2_fault_page insns="
 	check "$log" "bare: done" "bare: done"
-	check "$log" "linux guest: booted" "guest: Linux 6.1"
+	check "$log" "linux guest: Linux 6.1 booted" "guest: Linux 6.1."
+	check "$log" "linux guest: both vCPUs up (PSCI CPU_ON)" " up, 2 cpu(s)"
 	check "$log" "linux guest: shell reached" "guest-shell\$ echo"
 	check "$log" "linux guest: boot time measured" "vmm: mark 'guest-shell$' after"
 	check "$log" "linux guest: command ran" "guest-cmd-ran: 42"
