@@ -131,7 +131,8 @@ $(B)/linux/bare.bin: tests/linux/guests/start.S tests/linux/guests/bare.c tests/
 linux-kernel:
 	$(Q)scripts/linux/build
 linux-initramfs: linux-kernel $(B)/linux/vmm $(B)/linux/bare.bin
-	$(Q)scripts/linux/initramfs $(B)/linux/vmm $(B)/linux/bare.bin $(B)/linux/Image
+	$(Q)scripts/linux/fetch-debian-kernel.sh $(B)/linux/debian-Image
+	$(Q)scripts/linux/initramfs $(B)/linux/vmm $(B)/linux/bare.bin $(B)/linux/Image $(B)/linux/debian-Image
 linux-test: linux-initramfs
 	$(Q)tests/linux/run.sh
 linux-bench: linux-initramfs
