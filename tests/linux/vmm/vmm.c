@@ -382,13 +382,15 @@ static void on_tx(uint8_t c)
 	}
 }
 
+static pthread_mutex_t uart_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void *run_vcpu(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
 	struct kvm_run *run = mmap(NULL, vm.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (run == MAP_FAILED)
 		die("mmap kvm_run: %s", strerror(errno));
-	static int unhandled_reported;
+	static _Atomic int unhandled_reported;
 	for (;;) {
 		if (ioctl(fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -399,7 +401,11 @@ static void *run_vcpu(void *arg)
 		case KVM_EXIT_MMIO: {
 			uint64_t a = run->mmio.phys_addr;
 			if (a >= PL011_BASE && a < PL011_BASE + PL011_SIZE) {
+				/* one UART for all vCPUs: their accesses (and the
+				 * --mark watch) one at a time */
+				pthread_mutex_lock(&uart_lock);
 				pl011_access(a - PL011_BASE, run->mmio.data, run->mmio.len, run->mmio.is_write);
+				pthread_mutex_unlock(&uart_lock);
 			} else {
 				if (!run->mmio.is_write)
 					memset(run->mmio.data, 0, sizeof(run->mmio.data));
