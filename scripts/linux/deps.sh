@@ -18,6 +18,7 @@ have_cmd bc || need+=(bc)
 have_cmd cpio || need+=(cpio)
 have_cmd xz || need+=(xz-utils)
 have_cmd perl || need+=(perl)
+have_cmd patch || need+=(patch)
 have_pkg libssl-dev || need+=(libssl-dev)
 have_pkg linux-source-6.1 || need+=(linux-source-6.1)
 SUDO=""
