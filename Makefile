@@ -241,6 +241,33 @@ bench: deps $(B)/el2/kcore-bench.elf $(B)/qemu/bench.elf
 gdb: $(B)/el2/kcore.elf $(B)/qemu/host-hello.elf
 	$(Q)scripts/gdb.sh
 
+# ==== Linux test bed (issue 6): tests/linux, scripts/linux ====================
+# Debian's Linux 6.1 as an arm64 KVM host in QEMU with a small VMM and two
+# guests; stock KVM (nVHE) and pKVM baselines. Not part of `make test`.
+# linux-kernel: build/linux/Image (scripts/linux/build, incremental);
+# linux-test: tests/linux/run.sh; linux-bench: tests/linux/bench.sh.
+LINUX_VMM_SRCS := $(wildcard tests/linux/vmm/*.c)
+$(B)/linux/vmm: $(LINUX_VMM_SRCS) $(wildcard tests/linux/vmm/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o $@ $(LINUX_VMM_SRCS) -lpthread
+$(B)/linux/bare.bin: tests/linux/guests/start.S tests/linux/guests/bare.c tests/linux/guests/guest.ld
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc -std=c11 -O2 $(WARN) -ffreestanding -nostdlib -fno-builtin -mgeneral-regs-only \
+		-mstrict-align -fno-pic -static -Wl,-T,tests/linux/guests/guest.ld -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments -o $(B)/linux/bare.elf tests/linux/guests/start.S tests/linux/guests/bare.c
+	$(Q)$(CROSS)objcopy -O binary $(B)/linux/bare.elf $@
+linux-kernel:
+	$(Q)scripts/linux/build
+linux-initramfs: linux-kernel $(B)/linux/vmm $(B)/linux/bare.bin
+	$(Q)scripts/linux/fetch-debian-kernel.sh $(B)/linux/debian-Image
+	$(Q)scripts/linux/initramfs $(B)/linux/vmm $(B)/linux/bare.bin $(B)/linux/Image $(B)/linux/debian-Image
+linux-test: linux-initramfs
+	$(Q)tests/linux/run.sh
+linux-bench: linux-initramfs
+	$(Q)tests/linux/bench.sh
+.PHONY: linux-kernel linux-initramfs linux-test linux-bench
+# ==== end of the Linux test bed ===============================================
+
 # ---- host build over the fake arch ------------------------------------------
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=c11 -O2 -g -fPIC -DKCORE_PROFILE_TEST -DKCORE_DEBUG=1 -Iinclude -Itests/fake \

@@ -17,6 +17,12 @@ cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance
 	-Iinclude -Iboot -Iarch/arm64 -Itests/qemu/host -Ismmu/v3 boot/*.c arch/arm64/*.c tests/qemu/host/*.c \
 	smmu/v3/*.c \
 	tests/qemu/guests/*.c tests/qemu/bench/*.c
+# ==== Linux test bed (issue 6): the VMM and its bare-metal guest ====
+echo "check: cppcheck (the Linux test bed: tests/linux)"
+cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
+	--inline-suppr --suppress=missingIncludeSystem --suppress=unusedFunction \
+	-Itests/linux/vmm tests/linux/vmm/*.c tests/linux/guests/*.c
+# ==== end of the Linux test bed ====
 echo "check: clang-tidy"
 for f in $srcs; do
 	clang-tidy --quiet --warnings-as-errors='*' "$f" -- -std=c11 -Iinclude -DKCORE_PROFILE_TEST \
