@@ -76,7 +76,7 @@ void el2_mmu_init(phys_addr_t ram_base, u64 ram_size)
 			el2_map_pages(blk, ram_end, EL2_RW);
 	}
 	el2_map(QEMU_UART_BASE, 3, EL2_DEV);
-	if (((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xF) == 0) /* a GICv2: KCore drives GICH */
+	if (!cpu_has_gicv3_sysregs()) /* a GICv2: KCore drives GICH (arch/arm64/vgic.c) */
 		el2_map(QEMU_GICV2_GICH_BASE, 3, EL2_DEV);
 	/* KCore's reserved MMIO (the SMMUv3's registers), whether or not an
 	 * SMMU answers there: the host's stage 2 never maps it. */

@@ -171,12 +171,11 @@ u64 arch_actlr_el1(void)
 	return read_sysreg(actlr_el1);
 }
 
-/* QEMU virt numbers CPUs Aff1.Aff0 with up to 8 (GICv2) or 16 (GICv3) per
- * cluster; KCore's CPUs are 0 .. KCORE_MAX_CPUS-1 of cluster 0. */
+/* KCore's CPUs are indices 0 .. KCORE_MAX_CPUS-1 (mpidr_cpu_index). */
 u32 arch_cpu_id(void)
 {
 	u64 mpidr = read_sysreg(mpidr_el1);
-	u64 id = (mpidr & 0xFF) + ((mpidr >> 8) & 0xFF) * 16;
+	u64 id = mpidr_cpu_index(mpidr);
 
 	if (id >= KCORE_MAX_CPUS) { /* not arch_halt: it prints this CPU's id */
 		uart_printf_nolock("KCORE HALT: CPU MPIDR 0x%lx beyond KCORE_MAX_CPUS\n", mpidr);

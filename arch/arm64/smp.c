@@ -40,15 +40,15 @@ struct cpu_boot {
 /* The primary CPU (index 0: boot/start.S parks every other CPU) is on. */
 static struct cpu_boot cpu_boot[KCORE_MAX_CPUS] = { [0] = { .power = CPU_POWER_ON } };
 
-/* QEMU virt's MPIDR numbering (arch_cpu_id): Aff0 + 16 * Aff1, nothing
- * above Aff1. Anything else is not one of KCore's CPUs. */
+/* A CPU_ON target: QEMU virt's numbering (mpidr_cpu_index), nothing above
+ * Aff1, Aff0 below 16. Anything else is not one of KCore's CPUs. */
 static bool mpidr_to_cpu(u64 mpidr, u32 *cpu)
 {
-	u64 aff0 = mpidr & 0xFF, aff1 = (mpidr >> 8) & 0xFF;
+	u64 index = mpidr_cpu_index(mpidr);
 
-	if ((mpidr & ~0xFFFFUL) != 0 || aff0 >= 16 || aff0 + 16 * aff1 >= KCORE_MAX_CPUS)
+	if ((mpidr & ~0xFFFFUL) != 0 || (mpidr & 0xFF) >= 16 || index >= KCORE_MAX_CPUS)
 		return false;
-	*cpu = (u32)(aff0 + 16 * aff1);
+	*cpu = (u32)index;
 	return true;
 }
 

@@ -51,6 +51,21 @@ static inline u64 cpu_parange(void)
 	return read_sysreg(id_aa64mmfr0_el1) & 0xF;
 }
 
+/* QEMU virt numbers CPUs Aff1.Aff0 with up to 8 (GICv2) or 16 (GICv3) per
+ * cluster: a CPU's index is Aff0 + 16 * Aff1 (arch_cpu_id, and the targets
+ * of the host's CPU_ON, arch/arm64/smp.c). */
+static inline u64 mpidr_cpu_index(u64 mpidr)
+{
+	return (mpidr & 0xFF) + ((mpidr >> 8) & 0xFF) * 16;
+}
+
+/* Whether the GIC's CPU interface has system registers (a GICv3; QEMU
+ * reports 0 with gic-version=2, as a GICv2 such as the Pi 4's does). */
+static inline bool cpu_has_gicv3_sysregs(void)
+{
+	return ((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xF) != 0;
+}
+
 /* HCR_EL2 for the host: stage 2 on (VM), EL1 is AArch64 (RW), SMCs trap
  * (TSC) so that PSCI goes through KCore, set/way cache ops upgraded (SWIO).
  * The host owns the interrupt controller: IMO/FMO/AMO stay clear, so its

@@ -62,9 +62,6 @@ void host_stage2_init(void)
 	write_sysreg(CNTHCTL_EL1PCTEN_EL1PCEN, cnthctl_el2);
 	write_sysreg(0, cntvoff_el2);
 	write_sysreg(0, tpidr_el2); /* no guest running (vectors.S, switch.S) */
-	if ((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xF) /* GICv3 system registers */
-		write_sysreg(0xF, SYS_ICC_SRE_EL2);    /* Enable, DIB, DFB, SRE */
-	isb();
 	vgic_cpu_init();
 	write_sysreg(SCTLR_EL1_HOST, sctlr_el1);
 	write_sysreg(VTCR_EL2_VALUE | cpu_parange() << TCR_PS_SHIFT, vtcr_el2);

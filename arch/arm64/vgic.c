@@ -73,18 +73,23 @@ void vgic_init(void)
 {
 	u32 n;
 
-	gic_v3 = ((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xF) != 0;
+	gic_v3 = cpu_has_gicv3_sysregs();
 	n = gic_v3 ? (u32)(read_sysreg(ich_vtr_el2) & 0x1F) + 1 : (*gich(GICH_VTR) & 0x3F) + 1;
 	nr_lr = n < VGIC_MAX_LR ? n : VGIC_MAX_LR;
 }
 
-/* A CPU's own set-up (host_stage2_init, every CPU): a guest's CPU interface
- * uses the system registers (ICC_SRE_EL1.SRE; the host's Linux uses them
- * too). */
+/* A CPU's own set-up (host_stage2_init, every CPU), GICv3 only: EL1 may use
+ * the system-register CPU interface (ICC_SRE_EL2.Enable), and uses it
+ * (ICC_SRE_EL1.SRE): a guest's interface is the virtual one behind those
+ * registers, and the host's Linux uses them too. */
 void vgic_cpu_init(void)
 {
-	if (gic_v3)
-		write_sysreg(7, icc_sre_el1); /* SRE, DFB, DIB */
+	if (!gic_v3)
+		return;
+	write_sysreg(0xF, SYS_ICC_SRE_EL2); /* Enable, DIB, DFB, SRE */
+	isb();
+	write_sysreg(7, icc_sre_el1); /* SRE, DFB, DIB */
+	isb();
 }
 
 /* GICv3 list-register value (the ABI's) <-> GICv2 GICH_LR. */

@@ -122,16 +122,6 @@ void scenario(void)
 #ifdef SCENARIO_FORBIDDEN
 static u8 victim[4096] __attribute__((aligned(4096)));
 
-static u64 peek(u64 pa)
-{
-	return *(volatile u64 *)(uintptr_t)pa;
-}
-
-static void poke(u64 pa, u64 v)
-{
-	*(volatile u64 *)(uintptr_t)pa = v;
-}
-
 /* Each forbidden access must cost exactly one abort. */
 static void expect_abort(const char *what, void (*access)(u64), u64 pa)
 {
@@ -256,11 +246,6 @@ struct vm_ctx {
 #define VM_POOL(vm) ((vm)->base + 0x100000UL)
 #define VM_BLOCK(vm) ((vm)->base + 0x200000UL) /* 2 MB aligned */
 #define VM_RUN(vm, i) ((vm)->base + 0x400000UL + (u64)(i) * 4096)
-
-static u64 peek(u64 pa)
-{
-	return *(volatile u64 *)(uintptr_t)pa;
-}
 
 static u64 given_pa_of(const struct vm_ctx *vm, u64 ipa)
 {

@@ -19,6 +19,18 @@ long call(const char *name, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4);
 /* The scenario this image was built for (-DSCENARIO_...). */
 void scenario(void);
 
+/* One 64-bit load or store of host memory (a stage-2 fault, or an abort
+ * the host takes, the first time). */
+static inline u64 peek(u64 pa)
+{
+	return *(volatile u64 *)(uintptr_t)pa;
+}
+
+static inline void poke(u64 pa, u64 v)
+{
+	*(volatile u64 *)(uintptr_t)pa = v;
+}
+
 /* tests/qemu/host/images.c: refused images (SCENARIO_IMAGES). */
 void images_refused(void);
 

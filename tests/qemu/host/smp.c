@@ -71,16 +71,6 @@ static void fail_at(struct cpu_result *r, u64 phase, u64 detail)
 		r->first_err = phase << 32 | (detail & 0xFFFFFFFFUL);
 }
 
-static u64 peek(u64 pa)
-{
-	return *(volatile u64 *)(uintptr_t)pa;
-}
-
-static void poke(u64 pa, u64 v)
-{
-	*(volatile u64 *)(uintptr_t)pa = v;
-}
-
 /* A sense-reversing barrier for the NCPU CPUs. */
 static void barrier(void)
 {
