@@ -22,6 +22,16 @@ else
 IMG_SMMU_SRCS := $(sort $(wildcard smmu/v3/*.c))
 IMG_SMMU_FLAGS := -Ismmu/v3
 endif
+# KCORE_INSECURE_DMA=1 (D45): the explicit, loudly named opt-in that lets VMs
+# boot where no SMMU under KCore's control isolates device DMA (the Pi 4
+# profile without it refuses VERIFY_VM with -KE_NOTSUPP), and that gives the
+# host the DMA masters KCore cannot isolate. Never the default; its objects
+# go to $(B)/insecure-dma.
+KCORE_INSECURE_DMA ?= 0
+ifeq ($(KCORE_INSECURE_DMA),1)
+B := $(B)/insecure-dma
+IMG_SMMU_FLAGS += -DKCORE_INSECURE_DMA
+endif
 # ---- end SMMU ------------------------------------------------------------------
 
 # crypto/: the primitives (SHA-512, HMAC, Ed25519 verification,
@@ -134,10 +144,10 @@ $(B)/el2/kcore-bench.elf: $(BENCH_IMG_OBJS) $(B)/el2/kcore-core.o $(B)/el2/kcore
 	$(Q)$(CROSS)ld -nostdlib -T $(B)/el2/kcore.ld -o $@ $(BENCH_IMG_OBJS) $(B)/el2/kcore-core.o
 
 # ---- the bare-metal test host (tests/qemu/host), one image per scenario ------
-QEMU_SCENARIOS := hello forbidden vm two-vms smp images export
+QEMU_SCENARIOS := hello forbidden vm two-vms smp images export devices
 QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/images.c \
 	tests/qemu/host/export.c tests/qemu/host/smp.c tests/qemu/host/smp_entry.S \
-	tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S \
+	tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S tests/qemu/host/devices.c \
 	tests/qemu/guests/fp.S boot/fmt.c
 QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Itests/qemu/host
 # The guest (tests/qemu/guests): EL1, MMU off, linked at its load IPA, a flat
@@ -187,11 +197,15 @@ $(B)/qemu/host-dma.elf $(B)/qemu/host-nosmmu.elf: $(B)/qemu/host-%.elf: $(DMA_HO
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z- A-Z_) \
 		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(DMA_HOST_SRCS)
 ifneq ($(SMMU),0)
-qemu-images: build/nosmmu/el2/kcore.elf
+ifneq ($(KCORE_INSECURE_DMA),1)
+# The Pi 4 profile (no SMMU) twice: as built by default (VMs refused, D45)
+# and with the named opt-in (the `insecure-dma` scenario).
+qemu-images: build/nosmmu/el2/kcore.elf build/nosmmu/insecure-dma/el2/kcore.elf
 build/nosmmu/el2/kcore.elf: FORCE
 	$(Q)$(MAKE) --no-print-directory SMMU=0 $@
-FORCE:
-.PHONY: FORCE
+build/nosmmu/insecure-dma/el2/kcore.elf: FORCE
+	$(Q)$(MAKE) --no-print-directory SMMU=0 KCORE_INSECURE_DMA=1 $@
+endif
 endif
 # ---- end SMMU ----
 

@@ -65,35 +65,42 @@ static u64 read_cells(const u8 *p, u32 cells)
 	return v;
 }
 
-/* One pass over the structure block: the walker keeps the root's
- * #address-cells / #size-cells and calls the visitor for each child of the
- * root (node, at its start; prop, for each of its properties; end, at its
- * end). prop or end returning true stops the walk: it was found. */
+/* One pass over the structure block. The walker keeps, for every depth, the
+ * #address-cells / #size-cells a node gives its children, and calls the
+ * visitor for every node below the root (node, at its start; prop, for
+ * each of its properties; end, at its end), with w->depth (2 = a child of
+ * the root) and w->addr_cells / w->size_cells = its parent's, which is how
+ * its `reg` reads. prop or end returning true stops the walk: it was found.
+ * The root's children (depth 2) are all that dtb_memory, dtb_chosen_prop
+ * and dtb_compatible look at; dtb_for_each_node (boot/devices.c) sees all. */
+#define DTB_MAX_DEPTH 8
+
 struct dtb_walk {
 	const u8 *end, *strings_end;
-	u32 addr_cells, size_cells;
+	u32 depth;
+	u32 addr_cells, size_cells; /* the parent's: how this node's reg reads */
 };
 
 struct dtb_visitor {
-	void (*node)(void *ctx, const u8 *name, const u8 *end);
+	void (*node)(void *ctx, const struct dtb_walk *w, const u8 *name);
 	bool (*prop)(void *ctx, const struct dtb_walk *w, const u8 *name, const u8 *val, u32 len);
-	bool (*end)(void *ctx);
+	bool (*end)(void *ctx, const struct dtb_walk *w);
 	void *ctx;
 };
 
 /* 0 if the visitor found what it looks for, -1 if not (or a malformed blob). */
-static int dtb_walk_root_children(const void *fdt, const struct dtb_visitor *v)
+static int dtb_walk_nodes(const void *fdt, const struct dtb_visitor *v)
 {
 	const u8 *base = fdt, *strings, *p;
+	/* cells[d]: what a node at depth d gives its children (the spec's defaults) */
+	u32 acells[DTB_MAX_DEPTH + 1], scells[DTB_MAX_DEPTH + 1];
 	struct dtb_walk w;
-	u32 depth = 0;
 
 	if (!dtb_valid(fdt))
 		return -1;
 	w.end = base + dtb_total_size(fdt);
 	w.strings_end = w.end;
-	w.addr_cells = 2; /* the spec's defaults */
-	w.size_cells = 1;
+	w.depth = 0;
 	strings = base + be32(base + 12);
 	p = base + be32(base + 8);
 	while (p + 4 <= w.end) {
@@ -106,19 +113,27 @@ static int dtb_walk_root_children(const void *fdt, const struct dtb_visitor *v)
 			while (p < w.end && *p)
 				p++;
 			p = base + ((u64)(p + 1 - base + 3) & ~3UL);
-			if (++depth == 2)
-				v->node(v->ctx, name, w.end);
-		} else if (tok == FDT_END_NODE) {
-			if (depth == 2 && v->end(v->ctx))
-				return 0;
-			if (depth == 0)
+			if (++w.depth > DTB_MAX_DEPTH)
 				return -1;
-			depth--;
+			acells[w.depth] = 2;
+			scells[w.depth] = 1;
+			w.addr_cells = w.depth > 1 ? acells[w.depth - 1] : 2;
+			w.size_cells = w.depth > 1 ? scells[w.depth - 1] : 1;
+			if (w.depth >= 2)
+				v->node(v->ctx, &w, name);
+		} else if (tok == FDT_END_NODE) {
+			if (w.depth == 0)
+				return -1;
+			w.addr_cells = w.depth > 1 ? acells[w.depth - 1] : 2;
+			w.size_cells = w.depth > 1 ? scells[w.depth - 1] : 1;
+			if (w.depth >= 2 && v->end(v->ctx, &w))
+				return 0;
+			w.depth--;
 		} else if (tok == FDT_PROP) {
 			const u8 *name;
 			u32 len, nameoff;
 
-			if (p + 8 > w.end)
+			if (p + 8 > w.end || w.depth == 0)
 				return -1;
 			len = be32(p);
 			nameoff = be32(p + 4);
@@ -126,11 +141,11 @@ static int dtb_walk_root_children(const void *fdt, const struct dtb_visitor *v)
 			if (len > (u64)(w.end - p) || nameoff >= (u64)(w.end - strings))
 				return -1;
 			name = strings + nameoff;
-			if (depth == 1 && str_eq(name, w.strings_end, "#address-cells") && len == 4)
-				w.addr_cells = be32(p);
-			else if (depth == 1 && str_eq(name, w.strings_end, "#size-cells") && len == 4)
-				w.size_cells = be32(p);
-			else if (depth == 2 && v->prop(v->ctx, &w, name, p, len))
+			if (str_eq(name, w.strings_end, "#address-cells") && len == 4)
+				acells[w.depth] = be32(p);
+			else if (str_eq(name, w.strings_end, "#size-cells") && len == 4)
+				scells[w.depth] = be32(p);
+			if (w.depth >= 2 && v->prop(v->ctx, &w, name, p, len))
 				return 0;
 			p = base + ((u64)(p + len - base + 3) & ~3UL);
 		} else if (tok != FDT_NOP) {
@@ -158,25 +173,27 @@ struct reg_node {
 };
 
 /* A RAM node counts only with a non-empty reg; a device with any reg. */
-static bool mem_node_end(void *ctx)
+static bool mem_node_end(void *ctx, const struct dtb_walk *w)
 {
 	const struct reg_node *n = ctx;
 
-	return n->match && n->has_reg && n->size;
+	return w->depth == 2 && n->match && n->has_reg && n->size;
 }
 
-static bool compat_node_end(void *ctx)
+static bool compat_node_end(void *ctx, const struct dtb_walk *w)
 {
 	const struct reg_node *n = ctx;
 
-	return n->match && n->has_reg;
+	return w->depth == 2 && n->match && n->has_reg;
 }
 
-static void mem_node_start(void *ctx, const u8 *name, const u8 *end)
+static void mem_node_start(void *ctx, const struct dtb_walk *w, const u8 *name)
 {
 	struct reg_node *n = ctx;
 
-	n->match = is_memory_name(name, end);
+	if (w->depth != 2)
+		return;
+	n->match = is_memory_name(name, w->end);
 	n->has_reg = false;
 }
 
@@ -185,6 +202,8 @@ static bool mem_node_prop(void *ctx, const struct dtb_walk *w, const u8 *name, c
 {
 	struct reg_node *n = ctx;
 
+	if (w->depth != 2)
+		return false;
 	if (str_eq(name, w->strings_end, "device_type") && str_eq(val, val + len, "memory"))
 		n->match = true;
 	else if (str_eq(name, w->strings_end, "reg"))
@@ -197,7 +216,7 @@ int dtb_memory(const void *fdt, u64 *base, u64 *size)
 	struct reg_node n = { false, false, 0, 0, NULL };
 	const struct dtb_visitor v = { mem_node_start, mem_node_prop, mem_node_end, &n };
 
-	if (dtb_walk_root_children(fdt, &v) != 0)
+	if (dtb_walk_nodes(fdt, &v) != 0)
 		return -1;
 	*base = n.base;
 	*size = n.size;
@@ -213,11 +232,12 @@ struct chosen_search {
 	int len;
 };
 
-static void chosen_node_start(void *ctx, const u8 *name, const u8 *end)
+static void chosen_node_start(void *ctx, const struct dtb_walk *w, const u8 *name)
 {
 	struct chosen_search *c = ctx;
 
-	c->in_chosen = str_eq(name, end, "chosen");
+	if (w->depth == 2)
+		c->in_chosen = str_eq(name, w->end, "chosen");
 }
 
 static bool chosen_node_prop(void *ctx, const struct dtb_walk *w, const u8 *name, const u8 *val,
@@ -225,7 +245,7 @@ static bool chosen_node_prop(void *ctx, const struct dtb_walk *w, const u8 *name
 {
 	struct chosen_search *c = ctx;
 
-	if (!c->in_chosen || !str_eq(name, w->strings_end, c->name))
+	if (w->depth != 2 || !c->in_chosen || !str_eq(name, w->strings_end, c->name))
 		return false;
 	for (u32 i = 0; i < len && i < c->max; i++)
 		c->out[i] = val[i];
@@ -233,7 +253,7 @@ static bool chosen_node_prop(void *ctx, const struct dtb_walk *w, const u8 *name
 	return true;
 }
 
-static bool never_done(void *ctx)
+static bool never_done(void *ctx, const struct dtb_walk *w)
 {
 	return false;
 }
@@ -245,7 +265,7 @@ int dtb_chosen_prop(const void *fdt, const char *name, u8 *out, u32 max)
 	struct chosen_search c = { false, name, out, max, -1 };
 	const struct dtb_visitor v = { chosen_node_start, chosen_node_prop, never_done, &c };
 
-	return dtb_walk_root_children(fdt, &v) == 0 ? c.len : -1;
+	return dtb_walk_nodes(fdt, &v) == 0 ? c.len : -1;
 }
 
 /* Whether the stringlist [p, p + len) holds `want` as one of its strings. */
@@ -265,10 +285,12 @@ static bool stringlist_has(const u8 *p, u32 len, const char *want)
 	return false;
 }
 
-static void compat_node_start(void *ctx, const u8 *name, const u8 *end)
+static void compat_node_start(void *ctx, const struct dtb_walk *w, const u8 *name)
 {
 	struct reg_node *n = ctx;
 
+	if (w->depth != 2)
+		return;
 	n->match = false;
 	n->has_reg = false;
 }
@@ -278,6 +300,8 @@ static bool compat_node_prop(void *ctx, const struct dtb_walk *w, const u8 *name
 {
 	struct reg_node *n = ctx;
 
+	if (w->depth != 2)
+		return false;
 	if (str_eq(name, w->strings_end, "compatible"))
 		n->match = stringlist_has(val, len, n->want);
 	else if (str_eq(name, w->strings_end, "reg"))
@@ -290,9 +314,124 @@ int dtb_compatible(const void *fdt, const char *compat, u64 *base, u64 *size)
 	struct reg_node n = { false, false, 0, 0, compat };
 	const struct dtb_visitor v = { compat_node_start, compat_node_prop, compat_node_end, &n };
 
-	if (dtb_walk_root_children(fdt, &v) != 0)
+	if (dtb_walk_nodes(fdt, &v) != 0)
 		return -1;
 	*base = n.base;
 	*size = n.size;
 	return 0;
+}
+
+/* ---- every node, for the MMIO allow-list (boot/devices.c) ---------------- */
+
+/* dtb_for_each_node's state: the open node at each depth (a node's
+ * properties come before its children, so each is complete when its first
+ * child starts, and is reported at its end). */
+struct node_walk {
+	struct dtb_node open[DTB_MAX_DEPTH + 1];
+	bool identity[DTB_MAX_DEPTH + 1]; /* children's addresses are the parent's */
+	void (*fn)(void *ctx, const struct dtb_node *n);
+	void *ctx;
+};
+
+static void node_walk_start(void *ctx, const struct dtb_walk *w, const u8 *name)
+{
+	struct node_walk *nw = ctx;
+	struct dtb_node *n = &nw->open[w->depth];
+	u32 d = w->depth;
+
+	/* Field by field: the test hosts link this file without memset. */
+	n->compat = n->reg = n->ranges = NULL;
+	n->compat_len = n->reg_len = n->ranges_len = 0;
+	n->child_addr_cells = 2; /* the spec's defaults */
+	n->child_size_cells = 1;
+	n->disabled = n->iommu = false;
+	n->name = (const char *)name;
+	n->depth = d;
+	n->addr_cells = w->addr_cells;
+	n->size_cells = w->size_cells;
+	/* A child of the root reads in root addresses; deeper, only through
+	 * parents whose `ranges` is empty (1:1). */
+	n->translatable = d == 2 || (nw->open[d - 1].translatable && nw->identity[d - 1]);
+	nw->identity[d] = false;
+}
+
+static bool node_walk_prop(void *ctx, const struct dtb_walk *w, const u8 *name, const u8 *val,
+			   u32 len)
+{
+	struct node_walk *nw = ctx;
+	struct dtb_node *n = &nw->open[w->depth];
+
+	if (str_eq(name, w->strings_end, "compatible")) {
+		n->compat = val;
+		n->compat_len = len;
+	} else if (str_eq(name, w->strings_end, "reg")) {
+		n->reg = val;
+		n->reg_len = len;
+	} else if (str_eq(name, w->strings_end, "ranges")) {
+		n->ranges = val;
+		n->ranges_len = len;
+		nw->identity[w->depth] = len == 0;
+	} else if (str_eq(name, w->strings_end, "status")) {
+		n->disabled = !str_eq(val, val + len, "okay") && !str_eq(val, val + len, "ok");
+	} else if (str_eq(name, w->strings_end, "iommu-map") ||
+		   str_eq(name, w->strings_end, "iommus")) {
+		n->iommu = true;
+	} else if (str_eq(name, w->strings_end, "#address-cells") && len == 4) {
+		n->child_addr_cells = be32(val);
+	} else if (str_eq(name, w->strings_end, "#size-cells") && len == 4) {
+		n->child_size_cells = be32(val);
+	}
+	return false;
+}
+
+static bool node_walk_end(void *ctx, const struct dtb_walk *w)
+{
+	struct node_walk *nw = ctx;
+
+	nw->fn(nw->ctx, &nw->open[w->depth]);
+	return false;
+}
+
+int dtb_for_each_node(const void *fdt, void (*fn)(void *ctx, const struct dtb_node *n), void *ctx)
+{
+	static struct node_walk nw; /* boot only, one CPU: off the small boot stack */
+	const struct dtb_visitor v = { node_walk_start, node_walk_prop, node_walk_end, &nw };
+
+	nw.fn = fn;
+	nw.ctx = ctx;
+	/* The walk "fails" (-1) at the end of a well-formed blob: nothing stops it. */
+	(void)dtb_walk_nodes(fdt, &v);
+	return dtb_valid(fdt) ? 0 : -1;
+}
+
+bool dtb_node_compatible(const struct dtb_node *n, const char *compat)
+{
+	return n->compat && stringlist_has(n->compat, n->compat_len, compat);
+}
+
+/* The i-th (base, size) of a node's reg, in its parent's cells. */
+bool dtb_node_reg(const struct dtb_node *n, u32 i, u64 *base, u64 *size)
+{
+	u32 cells = n->addr_cells + n->size_cells;
+
+	if (!n->reg || n->addr_cells > 2 || n->size_cells > 2 || cells == 0 ||
+	    (u64)(i + 1) * 4 * cells > n->reg_len)
+		return false;
+	*base = read_cells(n->reg + 4 * cells * i, n->addr_cells);
+	*size = read_cells(n->reg + 4 * cells * i + 4 * n->addr_cells, n->size_cells);
+	return true;
+}
+
+/* The i-th CPU-address window of a node's ranges (child address, then the
+ * parent's address, then the size): for a PCIe host bridge, its windows. */
+bool dtb_node_range(const struct dtb_node *n, u32 i, u64 *base, u64 *size)
+{
+	u32 ca = n->child_addr_cells, pa = n->addr_cells, sc = n->child_size_cells;
+	u32 cells = ca + pa + sc;
+
+	if (!n->ranges || pa > 2 || sc > 2 || ca > 3 || (u64)(i + 1) * 4 * cells > n->ranges_len)
+		return false;
+	*base = read_cells(n->ranges + 4 * cells * i + 4 * ca, pa);
+	*size = read_cells(n->ranges + 4 * cells * i + 4 * (ca + pa), sc);
+	return true;
 }

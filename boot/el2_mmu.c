@@ -8,9 +8,9 @@
  *                             scrubs and reads host and VM pages): 2 MB
  *                             blocks, level 3 where RAM ends inside a block
  *                             or shares one with KCore's memory
- *   the PL011                 one device page
- *   a GICv2's GICH            one device page (arch/arm64/vgic.c)
- *   the reserved MMIO         device pages (the SMMUv3's registers)
+ *   KCore's devices           device pages (boot/devices.c: the PL011, a
+ *                             GICv2's GICH, the SMMUv3, the redistributors,
+ *                             the ITS's control frame)
  * The image remap window (KCORE_REMAP_START) is filled later by the core.
  * SCTLR_EL2.WXN makes every writable page never-executable as well. */
 #include "kcore/arch.h"
@@ -75,13 +75,10 @@ void el2_mmu_init(phys_addr_t ram_base, u64 ram_size)
 		else
 			el2_map_pages(blk, ram_end, EL2_RW);
 	}
-	el2_map(QEMU_UART_BASE, 3, EL2_DEV);
-	if (!cpu_has_gicv3_sysregs()) /* a GICv2: KCore drives GICH (arch/arm64/vgic.c) */
-		el2_map(QEMU_GICV2_GICH_BASE, 3, EL2_DEV);
-	/* KCore's reserved MMIO (the SMMUv3's registers), whether or not an
-	 * SMMU answers there: the host's stage 2 never maps it. */
-	el2_map_pages(KCORE_RESERVED_MMIO_BASE, KCORE_RESERVED_MMIO_BASE + KCORE_RESERVED_MMIO_SIZE,
-		      EL2_DEV);
+	/* None of them is on the host's allow-list (D44). */
+	for (u32 i = 0; i < plat.el2_dev_num; i++)
+		el2_map_pages(plat.el2_dev[i].base, plat.el2_dev[i].base + plat.el2_dev[i].size,
+			      EL2_DEV);
 	lock_release(NPT_ID + COREVISOR);
 
 	el2_mmu_regs.mair = MAIR_EL2_VALUE;

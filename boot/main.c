@@ -65,6 +65,23 @@ static void boot_salt(const void *dtb)
 		uart_printf("kcore: WARNING: no /chosen/rng-seed: VM export keys repeat across boots\n");
 }
 
+/* D45: say which DMA mode is in force, where every boot log shows it. The
+ * allow-list gave the host the PCIe bridge because the DTB named an SMMU:
+ * that SMMU must now be KCore's. */
+static void boot_dma_policy(void)
+{
+	if (plat.dma_isolated && !arch_smmu_available())
+		arch_halt("boot: the DTB's SMMU is not under KCore's control", 0, 0);
+	if (arch_smmu_available())
+		uart_printf("kcore: DMA isolation: on (the SMMUv3 is KCore's): VMs may boot\n");
+	else if (plat.insecure_dma)
+		uart_printf("kcore: WARNING: INSECURE DMA (built with KCORE_INSECURE_DMA=1): no SMMU "
+			    "isolates device DMA; VMs boot UNPROTECTED from it\n");
+	else
+		uart_printf("kcore: DMA isolation: none (no SMMU under KCore's control): VERIFY_VM "
+			    "refused (-KE_NOTSUPP); KCORE_INSECURE_DMA=1 opts in to unprotected VMs\n");
+}
+
 void boot_main(u64 dtb_arg)
 {
 	const void *dtb = boot_find_dtb(dtb_arg);
@@ -82,6 +99,9 @@ void boot_main(u64 dtb_arg)
 	uart_printf("kcore: RAM [0x%lx, 0x%lx), %lu MB\n", ram_base, ram_base + ram_size,
 		    ram_size >> 20);
 
+	platform_from_dtb(dtb, ram_base, ram_size);
+	p.host_mmio = plat.host_mmio;
+	p.host_mmio_num = plat.host_mmio_num;
 	/* kc is zero (BSS), so layout_pool_bytes() is the pools' size. */
 	p.ram_base = ram_base;
 	p.ram_size = ram_size;
@@ -100,6 +120,7 @@ void boot_main(u64 dtb_arg)
 	uart_printf("kcore: EL2 MMU on (own table at 0x%lx), KCore's memory owned by COREVISOR\n",
 		    kc.npt[COREVISOR].root);
 	boot_smmu(dtb);
+	boot_dma_policy();
 
 	host_magic = *(volatile u64 *)(uintptr_t)(HOST_IMAGE_BASE + 8);
 	if (host_magic != HOST_IMAGE_MAGIC) {

@@ -1,10 +1,10 @@
 /* The SMMU at boot: the DTB names it ("arm,smmu-v3"); KCore takes it over
- * only where the host can never reach it (KCore's reserved MMIO, which the
- * host's stage 2 refuses and KCore's EL2 table maps), and before the host
- * runs. Without one (a board without an SMMU, or SMMU=0), every SMMU call
+ * before the host runs. The host can never reach it: boot/devices.c keeps
+ * it off the host's MMIO allow-list and puts it in KCore's EL2 table (D44). Without one (a board without an SMMU, or SMMU=0), every SMMU call
  * is refused (-KE_NOTSUPP, D43). */
 #include "kcore/arch.h"
 #include "kcore/layout.h"
+#include "kcore/state.h"
 
 #include "boot.h"
 #ifndef KCORE_NO_SMMU
@@ -21,9 +21,8 @@ void boot_smmu(const void *dtb)
 			    "refused\n");
 		return;
 	}
-	if (base < KCORE_RESERVED_MMIO_BASE || size > KCORE_RESERVED_MMIO_SIZE ||
-	    base - KCORE_RESERVED_MMIO_BASE > KCORE_RESERVED_MMIO_SIZE - size)
-		arch_halt("boot: the SMMU lies outside KCore's reserved MMIO", base, size);
+	if (s2page_get(base >> PAGE_SHIFT).owner != COREVISOR)
+		arch_halt("boot: the SMMU is on the host's MMIO allow-list", base, size);
 	smmuv3_init(base);
 	uart_printf("kcore: SMMUv3 at 0x%lx: %u streams abort until attached, %u contexts\n", base,
 		    KCORE_SMMU_STREAMS, KCORE_SMMU_CFG_NUM_0);

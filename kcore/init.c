@@ -14,6 +14,26 @@ static bool page_aligned(u64 x)
 	return (x & (PAGE_SIZE - 1)) == 0;
 }
 
+/* D44: an allow-list range is page aligned, not empty, does not wrap, lies
+ * outside RAM and overlaps no other range. */
+static void init_check_mmio_range(const struct kcore_boot_params *p, u32 i)
+{
+	const struct phys_range *r = &p->host_mmio[i];
+	u64 ram_end = p->ram_base + p->ram_size;
+
+	if (!page_aligned(r->base) || !page_aligned(r->size) || r->size == 0 ||
+	    r->base + r->size < r->base)
+		arch_halt("kcore_init: bad MMIO range", r->base, r->size);
+	if (r->base < ram_end && p->ram_base < r->base + r->size)
+		arch_halt("kcore_init: MMIO range overlaps RAM", r->base, r->size);
+	for (u32 j = 0; j < i; j++) {
+		const struct phys_range *o = &p->host_mmio[j];
+
+		if (r->base < o->base + o->size && o->base < r->base + r->size)
+			arch_halt("kcore_init: MMIO ranges overlap", r->base, o->base);
+	}
+}
+
 /* The boot code's parameters must describe a layout KCore was built for;
  * anything else is a build or boot-loader bug, not a request (R5). */
 static void init_check_params(const struct kcore_boot_params *p)
@@ -31,6 +51,10 @@ static void init_check_params(const struct kcore_boot_params *p)
 	if (p->pool_base < p->core_start || p->pool_base >= p->core_end ||
 	    p->core_end - p->pool_base < layout_pool_bytes())
 		arch_halt("kcore_init: pools do not fit", p->pool_base, p->core_end);
+	if (p->host_mmio_num > KCORE_HOST_MMIO_MAX)
+		arch_halt("kcore_init: MMIO allow-list too long", p->host_mmio_num, KCORE_HOST_MMIO_MAX);
+	for (u32 i = 0; i < p->host_mmio_num; i++)
+		init_check_mmio_range(p, i);
 }
 
 /* Every RAM page is the host's, mapped (later, on fault) at its own
@@ -105,6 +129,9 @@ void kcore_init(const struct kcore_boot_params *p)
 	kc.core_start = p->core_start;
 	kc.core_end = p->core_end;
 	kc.pool_base = p->pool_base;
+	kc.host_mmio_num = p->host_mmio_num;
+	for (u32 i = 0; i < p->host_mmio_num; i++)
+		kc.host_mmio[i] = p->host_mmio[i];
 	init_s2page();
 	init_vms();
 	init_shadow();

@@ -159,7 +159,7 @@ static void map_images(vmid_t vmid, const struct vm_boot_info *b)
 		}
 }
 
-/* spec: local_verify_vm (+ D29, D40) */
+/* spec: local_verify_vm (+ D29, D40, D45) */
 long local_verify_vm(vmid_t vmid)
 {
 	struct vm_info *info;
@@ -168,6 +168,10 @@ long local_verify_vm(vmid_t vmid)
 
 	if (!is_vm(vmid))
 		return -KE_RANGE;
+	/* D45: no VM boots where device DMA could reach it, unless the build
+	 * opted in to that by name. */
+	if (!arch_dma_policy_allows_vms())
+		return -KE_NOTSUPP;
 	lock_assert_held(INFO_ID + vmid);
 	lock_assert_held(S2PAGE_ID);
 	lock_assert_held(NPT_ID + HOSTVISOR);

@@ -81,6 +81,16 @@ void arch_tlbi_el2_va(u64 va)
 /* ---- the SMMU (issue 5): smmu/v3/ drives it; built without it (SMMU=0,
  * a board without an SMMU) there is no device context in hardware, and the
  * core refuses every SMMU call (arch_smmu_available, D43). ---- */
+/* D45: the platform policy (include/kcore/arch.h). */
+bool arch_dma_policy_allows_vms(void)
+{
+#ifdef KCORE_INSECURE_DMA
+	return true; /* the named opt-in: VMs run, unprotected from device DMA */
+#else
+	return arch_smmu_available();
+#endif
+}
+
 #ifndef KCORE_NO_SMMU
 bool arch_smmu_available(void)
 {

@@ -33,6 +33,12 @@ void arch_smmu_tlbi_ctx(u32 index, u32 cbndx);
  * and is under KCore's control). Without one, every SMMU call is refused
  * with -KE_NOTSUPP (D43). */
 bool arch_smmu_available(void);
+/* D45, platform policy: whether VMs may boot. True where device DMA is
+ * isolated by an SMMU under KCore's control, or where KCore was built with
+ * the explicit opt-in KCORE_INSECURE_DMA=1 (VMs then run unprotected from
+ * device DMA, and the boot banner says so). Otherwise VERIFY_VM is refused
+ * with -KE_NOTSUPP. */
+bool arch_dma_policy_allows_vms(void);
 /* Point stream (device) `stream` of SMMU `index` at context `cbndx`, or
  * make it abort every transaction (detach); the hardware's cached
  * configuration for the stream is invalidated, with a completed sync, before

@@ -20,9 +20,10 @@
 /* Stream ids per SMMU instance: SMMUv3 stream id = PCI requester id, so 256
  * covers bus 0 (QEMU virt's root bus). */
 #define KCORE_SMMU_STREAMS 256U
-/* MMIO that KCore keeps for itself (owner COREVISOR): the SMMUv3 of QEMU virt. */
-#define KCORE_RESERVED_MMIO_BASE 0x09050000UL
-#define KCORE_RESERVED_MMIO_SIZE 0x20000UL
+/* The host's MMIO allow-list (D44): at most this many ranges of device
+ * frames the host may map; every other frame outside RAM is withheld
+ * (owner COREVISOR). The boot code derives the list from the DTB. */
+#define KCORE_HOST_MMIO_MAX 48U
 
 #ifndef KCORE_PROFILE_TEST
 #define KCORE_RAM_MAX_PAGES (1UL << 20) /* 4 GB */

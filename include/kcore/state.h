@@ -21,6 +21,12 @@ struct s2page {
 	u64 gfn;   /* guest frame it backs; INVALID64 if none yet */
 };
 
+/* A range of physical addresses [base, base + size). */
+struct phys_range {
+	phys_addr_t base;
+	u64 size;
+};
+
 /* spec: pool_start / pud_start / pmd_start / pool_end of a principal */
 struct pool_bounds {
 	phys_addr_t start, pud_start, pmd_start, end;
@@ -100,6 +106,10 @@ struct kcore {
 	 * platform before the first VM (boot/main.c: the DTB's /chosen/rng-seed);
 	 * all zero where the platform has none (the host tests). */
 	u8 boot_salt[32];
+	/* D44: the device frames the host may map (the MMIO allow-list),
+	 * fixed at init; every other frame outside RAM reads as COREVISOR's. */
+	struct phys_range host_mmio[KCORE_HOST_MMIO_MAX];
+	u32 host_mmio_num;
 	/* Physical placement, fixed at init. */
 	phys_addr_t pool_base;
 	phys_addr_t core_start, core_end; /* KCore's own memory, incl. pools */
@@ -117,6 +127,10 @@ struct kcore_boot_params {
 	phys_addr_t core_start; /* KCore's image, data and pools: owned by COREVISOR */
 	phys_addr_t core_end;
 	phys_addr_t pool_base; /* inside [core_start, core_end), page aligned */
+	/* D44: the host's MMIO allow-list: page-aligned ranges outside RAM,
+	 * at most KCORE_HOST_MMIO_MAX, not overlapping. */
+	const struct phys_range *host_mmio;
+	u32 host_mmio_num;
 };
 /* Bytes of page-table pool (all principals and the SMMU) from pool_base. */
 u64 layout_pool_bytes(void);
@@ -125,25 +139,38 @@ void kcore_init(const struct kcore_boot_params *p);
 
 /* ---- kcore/s2page.c -------------------------------------------------- */
 /* The owner table (the spec's s2page), indexed by RAM pfn. Frames outside
- * RAM are not stored: they read as "not RAM" (owner INVALID), except the
- * MMIO that KCore keeps for itself, which reads as owned by COREVISOR so
- * that no map path (host fault, MAP_IO) can hand it out. */
+ * RAM are not stored: a device frame of the host's MMIO allow-list reads
+ * as "not RAM" (owner INVALID: the host may map it, MAP_IO may hand it to
+ * a VM); every other frame (KCore's own devices, devices KCore mediates or
+ * withholds, and the unknown) reads as owned by COREVISOR, so that no map
+ * path (host fault, MAP_IO, SMMU) can hand it out (D44). */
 static inline bool pfn_is_ram(pfn_t pfn)
 {
 	return pfn >= (KCORE_RAM_BASE >> PAGE_SHIFT) &&
 	       pfn - (KCORE_RAM_BASE >> PAGE_SHIFT) < kc.ram_pages;
 }
 
-/* spec: pfn @ s2page; non-RAM reads as owner INVALID (or COREVISOR for the
- * reserved MMIO), count 0, gfn INVALID64. */
+/* Whether a frame lies in the host's MMIO allow-list (D44). */
+static inline bool pfn_is_host_mmio(pfn_t pfn)
+{
+	for (u32 i = 0; i < kc.host_mmio_num; i++) {
+		pfn_t first = kc.host_mmio[i].base >> PAGE_SHIFT;
+
+		if (pfn >= first && pfn - first < kc.host_mmio[i].size >> PAGE_SHIFT)
+			return true;
+	}
+	return false;
+}
+
+/* spec: pfn @ s2page; non-RAM reads as owner INVALID if the host may map
+ * it, COREVISOR otherwise (D44), count 0, gfn INVALID64. */
 static inline struct s2page s2page_get(pfn_t pfn)
 {
 	struct s2page none = { INVALID, 0, INVALID64 };
-	const pfn_t mmio = KCORE_RESERVED_MMIO_BASE >> PAGE_SHIFT;
 
 	if (pfn_is_ram(pfn))
 		return kc.s2page[pfn - (KCORE_RAM_BASE >> PAGE_SHIFT)];
-	if (pfn >= mmio && pfn - mmio < (KCORE_RESERVED_MMIO_SIZE >> PAGE_SHIFT))
+	if (!pfn_is_host_mmio(pfn))
 		none.owner = COREVISOR;
 	return none;
 }

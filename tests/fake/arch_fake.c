@@ -111,6 +111,9 @@ static void fake_streams_reset(void)
 
 u32 fake_stream_ctx(u32 index, u32 stream) { return stream_ctx[index][stream]; }
 bool arch_smmu_available(void) { return true; }
+/* D45: the fake machine has an SMMU; a test may take the policy away. */
+bool fake_dma_policy_allows_vms = true;
+bool arch_dma_policy_allows_vms(void) { return fake_dma_policy_allows_vms; }
 
 void arch_smmu_attach(u32 index, u32 stream, u32 cbndx)
 {
@@ -160,6 +163,7 @@ void fake_events_clear(void) { nevents = 0; }
 
 void fake_machine_reset(void)
 {
+	static const struct phys_range host_mmio[] = FAKE_HOST_MMIO;
 	struct kcore_boot_params p;
 
 	if (!ram) {
@@ -184,11 +188,14 @@ void fake_machine_reset(void)
 	}
 	nevents = 0;
 	fake_streams_reset();
+	fake_dma_policy_allows_vms = true;
 	p.ram_base = KCORE_RAM_BASE;
 	p.ram_size = FAKE_RAM_SIZE;
 	p.core_start = KCORE_RAM_BASE + FAKE_RAM_SIZE - FAKE_CORE_SIZE;
 	p.core_end = KCORE_RAM_BASE + FAKE_RAM_SIZE;
 	p.pool_base = p.core_start + (1UL << 20); /* after a pretend 1 MB image */
+	p.host_mmio = host_mmio;
+	p.host_mmio_num = sizeof(host_mmio) / sizeof(host_mmio[0]);
 	kcore_init(&p);
 	nevents = 0;
 }

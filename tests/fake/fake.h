@@ -7,6 +7,19 @@
 
 #define FAKE_RAM_SIZE (64UL << 20) /* KCORE_PROFILE_TEST RAM */
 #define FAKE_CORE_SIZE (8UL << 20) /* last 8 MB: KCore image, data, pools */
+/* The fake platform's MMIO allow-list (D44), as the boot code would derive it
+ * from a QEMU virt DTB: flash, the GIC distributor, the redistributor frames
+ * but their first page (mediated), the UART, RTC and GPIO, the PCIe windows and ECAM.
+ * Everything else outside RAM is withheld (COREVISOR), e.g. the SMMU at
+ * FAKE_WITHHELD_MMIO, fw_cfg at 0x09020000, virtio-mmio at 0x0a000000. */
+#define FAKE_HOST_MMIO                                                                     \
+	{ { 0x00000000UL, 0x08000000UL }, { 0x08000000UL, 0x00010000UL },                  \
+	  { 0x080a1000UL, 0x0001f000UL }, { 0x09000000UL, 0x00002000UL },                  \
+	  { 0x09010000UL, 0x00001000UL }, { 0x09030000UL, 0x00001000UL },                  \
+	  { 0x10000000UL, 0x2eff0000UL }, { 0x4010000000UL, 0x10000000UL },                 \
+	  { 0x8000000000UL, 0x8000000000UL } }
+#define FAKE_ALLOWED_MMIO 0x09000000UL  /* the UART: the host may map it */
+#define FAKE_WITHHELD_MMIO 0x09050000UL /* the SMMU: KCore's */
 #define FAKE_ACTLR 0x0000000000000007UL
 
 enum fake_event_kind {
@@ -29,6 +42,9 @@ struct fake_event {
 
 /* Set up RAM (zeroed) and call kcore_init. Safe to call again: resets all. */
 void fake_machine_reset(void);
+/* D45: arch_dma_policy_allows_vms() (true unless a test clears it; reset
+ * sets it again). */
+extern bool fake_dma_policy_allows_vms;
 /* Host pointer to physical address pa (RAM only; NULL otherwise). Tests
  * that write through it use fake_ram_write, so that reset can clean up. */
 void *fake_ram(u64 pa);

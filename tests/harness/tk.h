@@ -12,7 +12,7 @@
 #define TK_HW_WORDS 37   /* ec, regs[31], pc, pstate, esr, far, hpfar */
 #define TK_INFO_WORDS 9  /* reason, rd, esr, fault_ipa, mmio_data, hvc_args[4] */
 #define TK_VMINFO_WORDS (1 + 8 + 1 + 4 * 5 + 1)
-#define TK_LAYOUT_WORDS 128
+#define TK_LAYOUT_WORDS 256
 
 void tk_reset(void);
 long tk_host_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);

@@ -170,8 +170,7 @@ void tk_layout(u64 *out)
 	out[n++] = spt_pool_end();
 	out[n++] = KCORE_REMAP_START;
 	out[n++] = KCORE_REMAP_END;
-	out[n++] = KCORE_RESERVED_MMIO_BASE;
-	out[n++] = KCORE_RESERVED_MMIO_SIZE;
+	out[n++] = kc.host_mmio_num;
 	out[n++] = arch_actlr_el1();
 	out[n++] = COREVISOR;
 	out[n++] = KCORE_MAX_VCPUS;
@@ -189,6 +188,11 @@ void tk_layout(u64 *out)
 		out[n++] = b.pmd_start;
 		out[n++] = b.end;
 	}
+	for (u32 i = 0; i < kc.host_mmio_num; i++) { /* D44 */
+		out[n++] = kc.host_mmio[i].base;
+		out[n++] = kc.host_mmio[i].size;
+	}
+	out[n++] = arch_dma_policy_allows_vms(); /* D45 */
 }
 
 void tk_s2page(u64 pfn, u64 *out3)

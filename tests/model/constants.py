@@ -19,8 +19,12 @@ KCORE_MAX_CPUS = 8
 KCORE_SMMU_NUM = 2
 KCORE_SMMU_MAX_CFG = 8
 KCORE_SMMU_STREAMS = 256  # stream ids per SMMU (D42)
-KCORE_RESERVED_MMIO_BASE = 0x09050000
-KCORE_RESERVED_MMIO_SIZE = 0x20000
+# The fake platform's MMIO allow-list (tests/fake/fake.h, FAKE_HOST_MMIO; D44), for
+# sample_layout; the driver reads the real one from the C.
+FAKE_HOST_MMIO = ((0x00000000, 0x08000000), (0x08000000, 0x00010000), (0x080a1000, 0x0001f000),
+                  (0x09000000, 0x00002000), (0x09010000, 0x00001000), (0x09030000, 0x00001000),
+                  (0x10000000, 0x2eff0000), (0x4010000000, 0x10000000),
+                  (0x8000000000, 0x8000000000))
 
 # layout.h under KCORE_PROFILE_TEST (used by tests/model/test_model.py only).
 LAYOUT_TEST = dict(

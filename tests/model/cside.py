@@ -19,7 +19,7 @@ TK_RUN_WORDS = 37
 TK_HW_WORDS = 37
 TK_INFO_WORDS = 9
 TK_VMINFO_WORDS = 1 + 8 + 1 + 4 * 5 + 1
-TK_LAYOUT_WORDS = 128
+TK_LAYOUT_WORDS = 256
 MSG_LEN = 1 << 16
 
 
@@ -94,17 +94,19 @@ class CSide:
         L = Layout()
         (L.ram_base, L.ram_pages, L.core_start, L.core_end, L.spt_pool_start,
          L.spt_pmd_start, L.spt_pool_end, L.remap_start, L.remap_end) = v[0:9]
-        L.reserved_mmio = (v[9], v[10])
-        L.actlr = v[11]
-        L.corevisor, L.max_vcpus, L.nr_ctxt_regs, smmu_num, max_cfg = v[12:17]
-        L.smmu_cfg_num = v[17:17 + smmu_num]
-        n = 17 + smmu_num
+        mmio_num = v[9]
+        L.actlr = v[10]
+        L.corevisor, L.max_vcpus, L.nr_ctxt_regs, smmu_num, max_cfg = v[11:16]
+        L.smmu_cfg_num = v[16:16 + smmu_num]
+        n = 16 + smmu_num
         L.max_share_count = v[n]
         n += 1
         L.pools = {}
         for p in range(L.corevisor + 1):
             L.pools[p] = tuple(v[n:n + 4])
             n += 4
+        L.host_mmio = [(v[n + 2 * i], v[n + 2 * i + 1]) for i in range(mmio_num)]
+        L.vms_allowed = bool(v[n + 2 * mmio_num])
         return L
 
     # ---- operations ------------------------------------------------------

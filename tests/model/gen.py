@@ -80,7 +80,11 @@ class Gen:
         if x < 0.82:
             return self.core_pfn0 + self.r.randrange(0, self.core_pages)
         if x < 0.90:
-            return self.r.choice([0x09000, 0x09050, 0x09051, 0x08000, 0])
+            # D44: frames on the MMIO allow-list (UART, GICD, flash, a redistributor's
+            # plain page, ECAM, the 64-bit window) and withheld ones (the SMMU, fw_cfg,
+            # virtio-mmio, a mediated redistributor page).
+            return self.r.choice([0x09000, 0x09050, 0x09051, 0x08000, 0, 0x080a1, 0x4010000,
+                                  0x8000000, 0x09020, 0x0a000, 0x080a0])
         if x < 0.95:
             return RAM_PFN0 + 512 * self.r.randrange(0, self.L.ram_pages // 512)
         return self.r.choice(HOSTILE64)
@@ -525,7 +529,8 @@ class Gen:
             pfn = r.choice(self.vm_pages) if self.vm_pages and self.chance(0.7) else self.pfn()
             return ('call', HC['CLEAR_VM_PAGE'], v, pfn)
         if x < 0.82:
-            pa = r.choice([0x09000000, 0x09001000, 0x0a000000, 0x08010000, 0x09050000]) \
+            pa = r.choice([0x09000000, 0x09001000, 0x0a000000, 0x08010000, 0x09050000,
+                           0x09020000, 0x4010000000]) \
                 if self.chance(0.7) else self.fault_addr()
             return ('call', HC['MAP_IO'], v, self.addr_of_gfn(self.guest_gfn()), pa)
         if x < 0.88:

@@ -34,11 +34,12 @@ __all__ = ['Layout', 'Model', 'ModelHalt', 'sample_layout']
 class Layout:
     """The placement KCore was built and booted with (the driver fills it from the C).
     Addresses are bytes; pools[p] = (start, pud_start, pmd_start, end) for every
-    principal p in HOSTVISOR .. COREVISOR; reserved_mmio = (start, size)."""
+    principal p in HOSTVISOR .. COREVISOR; host_mmio = [(start, size)...], the
+    host's MMIO allow-list (D44)."""
 
     FIELDS = ('ram_base', 'ram_pages', 'core_start', 'core_end', 'pools', 'spt_pool_start',
-              'spt_pmd_start', 'spt_pool_end', 'remap_start', 'remap_end', 'reserved_mmio',
-              'smmu_cfg_num', 'actlr', 'max_share_count')
+              'spt_pmd_start', 'spt_pool_end', 'remap_start', 'remap_end', 'host_mmio',
+              'smmu_cfg_num', 'actlr', 'max_share_count', 'vms_allowed')
 
     def __init__(self, **kw):
         for f in self.FIELDS:
@@ -90,9 +91,9 @@ def sample_layout(ram_pages=LAYOUT_TEST['KCORE_RAM_MAX_PAGES'], core_pages=2048,
                   spt_pmd_start=spt_pmd_start, spt_pool_end=spt_pool_end,
                   remap_start=T['KCORE_REMAP_START'],
                   remap_end=T['KCORE_REMAP_START'] + T['KCORE_REMAP_SIZE'],
-                  reserved_mmio=(KCORE_RESERVED_MMIO_BASE, KCORE_RESERVED_MMIO_SIZE),
+                  host_mmio=list(FAKE_HOST_MMIO),
                   smmu_cfg_num=[T['KCORE_SMMU_CFG_NUM_0'], T['KCORE_SMMU_CFG_NUM_1']],
-                  actlr=0x7, max_share_count=T['KCORE_MAX_SHARE_COUNT'])
+                  actlr=0x7, max_share_count=T['KCORE_MAX_SHARE_COUNT'], vms_allowed=True)
 
 
 def _u64(x):
@@ -119,12 +120,11 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         self.ram_first = L.ram_base // PAGE_SIZE
         self.ram_end = self.ram_first + L.ram_pages
         core_first, core_end = L.core_start // PAGE_SIZE, -(-L.core_end // PAGE_SIZE)
-        mmio_first = L.reserved_mmio[0] // PAGE_SIZE
-        mmio_end = -(-(L.reserved_mmio[0] + L.reserved_mmio[1]) // PAGE_SIZE)
         # s2page: pfn -> (owner, count, gfn). Initial state (deviations.md): RAM is the
-        # host's (count 0, gfn pfn); KCore's memory and the reserved MMIO are COREVISOR's
-        # (gfn INVALID64); every other frame is INVALID (not stored; see S2Page).
-        self.s2page = S2Page()
+        # host's (count 0, gfn pfn); KCore's memory is COREVISOR's (gfn INVALID64);
+        # frames outside RAM are not stored: those of the host's MMIO allow-list read
+        # as INVALID, every other one as COREVISOR's (D44; see S2Page).
+        self.s2page = S2Page(L.host_mmio)
         # flatmem: pfn -> first word of the page, None when the spec's oracle chose it.
         # RAM starts zeroed; KCore's own pages are not modelled (absent).
         self.flatmem = {}
@@ -134,8 +134,6 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
             else:
                 self.s2page[pfn] = (HOSTVISOR, 0, pfn)
                 self.flatmem[pfn] = 0
-        for pfn in range(mmio_first, mmio_end):
-            self.s2page[pfn] = (COREVISOR, 0, INVALID64)
         self.npts = {p: NPT(p, L.pools[p]) for p in range(COREVISOR + 1)}
         self.vminfos = {vmid: VMInfo() for vmid in range(COREVISOR + 1)}
         self.core_data = CoreData(L.remap_start)

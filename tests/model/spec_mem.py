@@ -52,13 +52,26 @@ def is_vcpu(vcpuid):
     return 0 <= vcpuid < KCORE_MAX_VCPUS
 
 
+WITHHELD = (COREVISOR, 0, INVALID64)  # D44: a frame outside RAM and the allow-list
+
+
 class S2Page(dict):
-    """spec: s2page. pfn -> (owner, count, gfn) for RAM and the reserved MMIO; calling it
-    is the spec's `pfn @ (s2page sdt)`, which reads a frame that is not RAM as
-    (INVALID, 0, INVALID64)."""
+    """spec: s2page. pfn -> (owner, count, gfn) for RAM; calling it is the spec's
+    `pfn @ (s2page sdt)`, which reads a frame that is not RAM as (INVALID, 0, INVALID64).
+    D44: only a frame of the host's MMIO allow-list (`host_mmio`, [(base, size)...])
+    reads so; every other frame outside RAM reads as COREVISOR's."""
+
+    def __init__(self, host_mmio=()):
+        super().__init__()
+        self.host_mmio = [(b // PAGE_SIZE, s // PAGE_SIZE) for b, s in host_mmio]
 
     def __call__(self, pfn):
-        return self.get(pfn, NO_PAGE)
+        page = self.get(pfn)
+        if page is not None:
+            return page
+        if any(0 <= pfn - first < n for first, n in self.host_mmio):
+            return NO_PAGE
+        return WITHHELD
 
 
 class NPT:

@@ -169,6 +169,8 @@ class VmSpec:
         scrub them back to the host (POWEROFF, -KE_AUTH)."""
         if not is_vm(vmid):
             return -KE_RANGE
+        if not self.L.vms_allowed:
+            return -KE_NOTSUPP  # D45: no DMA isolation and no KCORE_INSECURE_DMA opt-in
         info = self.vminfos[vmid]
         state = info.state
         if state != READY:

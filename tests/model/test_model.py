@@ -107,9 +107,12 @@ def test_initial_state():
     assert m.s2page(RAM0 + 16383) == (COREVISOR, 0, INVALID64)
     assert m.s2page(CORE0 - 1) == (HOSTVISOR, 0, CORE0 - 1)
     assert m.s2page(CORE0) == (COREVISOR, 0, INVALID64)
-    assert m.s2page(RAM0 + 16384) == (INVALID, 0, INVALID64)
+    # D44: outside RAM, only the MMIO allow-list reads INVALID; the rest is withheld.
+    assert m.s2page(RAM0 + 16384) == (COREVISOR, 0, INVALID64)
     assert m.s2page(0x9050) == m.s2page(0x906F) == (COREVISOR, 0, INVALID64)
-    assert m.s2page(0x904F) == m.s2page(0x9070) == (INVALID, 0, INVALID64)
+    assert m.s2page(0x9000) == m.s2page(0x9001) == (INVALID, 0, INVALID64)
+    assert m.s2page(0x8FFF) == m.s2page(0x9002) == (COREVISOR, 0, INVALID64)
+    assert m.s2page(0x9020) == m.s2page(0xA000) == (COREVISOR, 0, INVALID64)
     s, ps, ms, e = L.pools[HOSTVISOR]
     assert m.npt_ptrs(HOSTVISOR) == (s + 4096, ps, ms)
     assert m.core_data() == (1, L.remap_start)
@@ -198,13 +201,16 @@ def test_mmap_level2_bump_pointers_and_exhaustion():
 def test_map_host_rules():
     L, m = mk()
     assert refused(m, m.host_stage2_fault, CORE0 * PAGE_SIZE) == -KE_OWNER
-    assert refused(m, m.host_stage2_fault, 0x09050000) == -KE_OWNER   # reserved MMIO
+    assert refused(m, m.host_stage2_fault, 0x09050000) == -KE_OWNER   # KCore's SMMU
     assert refused(m, m.host_stage2_fault, 0x0906F000) == -KE_OWNER
-    assert m.host_stage2_fault(0x09070000) == 0
-    assert m.lookup(0, 0x9070) == (0x9070, 3, 0x09070000 | DEVICE_RW)
+    assert refused(m, m.host_stage2_fault, 0x09020000) == -KE_OWNER   # D44: fw_cfg (DMA)
+    assert refused(m, m.host_stage2_fault, 0x0A000000) == -KE_OWNER   # D44: virtio-mmio
+    assert m.lookup(0, 0x9020) == m.lookup(0, 0xA000) == (0, 0, 0)
+    assert m.host_stage2_fault(0x09001000) == 0                       # on the allow-list
+    assert m.lookup(0, 0x9001) == (0x9001, 3, 0x09001000 | DEVICE_RW)
     assert refused(m, m.host_stage2_fault, 1 << 40) == -KE_RANGE
-    assert m.host_stage2_fault((1 << 39) - 1) == 0                   # not RAM: a device page
-    assert m.lookup(0, (1 << 27) - 1) == ((1 << 27) - 1, 3, ((1 << 39) - 4096) | DEVICE_RW)
+    assert m.host_stage2_fault(0x401FFFFFFF) == 0                    # not RAM: a device page
+    assert m.lookup(0, 0x401FFFF) == (0x401FFFF, 3, 0x401FFFF000 | DEVICE_RW)
     assert refused(m, m.host_stage2_fault, (1 << 40) - 1) == -KE_NOMEM   # pgd 1: no pud page
     # A VM page with count 0: refused; shared (count 1): allowed.
     vmid = started_vm(m)
@@ -954,3 +960,17 @@ def test_random_sequences_r1_and_invariants(seed):
         if step % 100 == 99:
             assert m.invariants() == [], (step, op)
     assert ok > 300 and bad > 100
+
+
+def test_verify_without_dma_isolation():
+    """D45: with no SMMU under KCore's control and no KCORE_INSECURE_DMA opt-in, VERIFY_VM
+    of a complete VM is -KE_NOTSUPP and changes nothing (R3's -KE_RANGE still comes first)."""
+    L, m = mk()
+    L.vms_allowed = False
+    vmid = hc(m, 'GEN_VMID')
+    assert hc(m, 'REGISTER_KVM', vmid) == 0
+    assert refused(m, hc, m, 'VERIFY_VM', vmid) == -KE_NOTSUPP
+    assert refused(m, hc, m, 'VERIFY_VM', 99) == -KE_RANGE
+    assert m.vminfos[vmid].state == READY
+    L.vms_allowed = True
+    assert hc(m, 'VERIFY_VM', vmid) == 0                              # no images: complete

@@ -45,7 +45,7 @@ host: [PASS] write to KCore's image refused
 host: [PASS] read of KCore's data (bss) refused
 host: [PASS] write to KCore's pools refused
 host: [PASS] call into KCore's code refused
-host: [PASS] read of KCore's reserved MMIO (SMMU) refused
+host: [PASS] read of KCore's SMMU (withheld MMIO) refused
 host: [PASS] read of the VM's page refused
 host: [PASS] write to the VM's page refused
 host: [PASS] REGISTER_KVM(99) is -KE_RANGE
@@ -248,28 +248,82 @@ expect_nosmmu() {
 kcore: built without the SMMU driver (SMMU=0): SMMU calls refused
 host: [PASS] no SMMU: SMMU_ALLOC is -KE_NOTSUPP
 host: [PASS] no SMMU: every SMMU call is -KE_NOTSUPP
+kcore: DMA isolation: none (no SMMU under KCore's control): VERIFY_VM refused (-KE_NOTSUPP); KCORE_INSECURE_DMA=1 opts in to unprotected VMs
 host: [PASS] no SMMU: KCore still answers
-host: 3 passed, 0 failed
+host: [PASS] no SMMU: VERIFY_VM is refused (-KE_NOTSUPP): no VM boots unprotected
+host: [PASS] no SMMU: the VM never runs
+host: 5 passed, 0 failed
 kcore: host PSCI SYSTEM_OFF: powering off
 EOT
 }
+# D44: the host's MMIO is default-deny (tests/qemu/host/devices.c).
+expect_devices() {
+	cat <<'EOT'
+kcore: MMIO withheld: fw-cfg@9020000 [0x9020000, +0x18): a DMA master not behind an SMMU KCore controls
+kcore: MMIO withheld: virtio_mmio@a000000 [0xa000000, +0x200): a DMA master not behind an SMMU KCore controls
+kcore: MMIO withheld: smmuv3@9050000 [0x9050000, +0x20000): KCore's own (the SMMU)
+kcore: MMIO host: pcie@10000000 [0x4010000000, +0x10000000): PCIe config space behind KCore's SMMU
+kcore: MMIO host: pl011@9000000 [0x9000000, +0x1000): UART (plain; KCore's console too)
+host: [PASS] fw_cfg's DMA register: write refused
+host: [PASS] fw_cfg: read refused
+host: [PASS] virtio-mmio transport 0: write refused
+host: [PASS] virtio-mmio transport 31: read refused
+host: [PASS] an address no DTB node describes: read refused
+host: [PASS] KCore's SMMU: write refused
+host: [PASS] the RTC reads the time and the GPIO takes a write: plain devices are the host's
+host: [PASS] KCore still answers
+host: [PASS] fw_cfg is still refused
+kcore: host PSCI SYSTEM_OFF: powering off
+EOT
+	if [ "$GIC" = 3 ]; then
+		cat <<'EOT'
+kcore: MMIO mediated: its@8080000 [0x8080000, +0x20000): the ITS's control frame KCore's, GITS_TRANSLATER the host's
+kcore: MMIO mediated: intc@8000000 redistributors [0x80a0000, +0x40000): LPI-table pages KCore's, the rest the host's
+host: [PASS] GICR_PROPBASER (LPI table base): write refused
+host: [PASS] GITS_CBASER (ITS command queue base): write refused
+host: [PASS] the redistributor's SGI frame and GITS_TRANSLATER are the host's
+host: 12 passed, 0 failed
+EOT
+	else
+		cat <<'EOT'
+kcore: MMIO withheld: intc@8000000 [0x8030000, +0x10000): GICH, the virtual interface control: KCore's
+host: [PASS] GICH (list registers): write refused
+host: [PASS] GICH: read refused
+host: 11 passed, 0 failed
+EOT
+	fi
+}
+# D45: the `vm` host on the build without an SMMU but with the named opt-in
+# KCORE_INSECURE_DMA=1: the VM boots, and the banner says it is unprotected.
+expect_insecure-dma() {
+	echo "kcore: WARNING: INSECURE DMA (built with KCORE_INSECURE_DMA=1): no SMMU isolates device DMA; VMs boot UNPROTECTED from it"
+	echo "kcore: INSECURE DMA: fw-cfg@9020000 is a DMA master KCore does not isolate"
+	expect_vm
+}
 machine_opts() {
-	case $1 in nosmmu) ;; *) echo ",iommu=smmuv3" ;; esac
+	case $1 in nosmmu | insecure-dma) ;; *) echo ",iommu=smmuv3" ;; esac
+}
+host_of() {
+	case $1 in insecure-dma) echo build/qemu/host-vm.elf ;; *) echo "build/qemu/host-$1.elf" ;; esac
 }
 extra_args() {
 	case $1 in dma) echo "-device edu,dma_mask=0xffffffffff" ;; esac
 }
 kernel_of() {
-	case $1 in nosmmu) echo build/nosmmu/el2/kcore.elf ;; *) echo build/el2/kcore.elf ;; esac
+	case $1 in
+	nosmmu) echo build/nosmmu/el2/kcore.elf ;;
+	insecure-dma) echo build/nosmmu/insecure-dma/el2/kcore.elf ;;
+	*) echo build/el2/kcore.elf ;;
+	esac
 }
 # ---- end SMMU --------------------------------------------------------------------
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(hello forbidden vm two-vms smp images export dma nosmmu)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(hello forbidden vm two-vms smp images export dma nosmmu insecure-dma devices)
 pass=0 fail=0
 for s in "${scenarios[@]}"; do
 	out="$log/qemu-$s$([ "$GIC" = 3 ] || echo "-gicv$GIC").log"
-	img=build/qemu/host-$s.elf
+	img=$(host_of "$s")
 	kernel=$(kernel_of "$s")
 	if [ ! -f "$kernel" ] || [ ! -f "$img" ]; then
 		echo "FAIL qemu $s (missing $kernel or $img: make qemu-images)"
@@ -288,9 +342,11 @@ for s in "${scenarios[@]}"; do
 	[ $rc -eq 0 ] || why="qemu exit $rc$([ $rc -eq 124 ] && echo ' (timeout)')"
 	grep -q 'KCORE HALT' "$out" && why="$why; KCORE HALT"
 	grep -qF '[FAIL]' "$out" && why="$why; a [FAIL] line"
+	# A scenario without its expected lines would pass on anything: refuse it.
+	declare -F "expect_$s" >/dev/null || why="$why; no expect_$s in tests/qemu/run.sh"
 	while IFS= read -r line; do
 		grep -qF -- "$line" "$out" || why="$why; missing: $line"
-	done < <("expect_$s")
+	done < <(declare -F "expect_$s" >/dev/null && "expect_$s")
 	if [ -z "$why" ]; then
 		printf 'PASS qemu %s%s (%d.%03d s)\n' "$s" "$([ "$GIC" = 3 ] || echo " (GICv$GIC)")" \
 			$((ms / 1000)) $((ms % 1000))

@@ -86,8 +86,17 @@ static void test_map_host(void)
 	/* KCore's own memory and reserved MMIO: refused. */
 	CHECK_EQ(local_map_host(kc.core_start), -KE_OWNER);
 	CHECK_EQ(local_map_host(kc.pool_base + PAGE_SIZE), -KE_OWNER);
-	CHECK_EQ(local_map_host(KCORE_RESERVED_MMIO_BASE + PAGE_SIZE), -KE_OWNER);
+	CHECK_EQ(local_map_host(FAKE_WITHHELD_MMIO + PAGE_SIZE), -KE_OWNER);
 	CHECK_EQ(npt_lookup(HOSTVISOR, kc.core_start >> PAGE_SHIFT).level, 0);
+	/* D44: device frames off the allow-list (fw_cfg's DMA, virtio-mmio, the
+	 * mediated redistributor page, unknown space): refused, nothing mapped. */
+	CHECK_EQ(local_map_host(0x09020000UL), -KE_OWNER);
+	CHECK_EQ(local_map_host(0x0a000000UL), -KE_OWNER);
+	CHECK_EQ(local_map_host(0x080a0000UL), -KE_OWNER);
+	CHECK_EQ(local_map_host(0x3f000000UL), -KE_OWNER);
+	CHECK_EQ(npt_lookup(HOSTVISOR, 0x09020UL).level, 0);
+	CHECK_EQ(npt_lookup(HOSTVISOR, 0x0a000UL).level, 0);
+	CHECK_EQ(local_map_host(0x080a1000UL), 0);
 	/* R3 */
 	CHECK_EQ(local_map_host(KVM_ADDR_SPACE), -KE_RANGE);
 	CHECK_EQ(local_map_host(~0UL), -KE_RANGE);
@@ -250,7 +259,7 @@ static void test_prot_and_map_page(void)
 	CHECK_EQ(kc.npt[VM].pmd_next, before.pmd_next);
 	/* KCore's memory cannot be mapped into a VM. */
 	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr + PAGE_SIZE, kc.pool_base, 3), -KE_OWNER);
-	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr + PAGE_SIZE, KCORE_RESERVED_MMIO_BASE, 3), -KE_OWNER);
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, addr + PAGE_SIZE, FAKE_WITHHELD_MMIO, 3), -KE_OWNER);
 	/* A refused map assigns nothing: a page inside a block. */
 	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x40000000UL, BPFN << PAGE_SHIFT, 2), 0);
 	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x40003000UL, (HPFN + 1) << PAGE_SHIFT, 3), -KE_BLOCK);
@@ -336,8 +345,10 @@ static void test_map_io(void)
 	CHECK_EQ(local_map_io(VM, gpa, KVM_ADDR_SPACE + MMIO_PA), -KE_RANGE);
 	/* RAM and KCore's MMIO are not I/O a VM may map (R2). */
 	CHECK_EQ(local_map_io(VM, gpa + PAGE_SIZE, HPFN << PAGE_SHIFT), -KE_OWNER);
-	CHECK_EQ(local_map_io(VM, gpa + PAGE_SIZE, KCORE_RESERVED_MMIO_BASE), -KE_OWNER);
+	CHECK_EQ(local_map_io(VM, gpa + PAGE_SIZE, FAKE_WITHHELD_MMIO), -KE_OWNER);
 	CHECK_EQ(local_map_io(VM, gpa + PAGE_SIZE, kc.pool_base), -KE_OWNER);
+	/* D44: nor a device the host may not map itself (a virtio-mmio DMA master). */
+	CHECK_EQ(local_map_io(VM, gpa + PAGE_SIZE, 0x0a000000UL), -KE_OWNER);
 	CHECK_EQ(npt_lookup(VM, (gpa >> PAGE_SHIFT) + 1).level, 0);
 	/* Only while READY. */
 	kc.vminfo[VM].state = VERIFIED;
@@ -388,7 +399,7 @@ static void test_grant_revoke_page(void)
 	CHECK_EQ(s2page_get(pfn).count, INVALID);
 	/* Not RAM, or KCore's: nothing (and no halt). */
 	local_grant_vm_page(VM, MMIO_PA >> PAGE_SHIFT);
-	local_grant_vm_page(COREVISOR, KCORE_RESERVED_MMIO_BASE >> PAGE_SHIFT);
+	local_grant_vm_page(COREVISOR, FAKE_WITHHELD_MMIO >> PAGE_SHIFT);
 	local_revoke_vm_page(VM, kc.pool_base >> PAGE_SHIFT);
 	CHECK_EQ(s2page_get(kc.pool_base >> PAGE_SHIFT).count, 0);
 	done();

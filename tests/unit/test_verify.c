@@ -195,5 +195,32 @@ static void test_refusals_change_nothing(void)
 	CHECK(no_lock_held());
 }
 
+/* D45: without DMA isolation (no SMMU under KCore's control) and without
+ * the KCORE_INSECURE_DMA opt-in, a good image is refused and nothing
+ * changes: the pages stay the host's and mapped, the VM stays READY. */
+static void test_no_dma_isolation(void)
+{
+	vmid_t vm;
+
+	fake_machine_reset();
+	memcpy(img, test_image_2p, sizeof(test_image_2p));
+	vm = vm_loaded(LOAD_IPA, sizeof(test_image_2p), sizeof(test_image_2p));
+	fake_dma_policy_allows_vms = false;
+	fake_events_clear();
+	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), -KE_NOTSUPP);
+	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, 99, 0, 0), -KE_RANGE); /* R3 first */
+	CHECK_EQ(kc.vminfo[vm].state, READY);
+	CHECK_EQ(fake_events_count(), 0);
+	for (u64 i = 0; i < 2; i++) {
+		CHECK_EQ(s2page_get(IMG_PFN + i).owner, HOSTVISOR);
+		CHECK_EQ(npt_lookup(HOSTVISOR, IMG_PFN + i).level, 3);
+	}
+	/* The same VM verifies once the policy allows it. */
+	fake_dma_policy_allows_vms = true;
+	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), 0);
+	CHECK_EQ(kc.vminfo[vm].state, VERIFIED);
+	CHECK(no_lock_held());
+}
+
 UT_MAIN(UT(test_good_image), UT(test_bad_images), UT(test_unknown_key),
-	UT(test_refusals_change_nothing))
+	UT(test_refusals_change_nothing), UT(test_no_dma_isolation))

@@ -78,6 +78,11 @@ static void scenario(void)
 	check(all, "no SMMU: every SMMU call is -KE_NOTSUPP");
 	check(hc(KCORE_HC_NOP, 0, 0, 0, 0) == 0 && hc(KCORE_HC_GEN_VMID, 0, 0, 0, 0) == 1,
 	      "no SMMU: KCore still answers");
+	/* D45: nothing isolates device DMA, and this build did not opt in. */
+	check(hc(KCORE_HC_REGISTER_KVM, 1, 0, 0, 0) == 0 &&
+		      hc(KCORE_HC_VERIFY_VM, 1, 0, 0, 0) == -KE_NOTSUPP,
+	      "no SMMU: VERIFY_VM is refused (-KE_NOTSUPP): no VM boots unprotected");
+	check(hc(KCORE_HC_VCPU_RUN, 1, 0, 0, 0) == -KE_STATE, "no SMMU: the VM never runs");
 }
 #else
 

@@ -159,7 +159,7 @@ void scenario(void)
 	expect_abort("read of KCore's data (bss) refused", do_read, kbss);
 	expect_abort("write to KCore's pools refused", do_write, kpool);
 	expect_abort("call into KCore's code refused", do_call, kimg);
-	expect_abort("read of KCore's reserved MMIO (SMMU) refused", do_read, 0x09050000);
+	expect_abort("read of KCore's SMMU (withheld MMIO) refused", do_read, 0x09050000);
 
 	/* A page the host gives to a VM through the SMMU is no longer its own. */
 	victim[0] = 42;

@@ -1,0 +1,95 @@
+/* The `devices` scenario (SCENARIO_DEVICES): the host's MMIO is
+ * default-deny (D44). A hostile host reaches for every device that could
+ * write memory behind KCore's back, or that is KCore's own, and each
+ * access aborts; the plain devices of the allow-list still work, and
+ * KCore still answers afterwards. On GICv2 the virtual interface control
+ * (GICH) is tried too: a host that wrote a list register would bypass
+ * KCore's check of virtual interrupts. */
+#include "kcore/abi.h"
+#include "kcore/errno.h"
+
+#include "hostlib.h"
+#include "platform.h"
+#include "scenario.h"
+
+#ifdef SCENARIO_DEVICES
+#define FW_CFG_DMA 0x09020010UL       /* fw_cfg's DMA address register */
+#define VIRTIO_MMIO0 0x0a000000UL     /* the first virtio-mmio transport */
+#define VIRTIO_MMIO31 0x0a003e00UL    /* the last */
+#define GICR_RD0 0x080a0000UL         /* the first redistributor (GICv3) */
+#define GICR_PROPBASER 0x70UL
+#define GICR_SGI0_ISENABLER0 0x10100UL /* its SGI frame: plain */
+#define GITS_CTRL 0x08080000UL        /* the ITS's control frame (GICv3) */
+#define GITS_CBASER 0x80UL
+#define GITS_TRANSLATER 0x08090040UL  /* the MSI doorbell: plain */
+#define PL031_DR 0x09010000UL         /* the RTC's data register: plain */
+#define UNKNOWN_HOLE 0x0c000000UL     /* platform-bus space: nothing KCore knows */
+#define KCORE_SMMU 0x09050000UL
+
+static bool gicv3(void)
+{
+	u64 pfr0;
+
+	__asm__ volatile("mrs %0, id_aa64pfr0_el1" : "=r"(pfr0));
+	return ((pfr0 >> 24) & 0xF) != 0;
+}
+
+static u32 peek32(u64 pa)
+{
+	return *(volatile u32 *)(uintptr_t)pa;
+}
+
+static void poke32(u64 pa, u32 v)
+{
+	*(volatile u32 *)(uintptr_t)pa = v;
+}
+
+static void expect_refused(const char *what, u64 pa, bool write)
+{
+	u64 before = aborts;
+
+	if (write)
+		poke(pa, 0x40200000UL); /* KCore's image, as a DMA target */
+	else
+		(void)peek(pa);
+	check(aborts == before + 1, what);
+}
+
+void scenario(void)
+{
+	u64 before;
+	u32 t0;
+
+	hprintf("host: devices: every DMA master outside KCore's SMMU and KCore's own devices "
+		"abort\n");
+	expect_refused("fw_cfg's DMA register: write refused", FW_CFG_DMA, true);
+	expect_refused("fw_cfg: read refused", FW_CFG_DMA - 0x10, false);
+	expect_refused("virtio-mmio transport 0: write refused", VIRTIO_MMIO0 + 0x70, true);
+	expect_refused("virtio-mmio transport 31: read refused", VIRTIO_MMIO31, false);
+	expect_refused("an address no DTB node describes: read refused", UNKNOWN_HOLE, false);
+	expect_refused("KCore's SMMU: write refused", KCORE_SMMU + 0x20, true);
+	if (gicv3()) {
+		expect_refused("GICR_PROPBASER (LPI table base): write refused",
+			       GICR_RD0 + GICR_PROPBASER, true);
+		expect_refused("GITS_CBASER (ITS command queue base): write refused",
+			       GITS_CTRL + GITS_CBASER, true);
+		before = aborts;
+		(void)peek32(GICR_RD0 + GICR_SGI0_ISENABLER0);
+		(void)peek32(GITS_TRANSLATER - 0x40);
+		check(aborts == before, "the redistributor's SGI frame and GITS_TRANSLATER are "
+					"the host's");
+	} else {
+		expect_refused("GICH (list registers): write refused", QEMU_GICV2_GICH_BASE + 0x100,
+			       true);
+		expect_refused("GICH: read refused", QEMU_GICV2_GICH_BASE, false);
+	}
+	/* The plain devices of the allow-list work. */
+	before = aborts;
+	t0 = peek32(PL031_DR);
+	poke32(0x09030000UL + 0x400, 0); /* PL061 GPIODIR */
+	check(aborts == before && t0 > 1000000000U, "the RTC reads the time and the GPIO "
+						     "takes a write: plain devices are the host's");
+	check(call("NOP", KCORE_HC_NOP, 0, 0, 0, 0) == 0, "KCore still answers");
+	expect_refused("fw_cfg is still refused", FW_CFG_DMA, true);
+}
+#endif
