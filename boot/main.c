@@ -7,6 +7,7 @@
 
 #include "boot.h"
 #include "platform.h"
+#include "mmio_mediate.h"
 #include "sysreg.h"
 #include "vgic.h"
 
@@ -121,6 +122,7 @@ void boot_main(u64 dtb_arg)
 		    kc.npt[COREVISOR].root);
 	boot_smmu(dtb);
 	boot_dma_policy();
+	mmio_mediate_init();
 
 	host_magic = *(volatile u64 *)(uintptr_t)(HOST_IMAGE_BASE + 8);
 	if (host_magic != HOST_IMAGE_MAGIC) {

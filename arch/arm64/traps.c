@@ -16,12 +16,13 @@
 #include "kcore/state.h"
 
 #include "boot.h"
+#include "mmio_mediate.h"
 #include "sysreg.h"
 #include "vcpu_switch.h"
 #include "vgic.h"
 
 struct trap_frame {
-	u64 x[31]; /* x19..x29 not saved (vectors.S): never read */
+	u64 x[31]; /* x19..x29 saved only for a data abort (vectors.S, el2_trap_full) */
 	u64 pad;
 };
 
@@ -136,7 +137,7 @@ static void host_refusal_report(u64 esr, u64 ipa, long ret)
 		uart_printf("kcore: more refused host accesses: counted, no longer printed\n");
 }
 
-static void host_abort(u64 esr)
+static void host_abort(u64 esr, struct trap_frame *f)
 {
 	u64 far = read_sysreg(far_el2);
 	u64 ipa = (read_sysreg(hpfar_el2) & 0x00000FFFFFFFFFF0UL) << 8 | (far & 0xFFF);
@@ -149,6 +150,10 @@ static void host_abort(u64 esr)
 		if (ret == 0)
 			return; /* mapped: the access is retried */
 	}
+	/* D44 (c): a GIC register KCore mediates (the frame is whole: a data
+	 * abort came through el2_trap_full). */
+	if (ESR_EC(esr) == ESR_ELx_EC_DABT_LOW && host_mmio_mediate(ipa, esr, f->x))
+		return;
 	host_refusal_report(esr, ipa, ret);
 	host_inject_abort(esr, far);
 }
@@ -246,7 +251,7 @@ static void host_sync(struct trap_frame *f)
 		break;
 	case ESR_ELx_EC_IABT_LOW:
 	case ESR_ELx_EC_DABT_LOW:
-		host_abort(esr);
+		host_abort(esr, f);
 		break;
 	default:
 		uart_printf("kcore: host trap ESR 0x%lx at pc 0x%lx: undefined instruction injected\n",

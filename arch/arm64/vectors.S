@@ -2,7 +2,8 @@
  *
  * el2_vectors, while the host runs: every entry saves x0..x18 and x30 in a
  * frame on the EL2 stack (x19..x29 are callee-saved: the C code keeps them,
- * and their frame slots are not written) and calls el2_trap(kind, frame)
+ * and their frame slots are not written, except for a host data abort,
+ * which KCore may emulate: el2_trap_full) and calls el2_trap(kind, frame)
  * (arch/arm64/traps.c); the frame is restored on return, so the C code
  * returns results by writing it.
  * Exceptions taken from EL2 itself never return (el2_trap halts).
@@ -20,6 +21,8 @@
  * EL1 system registers, FP/SIMD) untouched in the CPU. */
 
 #define FRAME_SIZE 256	/* struct trap_frame: x0..x30 and a pad */
+#define ESR_EC_SHIFT 26
+#define ESR_EC_DABT_LOW 0x24
 
 	.macro	ventry kind
 	.balign	128
@@ -41,7 +44,15 @@ el2_vectors:
 	ventry	5	//   irq
 	ventry	6	//   fiq
 	ventry	7	//   serror
-	ventry	8	// lower EL, AArch64: sync
+	.balign	128	// lower EL, AArch64: sync
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #0]
+	mrs	x0, esr_el2
+	lsr	x0, x0, #ESR_EC_SHIFT
+	cmp	x0, #ESR_EC_DABT_LOW
+	mov	x0, #8
+	b.eq	el2_trap_full		// a data abort: KCore may emulate it (D44)
+	b	el2_trap_common
 	ventry	9	//   irq
 	ventry	10	//   fiq
 	ventry	11	//   serror
@@ -50,7 +61,8 @@ el2_vectors:
 	ventry	14	//   fiq
 	ventry	15	//   serror
 
-el2_trap_common:
+/* The registers C may clobber (x2..x18, x30; x0, x1 are saved by the entry). */
+	.macro	save_caller_regs
 	stp	x2, x3, [sp, #16]
 	stp	x4, x5, [sp, #32]
 	stp	x6, x7, [sp, #48]
@@ -59,10 +71,11 @@ el2_trap_common:
 	stp	x12, x13, [sp, #96]
 	stp	x14, x15, [sp, #112]
 	stp	x16, x17, [sp, #128]
-	str	x18, [sp, #144]	// x19..x29: callee-saved, C keeps them
+	str	x18, [sp, #144]
 	str	x30, [sp, #240]
-	mov	x1, sp
-	bl	el2_trap
+	.endm
+
+	.macro	restore_caller_regs_eret
 	ldp	x0, x1, [sp, #0]
 	ldp	x2, x3, [sp, #16]
 	ldp	x4, x5, [sp, #32]
@@ -78,10 +91,37 @@ el2_trap_common:
 	eret
 	dsb	nsh
 	isb
+	.endm
+
+el2_trap_common:
+	save_caller_regs	// x19..x29: callee-saved, C keeps them
+	mov	x1, sp
+	bl	el2_trap
+	restore_caller_regs_eret
+
+/* A host data abort: the whole frame, x19..x29 too, in and out, so that an
+ * access KCore emulates (arch/arm64/mmio_mediate.c) may read or write any
+ * register. */
+el2_trap_full:
+	save_caller_regs
+	stp	x19, x20, [sp, #152]
+	stp	x21, x22, [sp, #168]
+	stp	x23, x24, [sp, #184]
+	stp	x25, x26, [sp, #200]
+	stp	x27, x28, [sp, #216]
+	str	x29, [sp, #232]
+	mov	x1, sp
+	bl	el2_trap
+	ldp	x19, x20, [sp, #152]
+	ldp	x21, x22, [sp, #168]
+	ldp	x23, x24, [sp, #184]
+	ldp	x25, x26, [sp, #200]
+	ldp	x27, x28, [sp, #216]
+	ldr	x29, [sp, #232]
+	restore_caller_regs_eret
 
 /* ---- while a guest runs --------------------------------------------------- */
 
-#define ESR_EC_SHIFT 26
 #define ESR_EC_HVC64 0x16
 #define HVC_KVM_SET_DESC_PFN_LO 0x0100	/* 0xC6000100; UNSET_DESC_PFN is + 1 */
 #define HVC_KVM_SET_DESC_PFN_HI 0xC600

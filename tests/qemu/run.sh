@@ -282,7 +282,13 @@ kcore: MMIO mediated: intc@8000000 redistributors [0x80a0000, +0x40000): LPI-tab
 host: [PASS] GICR_PROPBASER (LPI table base): write refused
 host: [PASS] GITS_CBASER (ITS command queue base): write refused
 host: [PASS] the redistributor's SGI frame and GITS_TRANSLATER are the host's
-host: 12 passed, 0 failed
+host: [PASS] mediated: GICR_TYPER (into x21: CPU 1's) and GICR_PIDR2 (GICv3) read
+host: [PASS] mediated: GITS_TYPER read, GITS_CTLR written
+host: [PASS] mediated: GITS_BASER0 (ITS table base): write refused
+host: [PASS] mediated: GICR_PENDBASER: write refused
+host: [PASS] mediated: a write to the ID page refused
+host: [PASS] mediated: a load pair (no syndrome) refused
+host: 18 passed, 0 failed
 EOT
 	else
 		cat <<'EOT'

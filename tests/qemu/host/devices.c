@@ -55,6 +55,37 @@ static void expect_refused(const char *what, u64 pa, bool write)
 	check(aborts == before + 1, what);
 }
 
+/* The mediated pages (D44 (c)): KCore makes the harmless accesses for the
+ * host, into any register (x21 here: one the plain trap path does not
+ * save), and refuses the rest. */
+static void mediated_gic(void)
+{
+	u64 typer, before = aborts, pair[2];
+	u32 pidr2;
+
+	/* The second redistributor's TYPER: CPU 1 (Aff0 1, Processor_Number 1),
+	 * loaded into x21 over a poison value. */
+	__asm__ volatile("mov x21, #0xdead\n\tldr x21, [%1]\n\tmov %0, x21"
+			 : "=r"(typer) : "r"(GICR_RD0 + 0x20000 + 8) : "x21");
+	__asm__ volatile("mov x22, #0xdead\n\tldr w22, [%1]\n\tmov %w0, w22"
+			 : "=r"(pidr2) : "r"(GICR_RD0 + 0xFFE8) : "x22");
+	check(aborts == before && (typer >> 32 & 0xFF) == 1 && (typer >> 8 & 0xFFFF) == 1 &&
+		      ((pidr2 >> 4) & 0xF) == 3,
+	      "mediated: GICR_TYPER (into x21: CPU 1's) and GICR_PIDR2 (GICv3) read");
+	__asm__ volatile("ldr x23, [%1]\n\tmov %0, x23" : "=r"(typer) : "r"(GITS_CTRL + 8) : "x23");
+	poke32(GITS_CTRL, 0); /* GITS_CTLR: the ITS stays off */
+	check(aborts == before && typer != 0 && (peek32(GITS_CTRL) & 1) == 0,
+	      "mediated: GITS_TYPER read, GITS_CTLR written");
+	expect_refused("mediated: GITS_BASER0 (ITS table base): write refused", GITS_CTRL + 0x100,
+		       true);
+	expect_refused("mediated: GICR_PENDBASER: write refused", GICR_RD0 + 0x78, true);
+	expect_refused("mediated: a write to the ID page refused", GICR_RD0 + 0xFFE8, true);
+	before = aborts;
+	__asm__ volatile("ldp %0, %1, [%2]" : "=r"(pair[0]), "=r"(pair[1]) : "r"(GICR_RD0 + 8)
+			 : "memory");
+	check(aborts == before + 1, "mediated: a load pair (no syndrome) refused");
+}
+
 void scenario(void)
 {
 	u64 before;
@@ -78,6 +109,7 @@ void scenario(void)
 		(void)peek32(GITS_TRANSLATER - 0x40);
 		check(aborts == before, "the redistributor's SGI frame and GITS_TRANSLATER are "
 					"the host's");
+		mediated_gic();
 	} else {
 		expect_refused("GICH (list registers): write refused", QEMU_GICV2_GICH_BASE + 0x100,
 			       true);
