@@ -103,7 +103,7 @@ long local_assign_pfn_to_vm_check(vmid_t vmid, gfn_t gfn, pfn_t pfn)
 	return assign_check_page(vmid, gfn, s2page_get(pfn));
 }
 
-/* spec: local_assign_pfn_to_vm (D11: the updated page' is stored) */
+/* spec: local_assign_pfn_to_vm (D11: the updated page' is stored; D50) */
 long local_assign_pfn_to_vm(vmid_t vmid, gfn_t gfn, pfn_t pfn)
 {
 	struct s2page page;
@@ -121,6 +121,10 @@ long local_assign_pfn_to_vm(vmid_t vmid, gfn_t gfn, pfn_t pfn)
 		page.owner = vmid;
 		page.count = 0;
 		page.gfn = gfn;
+		/* D50: what the host left in a cache line of it is written
+		 * back and dropped: the guest (MMU off, or its own
+		 * attributes) reads what memory holds, one value. */
+		arch_dcache_clean_inval_poc(pfn * PAGE_SIZE, PAGE_SIZE);
 	} else {
 		/* Already the VM's (e.g. assigned through the SMMU). */
 		if (page.count == INVALID)
@@ -187,6 +191,7 @@ void local_assign_block_to_vm(vmid_t vmid, gfn_t gfn0, pfn_t pfn0)
 			page->owner = vmid;
 			page->count = 0;
 			page->gfn = gfn0 + i;
+			arch_dcache_clean_inval_poc((pfn0 + i) * PAGE_SIZE, PAGE_SIZE); /* D50 */
 		} else { /* already the VM's (e.g. assigned through the SMMU) */
 			if (page->count == INVALID)
 				page->count = 0;

@@ -134,6 +134,10 @@ static long load_decrypt_commit(vmid_t vmid, pfn_t pfn, struct s2page old,
 
 	host_unmap(pfn);
 	s2page_set(pfn, vm);
+	/* D50: the ciphertext KCore reads is the one in memory, with no line
+	 * of the host's left behind (the plaintext written over it is
+	 * cleaned by vm_page_decrypt). */
+	arch_dcache_clean_inval_poc(pfn * PAGE_SIZE, PAGE_SIZE);
 	ret = vm_page_decrypt(vmid, pfn, h);
 	if (ret >= 0) {
 		vm.gfn = h->index;

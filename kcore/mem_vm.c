@@ -68,11 +68,12 @@ static long prot_and_map_block(vmid_t vmid, u64 addr, u64 pte, gfn_t gfn, pfn_t 
 	return 0;
 }
 
-/* spec: prot_and_map_vm_s2pt_spec_h (D6, D7, D8, D24) */
+/* spec: prot_and_map_vm_s2pt_spec_h (D6, D7, D8, D24, D50) */
 long prot_and_map_vm_s2pt(vmid_t vmid, u64 addr, u64 pte, u32 level)
 {
 	pfn_t pfn = (pte & PHYS_MASK) / PAGE_SIZE;
 	gfn_t gfn = addr / PAGE_SIZE;
+	long ret;
 
 	lock_assert_held(S2PAGE_ID);
 	lock_assert_held(NPT_ID + HOSTVISOR);
@@ -81,9 +82,15 @@ long prot_and_map_vm_s2pt(vmid_t vmid, u64 addr, u64 pte, u32 level)
 	lock_assert_held(NPT_ID + vmid);
 	if (level != 2 && level != 3)
 		return -KE_RANGE; /* D24 */
-	if (level == 3)
-		return prot_and_map_page(vmid, addr, pte, gfn, pfn);
-	return prot_and_map_block(vmid, addr, pte, gfn, pfn);
+	ret = level == 3 ? prot_and_map_page(vmid, addr, pte, gfn, pfn)
+			 : prot_and_map_block(vmid, addr, pte, gfn, pfn);
+	/* D50: the page (or block) may be executed by the VM, and the host
+	 * may have written it, or run code from it, just before: no CPU may
+	 * fetch a stale instruction-cache line of it once it is mapped. The
+	 * data side was cleaned to PoC when it left the host. */
+	if (ret == 0)
+		arch_icache_inval_all();
+	return ret;
 }
 
 /* spec: local_map_io (D10: the frame checked is the frame mapped) */

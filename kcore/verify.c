@@ -7,10 +7,16 @@
  *      the host's with no device mapping (count 0) and appears once, and the
  *      VM's table can take a level-3 mapping of every page;
  *   2. take the pages: each is unmapped from the host's stage 2 (TLB
- *      invalidated) and becomes the VM's, at the gfn of its load address;
+ *      invalidated) and becomes the VM's, at the gfn of its load address,
+ *      then is cleaned and invalidated to the point of coherency (D50), so
+ *      the bytes KCore reads through its cacheable window are the bytes in
+ *      memory, which a guest with its MMU off fetches;
  *   3. authenticate each image through KCore's remap window (kcore/crypto.c),
  *      now that no one but KCore can write it;
- *   4. success: map every page into the VM at its load address, VERIFIED.
+ *   4. success: the unsigned tail of each image's last page (after the
+ *      file's payload and trailer) is zeroed (D51), every page is mapped
+ *      into the VM at its load address, and the instruction caches are
+ *      invalidated (D50) before any vCPU of the VM can run: VERIFIED.
  *      Failure: every page is scrubbed and given back to the host, and the
  *      VM is POWEROFF: it can never run (-KE_AUTH).
  *
@@ -117,7 +123,12 @@ static long check_vm_table(vmid_t vmid, const struct vm_boot_info *b)
 }
 
 /* Step 2: the host loses each page (mapping first, TLB invalidated, then
- * the owner), so from here on only KCore can write the images. */
+ * the owner), so from here on only KCore can write the images. Then the
+ * page's lines are cleaned and invalidated to PoC (D50): whatever the host
+ * left in a cache (through a cacheable alias) or in memory (through a
+ * non-cacheable one), one value is left, and it is the one checked. Taken
+ * first: the host, which can no longer write the page, cannot dirty a line
+ * of it again after the maintenance. */
 static void take_pages(vmid_t vmid, const struct vm_boot_info *b)
 {
 	for (u32 i = 0; i < b->next_load_info; i++)
@@ -127,7 +138,29 @@ static void take_pages(vmid_t vmid, const struct vm_boot_info *b)
 
 			host_unmap(pfn);
 			s2page_set(pfn, vm);
+			arch_dcache_clean_inval_poc(pfn * PAGE_SIZE, PAGE_SIZE);
 		}
+}
+
+/* Step 4, success (D51): the bytes of an image's last page after the file
+ * (payload + trailer, load_size bytes) are not signed, so they are zeroed
+ * (and cleaned to PoC, for a guest with its MMU off) before the VM can
+ * read them: a host cannot hand a verified VM bytes of its choice there. */
+static void zero_tails(const struct vm_boot_info *b)
+{
+	for (u32 i = 0; i < b->next_load_info; i++) {
+		u64 used = b->load_size[i] % PAGE_SIZE;
+		pfn_t last;
+		u8 *p;
+
+		if (used == 0)
+			continue;
+		last = slot_pfn(b, i, slot_pages(b, i) - 1);
+		p = arch_phys_to_virt(last * PAGE_SIZE);
+		for (u64 off = used; off < PAGE_SIZE; off++)
+			p[off] = 0;
+		arch_dcache_clean_page(last * PAGE_SIZE);
+	}
 }
 
 /* Step 4, failure: as CLEAR_VM_PAGE, each page is zeroed while S2PAGE is
@@ -159,7 +192,7 @@ static void map_images(vmid_t vmid, const struct vm_boot_info *b)
 		}
 }
 
-/* spec: local_verify_vm (+ D29, D40, D45) */
+/* spec: local_verify_vm (+ D29, D40, D45, D50, D51) */
 long local_verify_vm(vmid_t vmid)
 {
 	struct vm_info *info;
@@ -198,7 +231,11 @@ long local_verify_vm(vmid_t vmid)
 		info->state = POWEROFF;
 		return -KE_AUTH;
 	}
+	zero_tails(b);
 	map_images(vmid, b);
+	/* D50: no CPU may fetch a stale line of an image page when a vCPU of
+	 * the VM first runs (VERIFIED is what lets it run). */
+	arch_icache_inval_all();
 	info->state = VERIFIED;
 	return 0;
 }

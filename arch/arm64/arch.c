@@ -176,6 +176,32 @@ void arch_dcache_clean_page(phys_addr_t pa)
 	dsb(ish);
 }
 
+/* DC CIVAC by line (CTR_EL0.DminLine, the smallest data-cache line of any
+ * cache this CPU's maintenance reaches), then DSB SY so that the memory
+ * writes are complete for every observer, a non-cacheable one included,
+ * before KCore reads the page or a guest runs. FEAT_S2FWB is not used (D50):
+ * the maintenance is needed on the CPUs without it (the Pi 4's A72), and one
+ * path on every CPU is the one the tests exercise. */
+void arch_dcache_clean_inval_poc(phys_addr_t pa, u64 size)
+{
+	u64 line = 4UL << ((read_sysreg(ctr_el0) >> 16) & 0xF);
+
+	for (u64 a = pa & ~(line - 1); a < pa + size; a += line)
+		__asm__ volatile("dc civac, %0" : : "r"(a) : "memory");
+	dsb(sy);
+}
+
+/* The data is at the point of coherency already (arch_dcache_clean_inval_poc,
+ * completed), so it is at the point of unification too: invalidate every
+ * CPU's instruction cache, wait for it, and resynchronise this CPU's fetch. */
+void arch_icache_inval_all(void)
+{
+	dsb(ish);
+	__asm__ volatile("ic ialluis" : : : "memory");
+	dsb(ish);
+	isb();
+}
+
 u64 arch_actlr_el1(void)
 {
 	return read_sysreg(actlr_el1);

@@ -47,6 +47,18 @@ void arch_smmu_attach(u32 index, u32 stream, u32 cbndx);
 void arch_smmu_detach(u32 index, u32 stream);
 /* Clean a page to the point of coherency (after scrubbing it). */
 void arch_dcache_clean_page(phys_addr_t pa);
+/* Clean and invalidate [pa, pa + size) to the point of coherency, completed
+ * on return: a page that changes owner then holds in memory what KCore's
+ * cacheable view of it holds, and no stale line of it is left in any data
+ * cache (a host that wrote one value through a cacheable alias and another
+ * through a non-cacheable one cannot make KCore check one and a guest with
+ * its MMU off read the other; D50). `pa` and `size` page-aligned. */
+void arch_dcache_clean_inval_poc(phys_addr_t pa, u64 size);
+/* Invalidate every instruction cache of the inner-shareable domain to the
+ * point of unification, completed (and the pipeline synchronised) on
+ * return: no CPU then fetches a stale line of a page just given to a VM
+ * (D50). */
+void arch_icache_inval_all(void);
 
 /* The value of ACTLR_EL1 a new vCPU starts with (read from the hardware). */
 u64 arch_actlr_el1(void);

@@ -28,6 +28,7 @@ static _Thread_local u32 fake_cpu;
 void (*fake_event_hook)(const struct fake_event *e);
 void *fake_halt_jmp;
 const char *fake_halt_reason;
+static void record(u32 kind, u32 a, u32 b, u64 addr);
 
 void *fake_ram(u64 pa)
 {
@@ -54,6 +55,9 @@ const void *arch_remap_window(u64 va, u64 len)
 
 	if (va < KCORE_REMAP_START || len > KCORE_REMAP_END - va)
 		arch_halt("remap window read out of range", va, len);
+	/* Recorded: the window is read only to authenticate an image, so
+	 * this event marks the check in the sequence the tests verify. */
+	record(FAKE_REMAP_READ, (u32)len, 0, va);
 	for (u64 a = first; a < va + len; a += PAGE_SIZE) {
 		pfn_t pfn = npt_lookup(COREVISOR, a >> PAGE_SHIFT).pfn;
 		u8 *at = window + (a - KCORE_REMAP_START);
@@ -138,6 +142,15 @@ void arch_dcache_clean_page(phys_addr_t pa)
 	record(FAKE_DCACHE_CLEAN, 0, 0, pa);
 	(void)fake_ram_write(pa);
 }
+/* QEMU and this fake have no cache model: the calls are recorded, so the
+ * tests check that they are made, on which pages, and in which order. */
+void arch_dcache_clean_inval_poc(phys_addr_t pa, u64 size)
+{
+	if (pa % PAGE_SIZE || size % PAGE_SIZE || size == 0 || size > 0xFFFFFFFFUL)
+		arch_halt("fake: clean+invalidate of a range that is not whole pages", pa, size);
+	record(FAKE_DCACHE_CLEAN_INVAL, (u32)size, 0, pa);
+}
+void arch_icache_inval_all(void) { record(FAKE_ICACHE_INVAL, 0, 0, 0); }
 u64 arch_actlr_el1(void) { return FAKE_ACTLR; }
 u32 arch_cpu_id(void) { return fake_cpu; }
 void fake_set_cpu(u32 cpu) { fake_cpu = cpu; }

@@ -31,6 +31,10 @@ enum fake_event_kind {
 	FAKE_DCACHE_CLEAN,
 	FAKE_SMMU_ATTACH,     /* a = index, b = cbndx, addr = stream */
 	FAKE_SMMU_DETACH,     /* a = index, addr = stream */
+	FAKE_DCACHE_CLEAN_INVAL, /* a = size, addr = pa (arch_dcache_clean_inval_poc) */
+	FAKE_ICACHE_INVAL,    /* arch_icache_inval_all */
+	FAKE_REMAP_READ,      /* a = len, addr = window address (arch_remap_window):
+			       * an image being read, i.e. authenticated */
 };
 
 struct fake_event {

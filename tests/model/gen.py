@@ -304,6 +304,8 @@ class Gen:
             if nload == 0 or (nload < 2 and self.chance(0.1)):
                 addr = (GUEST_GFN0 + 8 * nload) * PAGE
                 size = r.randrange(1, 4 * PAGE) if self.chance(0.05) else r.randrange(200, 4 * PAGE)
+                if self.chance(0.15):  # D51: a last page with 1..7 bytes of the image
+                    size = r.randrange(1, 4) * PAGE + r.randrange(1, 8)
                 return ('call', HC['SET_BOOT_INFO'], v, addr, size)
             for i in range(nload):
                 pg = (info[4][i] + PAGE - 1) // PAGE
@@ -319,7 +321,12 @@ class Gen:
                     k = info[6][i]
                     img = self.image(v, i, info[3][i], info[4][i])
                     self.pending.append(remap)
-                    return ('host_page', remap[3] * PAGE, img[k * PAGE:(k + 1) * PAGE])
+                    data = img[k * PAGE:(k + 1) * PAGE]
+                    if len(data) < PAGE and self.chance(0.7):
+                        # D51: the host's own bytes after the file, which the VM must
+                        # not get (zeroed once verified)
+                        data += bytes(r.getrandbits(8) for _ in range(PAGE - len(data)))
+                    return ('host_page', remap[3] * PAGE, data)
             if self.chance(0.1):
                 return ('call', HC['MAP_IO'], v, self.r.choice(MMIO_GFNS) * PAGE, 0x09000000)
             return ('call', HC['VERIFY_VM'], v)

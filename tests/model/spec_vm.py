@@ -163,7 +163,7 @@ class VmSpec:
         return 0
 
     def local_verify_vm(self, vmid):
-        """D29 + D40: check everything, take the pages from the host, authenticate the
+        """D29 + D40 (+ D50, D51): check everything, take the pages from the host, authenticate the
         images (the spec's Parameter verify_img: self.verify_img, which the differential
         driver makes a real Ed25519 check over the bytes), then map them (VERIFIED) or
         scrub them back to the host (POWEROFF, -KE_AUTH)."""
@@ -213,6 +213,18 @@ class VmSpec:
                 self.cleared.add(pfn)
             info.state = POWEROFF
             return -KE_AUTH
+        # D51: the bytes of each image's last page after the file are zeroed (flatmem
+        # keeps first words: only a file ending in the first 8 bytes of its last page
+        # shows it there).
+        for i in range(n):
+            used = info.load_size[i] % PAGE_SIZE
+            if used:
+                pfn = self.lookup(COREVISOR, info.remap_addr[i] // PAGE_SIZE + pgnum[i] - 1)[0]
+                word = self.flatmem.get(pfn)
+                if word is not None and used < 8:
+                    self._flatmem_set(pfn, word & ((1 << (8 * used)) - 1))
+        # D50: the clean+invalidate after the take and the I-cache invalidate after the
+        # map change no state the model keeps (the unit tests check them).
         for pfn, gfn in pages:
             self._must(self.local_map_pfn_vm(vmid, gfn * PAGE_SIZE, pfn * PAGE_SIZE, 3))
         info.state = VERIFIED

@@ -540,7 +540,10 @@ static void test_crypt_bufs(void)
 	CHECK(memcmp(ram64(hpfn), blob, PAGE_SIZE) == 0); /* untouched */
 	/* the genuine blob: the page is the VM's, at the gfn it was exported
 	 * from, holding the plaintext; the host's mapping is gone */
+	fake_events_clear();
 	CHECK_EQ(local_load_decrypt_buf(VM, hpfn << PAGE_SHIFT), 0);
+	/* D50: the ciphertext read is the one in memory, no host line left */
+	CHECK(has_event(FAKE_DCACHE_CLEAN_INVAL, PAGE_SIZE, hpfn << PAGE_SHIFT));
 	CHECK_EQ(s2page_get(hpfn).owner, VM);
 	CHECK_EQ(s2page_get(hpfn).count, 0);
 	CHECK_EQ(s2page_get(hpfn).gfn, 7);
@@ -549,7 +552,59 @@ static void test_crypt_bufs(void)
 	done();
 }
 
-UT_MAIN(UT(test_map_host), UT(test_map_host_nomem), UT(test_assign), UT(test_clear_vm_page),
+/* The index of the first event of `kind` with a and addr; -1 if none. */
+static long event_index(u32 kind, u32 a, u64 addr)
+{
+	for (u32 i = 0; i < fake_events_count(); i++)
+		if (fake_events()[i].kind == kind && fake_events()[i].a == a &&
+		    fake_events()[i].addr == addr)
+			return (long)i;
+	return -1;
+}
+
+static long event_index_any(u32 kind)
+{
+	for (u32 i = 0; i < fake_events_count(); i++)
+		if (fake_events()[i].kind == kind)
+			return (long)i;
+	return -1;
+}
+
+/* D50: a page the VM receives from the host is cleaned and invalidated to
+ * PoC once the host has lost it, and the instruction caches are
+ * invalidated once it is mapped (the VM may execute it). A page already
+ * the VM's is not cleaned again, but the I-cache is still invalidated. */
+static void test_assign_caches(void)
+{
+	long take, clean, icache;
+
+	reset();
+	CHECK_EQ(local_map_host(HPFN << PAGE_SHIFT), 0); /* the host has used it */
+	fake_events_clear();
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x5000, HPFN << PAGE_SHIFT, 3), 0);
+	take = event_index(FAKE_TLBI_S2_IPA, HOSTVISOR, HPFN << PAGE_SHIFT);
+	clean = event_index(FAKE_DCACHE_CLEAN_INVAL, PAGE_SIZE, HPFN << PAGE_SHIFT);
+	icache = event_index_any(FAKE_ICACHE_INVAL);
+	CHECK(take >= 0 && clean > take && icache > clean);
+	CHECK_EQ(count_events(FAKE_DCACHE_CLEAN_INVAL), 1);
+	/* a refused request does no maintenance (nothing changed) */
+	fake_events_clear();
+	set_page(HPFN + 1, HOSTVISOR, 1, HPFN + 1); /* a device maps it */
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x6000, (HPFN + 1) << PAGE_SHIFT, 3), -KE_BUSY);
+	CHECK_EQ(fake_events_count(), 0);
+	/* a block: every page that leaves the host, after its unmap */
+	fake_events_clear();
+	CHECK_EQ(prot_and_map_vm_s2pt(VM, 0x40000000UL, BPFN << PAGE_SHIFT, 2), 0);
+	CHECK_EQ(count_events(FAKE_DCACHE_CLEAN_INVAL), PMD_PAGE_NUM);
+	for (u64 i = 0; i < PMD_PAGE_NUM; i++)
+		CHECK(event_index(FAKE_DCACHE_CLEAN_INVAL, PAGE_SIZE, (BPFN + i) << PAGE_SHIFT) >
+		      event_index_any(FAKE_TLBI_S2_VMID));
+	CHECK(event_index_any(FAKE_ICACHE_INVAL) >
+	      event_index(FAKE_DCACHE_CLEAN_INVAL, PAGE_SIZE, (BPFN + PMD_PAGE_NUM - 1) << PAGE_SHIFT));
+	done();
+}
+
+UT_MAIN(UT(test_assign_caches), UT(test_map_host), UT(test_map_host_nomem), UT(test_assign), UT(test_clear_vm_page),
 	UT(test_prot_and_map_page), UT(test_prot_and_map_nomem), UT(test_prot_and_map_block),
 	UT(test_map_io), UT(test_grant_revoke_page), UT(test_grant_revoke_range),
 	UT(test_crypt_bufs))

@@ -222,5 +222,118 @@ static void test_no_dma_isolation(void)
 	CHECK(no_lock_held());
 }
 
+/* The index of the first event of `kind` (with a and addr, unless
+ * any_a_addr) at or after `from`; -1 if none. */
+static long event_at(u32 kind, bool any_a_addr, u32 a, u64 addr, u32 from)
+{
+	for (u32 i = from; i < fake_events_count(); i++) {
+		const struct fake_event *e = &fake_events()[i];
+
+		if (e->kind == kind && (any_a_addr || (e->a == a && e->addr == addr)))
+			return (long)i;
+	}
+	return -1;
+}
+
+static long event_last(u32 kind)
+{
+	long last = -1;
+
+	for (u32 i = 0; i < fake_events_count(); i++)
+		if (fake_events()[i].kind == kind)
+			last = (long)i;
+	return last;
+}
+
+/* What the VM's table maps of the image when the image is read (it must
+ * be nothing: the map comes after the check) and when the I-cache is
+ * invalidated (it must be everything: nothing mapped after it). */
+static vmid_t seq_vm;
+static u32 seq_mapped_at_read, seq_mapped_at_icache;
+
+static u32 seq_mapped(void)
+{
+	u32 n = 0;
+
+	for (u64 i = 0; i < 2; i++)
+		n += npt_lookup(seq_vm, (LOAD_IPA >> PAGE_SHIFT) + i).level != 0;
+	return n;
+}
+
+static void seq_hook(const struct fake_event *e)
+{
+	if (e->kind == FAKE_REMAP_READ)
+		seq_mapped_at_read += seq_mapped();
+	if (e->kind == FAKE_ICACHE_INVAL)
+		seq_mapped_at_icache = seq_mapped();
+}
+
+/* D50: VERIFY_VM's order, as the fake arch recorded it (QEMU has no cache
+ * model, so this is where the maintenance is checked): for every image
+ * page, take (the host's TLB entry invalidated) -> clean+invalidate to PoC
+ * -> authenticate (the window read) -> map -> I-cache invalidate. */
+static void test_cache_sequence(void)
+{
+	long first_read, last_read, icache;
+
+	fake_machine_reset();
+	memcpy(img, test_image_2p, sizeof(test_image_2p));
+	seq_vm = vm_loaded(LOAD_IPA, sizeof(test_image_2p), sizeof(test_image_2p));
+	seq_mapped_at_read = 0;
+	seq_mapped_at_icache = 0;
+	fake_events_clear();
+	fake_event_hook = seq_hook;
+	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, seq_vm, 0, 0), 0);
+	fake_event_hook = NULL;
+	first_read = event_at(FAKE_REMAP_READ, true, 0, 0, 0);
+	last_read = event_last(FAKE_REMAP_READ);
+	icache = event_at(FAKE_ICACHE_INVAL, true, 0, 0, 0);
+	CHECK(first_read >= 0);
+	for (u64 i = 0; i < 2; i++) {
+		u64 pa = (IMG_PFN + i) << PAGE_SHIFT;
+		long take = event_at(FAKE_TLBI_S2_IPA, false, HOSTVISOR, pa, 0);
+		long clean = event_at(FAKE_DCACHE_CLEAN_INVAL, false, PAGE_SIZE, pa, 0);
+
+		CHECK(take >= 0);
+		CHECK(clean > take);        /* taken first: the host cannot dirty it again */
+		CHECK(clean < first_read);  /* cleaned before a byte of it is checked */
+	}
+	CHECK_EQ(seq_mapped_at_read, 0);  /* not mapped while being checked */
+	CHECK(icache > last_read);
+	CHECK_EQ(seq_mapped_at_icache, 2); /* invalidated once all is mapped */
+	CHECK_EQ(event_last(FAKE_ICACHE_INVAL), icache); /* and nothing mapped later */
+	CHECK_EQ(kc.vminfo[seq_vm].state, VERIFIED);
+	CHECK(no_lock_held());
+}
+
+/* D51: the bytes after the signed file in its last page are the host's
+ * choice; the VM gets zeros there, and the signed bytes unchanged.
+ * test_image_hi is 4097 bytes: its second page holds one byte of it. */
+static void test_tail_zeroed(void)
+{
+	const u64 sz = sizeof(test_image_hi), load = 0x80100000UL;
+	pfn_t last = IMG_PFN + 1;
+	u8 *tail;
+	vmid_t vm;
+
+	fake_machine_reset();
+	memcpy(img, test_image_hi, sz);
+	vm = vm_loaded(load, sz, sz);
+	tail = fake_ram_write(last << PAGE_SHIFT);
+	memset(tail + sz % PAGE_SIZE, 0xA5, PAGE_SIZE - sz % PAGE_SIZE); /* the host's bytes */
+	CHECK_EQ(hc(KCORE_HC_VERIFY_VM, vm, 0, 0), 0); /* not signed: not checked */
+	CHECK_EQ(tail[0], test_image_hi[sz - 1]);
+	for (u64 off = sz % PAGE_SIZE; off < PAGE_SIZE; off++)
+		if (tail[off] != 0) {
+			fprintf(stderr, "tail byte %llu not zeroed\n", (unsigned long long)off);
+			CHECK(false);
+			break;
+		}
+	CHECK(memcmp(fake_ram(IMG_PFN << PAGE_SHIFT), test_image_hi, PAGE_SIZE) == 0);
+	CHECK(has_event(FAKE_DCACHE_CLEAN, 0, last << PAGE_SHIFT)); /* for an MMU-off guest */
+	CHECK(no_lock_held());
+}
+
 UT_MAIN(UT(test_good_image), UT(test_bad_images), UT(test_unknown_key),
-	UT(test_refusals_change_nothing), UT(test_no_dma_isolation))
+	UT(test_refusals_change_nothing), UT(test_no_dma_isolation), UT(test_cache_sequence),
+	UT(test_tail_zeroed))
