@@ -18,7 +18,7 @@ for f in build/el2/kcore-bench.elf build/qemu/bench.elf; do
 done
 
 run_once() {
-	timeout 60 "$QEMU" -M virt,virtualization=on,gic-version="$GIC" -cpu cortex-a72 \
+	timeout 60 "$QEMU" -M virt,virtualization=on,gic-version="$GIC",iommu=smmuv3 -cpu cortex-a72 \
 		-accel tcg,thread=single -icount shift=0 -smp 1 -m 1G \
 		-nographic -no-reboot -monitor none -serial stdio -display none \
 		-kernel build/el2/kcore-bench.elf -device loader,file=build/qemu/bench.elf \

@@ -22,7 +22,6 @@
 
 #define FRAME_SIZE 256	/* struct trap_frame: x0..x30 and a pad */
 #define ESR_EC_SHIFT 26
-#define ESR_EC_DABT_LOW 0x24
 
 	.macro	ventry kind
 	.balign	128
@@ -48,11 +47,14 @@ el2_vectors:
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #0]
 	mrs	x0, esr_el2
-	lsr	x0, x0, #ESR_EC_SHIFT
-	cmp	x0, #ESR_EC_DABT_LOW
+	/* EC >= 0x20 (bit 31 of ESR): an abort from the host, which KCore
+	 * may emulate (D44) and which is never the hot path; an HVC or SMC
+	 * (EC 0x16, 0x17) pays two instructions for the test. */
+	tbnz	x0, #(ESR_EC_SHIFT + 5), 1f
 	mov	x0, #8
-	b.eq	el2_trap_full		// a data abort: KCore may emulate it (D44)
 	b	el2_trap_common
+1:	mov	x0, #8
+	b	el2_trap_full
 	ventry	9	//   irq
 	ventry	10	//   fiq
 	ventry	11	//   serror
@@ -99,8 +101,8 @@ el2_trap_common:
 	bl	el2_trap
 	restore_caller_regs_eret
 
-/* A host data abort: the whole frame, x19..x29 too, in and out, so that an
- * access KCore emulates (arch/arm64/mmio_mediate.c) may read or write any
+/* A host abort (EC >= 0x20): the whole frame, x19..x29 too, in and out, so
+ * that an access KCore emulates (arch/arm64/mmio_mediate.c) may read or write any
  * register. */
 el2_trap_full:
 	save_caller_regs
