@@ -92,8 +92,20 @@ static void prep_wfx_specx(struct shadow_ctxt *c, struct kcore_exit_info *out)
 	out->reason = KCORE_EXIT_WFX;
 }
 
+/* D56: an MMIO access KCore can describe to the host from the syndrome
+ * alone: a data abort with a valid instruction syndrome (ISV: one register,
+ * no writeback, no pair, no SIMD) that is not a stage-1 table walk (S1PTW:
+ * the guest's own page tables in MMIO space, no register involved). Anything
+ * else would make the host read or set a register the syndrome does not
+ * name (the field SRT is then meaningless, often x0). */
+static bool abort_has_syndrome(u64 esr)
+{
+	return ((esr & ESR_ELx_EC_MASK) >> ESR_ELx_EC_SHIFT) == ESR_ELx_EC_DABT_LOW &&
+	       (esr & ESR_ELx_ISV) != 0 && (esr & ESR_ELx_S1PTW) == 0;
+}
+
 /* spec: prep_abort_specx (+ D3, D19: the ESR is the one saved at the exit,
- * so the host cannot choose Rd) */
+ * so the host cannot choose Rd; D56: no syndrome, no register) */
 static void prep_abort_specx(struct shadow_ctxt *c, struct kcore_exit_info *out)
 {
 	u64 esr = exit_reg(c, ESR_EL2);
@@ -107,10 +119,17 @@ static void prep_abort_specx(struct shadow_ctxt *c, struct kcore_exit_info *out)
 		out->fault_ipa = fault_ipa;
 		return;
 	}
+	out->fault_ipa = fault_ipa | (exit_reg(c, FAR_EL2) & 0xFFF);
+	if (!abort_has_syndrome(esr)) {
+		/* D56: the host learns where, not what: no register value, no
+		 * register to set (dirty stays 0, the access is retried unless
+		 * the host asks KCore to inject an abort, KCORE_RUN_INJECT). */
+		out->reason = KCORE_EXIT_MMIO_NISV;
+		return;
+	}
 	out->reason = KCORE_EXIT_MMIO;
 	out->rd = rd;
-	out->fault_ipa = fault_ipa | (exit_reg(c, FAR_EL2) & 0xFFF);
-	if (esr & (ESR_ELx_WNR | ESR_ELx_S1PTW)) {
+	if (esr & ESR_ELx_WNR) {
 		out->mmio_data = rd == 31 ? 0 : exit_reg(c, X0 + rd); /* x31: xzr */
 		ctxt_set(c, DIRTY, DIRTY_PC_FLAG);
 	} else {

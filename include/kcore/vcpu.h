@@ -59,6 +59,7 @@ enum kcore_exit_reason {
 	KCORE_EXIT_POWEROFF = 5, /* PSCI SYSTEM_OFF: the VM is now POWEROFF */
 	KCORE_EXIT_MMIO = 6,     /* emulated MMIO access at fault_ipa */
 	KCORE_EXIT_S2FAULT = 7,  /* guest touched unmapped RAM IPA: send a mapping request */
+	KCORE_EXIT_MMIO_NISV = 8, /* MMIO access without a usable syndrome (D56): fault_ipa only */
 };
 struct kcore_exit_info {
 	u32 reason;

@@ -640,7 +640,7 @@ class Gen:
             cls = r.choice([K.ESR_ELx_EC_DABT_LOW] * 4 + [K.ESR_ELx_EC_IABT_LOW])
             gfn = r.choice(MMIO_GFNS) if self.chance(0.6) else self.guest_gfn()
             hpfar = ((gfn << 4) & ((1 << 64) - 1)) | r.choice([0, 0, 0xF])
-            iss = (r.randrange(0, 32) << 16) | (1 << 24)
+            iss = (r.randrange(0, 32) << 16) | (0 if self.chance(0.15) else K.ESR_ELx_ISV)  # D56
             if self.chance(0.5):
                 iss |= K.ESR_ELx_WNR
             if self.chance(0.05):

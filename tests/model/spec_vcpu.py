@@ -123,10 +123,14 @@ def prep_abort_specx(ctxt, info):
     hpfar_el2 = ctxt[HPFAR_EL2]
     fault_ipa = ((hpfar_el2 >> 4) << 12) & MASK64
     if fault_ipa < MAX_MMIO_ADDR:
+        info['fault_ipa'] = fault_ipa | (ctxt[FAR_EL2] & 0xFFF)
+        if ((esr & ESR_ELx_EC_MASK) >> ESR_ELx_EC_SHIFT != ESR_ELx_EC_DABT_LOW
+                or (esr & ESR_ELx_ISV) == 0 or (esr & ESR_ELx_S1PTW) != 0):
+            info['reason'] = KCORE_EXIT_MMIO_NISV  # D56: where, not what
+            return
         info['reason'] = KCORE_EXIT_MMIO
         info['rd'] = Rd
-        info['fault_ipa'] = fault_ipa | (ctxt[FAR_EL2] & 0xFFF)
-        if (esr & ESR_ELx_WNR) == 0 and (esr & ESR_ELx_S1PTW) == 0:
+        if (esr & ESR_ELx_WNR) == 0:
             ctxt[DIRTY] = (1 << Rd) | DIRTY_PC_FLAG  # D3: keep the PC advance
         else:
             info['mmio_data'] = ctxt[Rd] if Rd < 31 else 0

@@ -534,15 +534,38 @@ def test_mmio_read_dirty_sync_and_pc_advance():
     assert m.vcpu_run(vmid, 0, runin(regs=host)) == 0
     assert m.shadow(vmid, 0)[5] == 0x1005 and m.shadow(vmid, 0)[PC] == 0x40000904
     # a write from xzr reports 0; a read into xzr syncs nothing
-    ret, info = m.vm_exit(vmid, 0, hw(cls=ESR_ELx_EC_DABT_LOW, iss=ESR_ELx_WNR | (31 << 16),
+    ret, info = m.vm_exit(vmid, 0, hw(cls=ESR_ELx_EC_DABT_LOW,
+                                      iss=ESR_ELx_ISV | ESR_ELx_WNR | (31 << 16),
                                       regs=regs, pc=0x100, hpfar=0x9001 << 4))
-    assert info['rd'] == 31 and info['mmio_data'] == 0
+    assert info['reason'] == KCORE_EXIT_MMIO and info['rd'] == 31 and info['mmio_data'] == 0
     assert m.vcpu_run(vmid, 0, runin()) == 0
-    ret, info = m.vm_exit(vmid, 0, hw(cls=ESR_ELx_EC_IABT_LOW, iss=31 << 16, regs=regs, pc=0x200,
-                                      hpfar=0x9001 << 4))
+    ret, info = m.vm_exit(vmid, 0, hw(cls=ESR_ELx_EC_DABT_LOW, iss=ESR_ELx_ISV | (31 << 16),
+                                      regs=regs, pc=0x200, hpfar=0x9001 << 4))
     assert m.shadow(vmid, 0)[DIRTY] == (1 << 31) | DIRTY_PC_FLAG
     assert m.vcpu_run(vmid, 0, runin(regs=host)) == 0
     assert m.shadow(vmid, 0)[X0:X30 + 1] == regs and m.shadow(vmid, 0)[PC] == 0x204
+
+
+def test_mmio_no_syndrome():
+    """D56: no ISV, a stage-1 walk or a fetch: the host learns the IPA, no register."""
+    L, m = mk()
+    vmid = boot_vm(m)
+    assert m.vcpu_run(vmid, 0, runin()) == 0
+    regs = [0x1000 + i for i in range(31)]
+    host = [0xdead0000 + i for i in range(31)]
+    for cls, iss in [(ESR_ELx_EC_DABT_LOW, ESR_ELx_WNR),
+                     (ESR_ELx_EC_DABT_LOW, 0),
+                     (ESR_ELx_EC_DABT_LOW, ESR_ELx_ISV | ESR_ELx_S1PTW | (5 << 16)),
+                     (ESR_ELx_EC_DABT_LOW, ESR_ELx_ISV | ESR_ELx_S1PTW | ESR_ELx_WNR | (5 << 16)),
+                     (ESR_ELx_EC_IABT_LOW, ESR_ELx_ISV | (5 << 16))]:
+        ret, info = m.vm_exit(vmid, 0, hw(cls=cls, iss=iss, regs=regs, pc=0x300,
+                                          far=0x18, hpfar=0x9001 << 4))
+        assert ret == 1
+        assert (info['reason'], info['rd'], info['mmio_data'], info['fault_ipa']) == \
+            (KCORE_EXIT_MMIO_NISV, 0, 0, 0x09001018)
+        assert m.shadow(vmid, 0)[DIRTY] == 0
+        assert m.vcpu_run(vmid, 0, runin(regs=host)) == 0
+        assert m.shadow(vmid, 0)[X0:X30 + 1] == regs and m.shadow(vmid, 0)[PC] == 0x300
     # a stage-2 fault on RAM: reported, dirty unchanged, the PC stays
     ret, info = m.vm_exit(vmid, 0, hw(cls=ESR_ELx_EC_DABT_LOW, iss=7 << 16, regs=regs,
                                       pc=0x300, far=0x123, hpfar=0x80000 << 4))

@@ -79,6 +79,10 @@ host: vm1: stage-2 fault at 0x40400000: 2 MB block 0x50200000
 vm1: vcpu0: 2 MB block at 0x40400000: ok
 host: vm1: stage-2 fault at 0x51000000: not the guest's: refused, exception injected
 vm1: vcpu0: read of 0x51000000 (not given to this VM): refused, exception injected (ESR 0x2000000)
+host: [PASS] vm1: store pair at 0x9010010: no syndrome, no register (rd 0, data 0x0)
+host: [PASS] vm1: load pair at 0x9010010: no syndrome, no register (rd 0, data 0x0)
+vm1: vcpu0: store pair to the doorbell: no syndrome, exception injected (ESR 0x2000000)
+vm1: vcpu0: load pair from the doorbell: no syndrome, exception injected, registers kept
 vm1: vcpu0: read of the cycle counter: trapped by KCore, skipped
 EOT
 	cat <<EOT

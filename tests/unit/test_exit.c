@@ -188,12 +188,51 @@ static void test_mmio_write(void)
 	CHECK_EQ(c->r[2], 0x102); /* a write gives the host no register */
 	CHECK_EQ(c->r[PC], GUEST_PC + 4);
 
-	/* str xzr: rd 31 reports 0; S1PTW counts as a write */
-	hw.esr = esr_of(ESR_ELx_EC_DABT_LOW, ESR_ELx_ISV | ESR_ELx_S1PTW | 31UL << 16);
+	/* str xzr: rd 31 reports 0 */
+	hw.esr = esr_of(ESR_ELx_EC_DABT_LOW, ESR_ELx_ISV | ESR_ELx_WNR | 31UL << 16);
 	CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 1);
+	CHECK_EQ(out.reason, KCORE_EXIT_MMIO);
 	CHECK_EQ(out.rd, 31);
 	CHECK_EQ(out.mmio_data, 0);
 	CHECK_EQ(c->r[DIRTY], DIRTY_PC_FLAG);
+}
+
+/* D56: an MMIO abort without a usable syndrome (no ISV: a pair, a SIMD or
+ * writeback access; a stage-1 table walk; an instruction fetch) tells the
+ * host where, never a register: no value out, none taken in. */
+static void test_mmio_no_syndrome(void)
+{
+	static const u64 esrs[] = {
+		(u64)ESR_ELx_EC_DABT_LOW << 26 | ESR_ELx_IL | ESR_ELx_WNR,     /* stp x0, x1 */
+		(u64)ESR_ELx_EC_DABT_LOW << 26 | ESR_ELx_IL,                   /* ldp x0, x1 */
+		(u64)ESR_ELx_EC_DABT_LOW << 26 | ESR_ELx_IL | ESR_ELx_ISV | ESR_ELx_S1PTW | 5UL << 16,
+		(u64)ESR_ELx_EC_DABT_LOW << 26 | ESR_ELx_IL | ESR_ELx_ISV | ESR_ELx_S1PTW |
+			ESR_ELx_WNR | 5UL << 16,
+		(u64)ESR_ELx_EC_IABT_LOW << 26 | ESR_ELx_IL | ESR_ELx_ISV | 5UL << 16,
+	};
+
+	for (u32 k = 0; k < sizeof(esrs) / sizeof(esrs[0]); k++) {
+		struct kcore_exit_hw hw = hw_abort(esrs[k], MMIO_IPA, 0x18);
+		struct kcore_exit_info out;
+		struct kcore_run_input in;
+		struct shadow_ctxt *c;
+		vmid_t vm;
+
+		vm = exit_to_host(&hw, &out, KCORE_EXIT_MMIO_NISV);
+		c = ctxt(vm, 0);
+		CHECK_EQ(out.fault_ipa, MMIO_IPA | 0x18);
+		CHECK_EQ(out.esr, hw.esr);
+		CHECK_EQ(out.rd, 0);
+		CHECK_EQ(out.mmio_data, 0); /* not the guest's x0 (0x100) nor x5 */
+		CHECK_EQ(c->r[DIRTY], 0);
+		memset(&in, 0, sizeof(in));
+		for (u32 i = 0; i < 31; i++)
+			in.regs[i] = 0xBAD0 + i;
+		CHECK_EQ(run_again(vm, &in), 0);
+		for (u32 i = X0; i <= X30; i++)
+			CHECK_EQ(c->r[i], 0x100 + i); /* the host set nothing */
+		CHECK_EQ(c->r[PC], GUEST_PC);        /* the access is retried */
+	}
 }
 
 static void test_s2fault(void)
@@ -514,7 +553,7 @@ static void test_run_fetch_exit_store(void)
 }
 
 UT_MAIN(UT(test_exit_refusals), UT(test_exit_saves_registers), UT(test_mmio_read_then_run),
-	UT(test_mmio_write), UT(test_s2fault), UT(test_wfi), UT(test_sys64_resumes),
+	UT(test_mmio_write), UT(test_mmio_no_syndrome), UT(test_s2fault), UT(test_wfi), UT(test_sys64_resumes),
 	UT(test_hvc_to_host), UT(test_system_off), UT(test_unknown_class_injects),
 	UT(test_irq_and_serror), UT(test_bad_exit_code_halts), UT(test_guest_grant_revoke),
 	UT(test_guest_share_fast), UT(test_run_fetch_exit_store))

@@ -31,6 +31,8 @@
 u64 guest_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
 u64 guest_probe(u64 addr);
 u64 guest_pmu_read(void);
+u64 guest_pair_store(u64 addr, u64 a, u64 b);
+u64 guest_pair_load(u64 addr, u64 *out);
 u64 guest_wait_virq(u64 gicc);
 void fp_fill(u64 seed);
 u64 fp_check(u64 seed);
@@ -114,6 +116,17 @@ static void vcpu0(void)
 	r = guest_probe(PROBE);
 	gprintf("read of 0x%lx (not given to this VM): %s (ESR 0x%lx)\n", PROBE,
 		r ? "refused, exception injected" : "NOT REFUSED", r & ~(1UL << 63));
+	r = guest_pair_store(DOORBELL + 0x10, 0x5EC2E7A, 0x5EC2E7B);
+	gprintf("store pair to the doorbell: %s (ESR 0x%lx)\n",
+		r ? "no syndrome, exception injected" : "NOT REFUSED", r & ~(1UL << 63));
+	{
+		u64 two[2];
+
+		r = guest_pair_load(DOORBELL + 0x10, two);
+		gprintf("load pair from the doorbell: %s, registers %s\n",
+			r ? "no syndrome, exception injected" : "NOT REFUSED",
+			two[0] == 0x77 && two[1] == 0x77 ? "kept" : "SET BY THE HOST");
+	}
 	r = guest_pmu_read();
 	gprintf("read of the cycle counter: %s\n",
 		r == 0x5A5A5A5A ? "trapped by KCore, skipped" : "NOT TRAPPED");

@@ -36,6 +36,31 @@ guest_probe:
 	mov	x0, x9
 	ret
 
+/* u64 guest_pair_store(u64 addr, u64 a, u64 b): stp a, b at addr, an MMIO
+ * IPA: the access has no valid syndrome (ISV = 0), so KCore tells the host
+ * only where (KCORE_EXIT_MMIO_NISV, D56) and the host has an exception
+ * injected; returns it as guest_probe does. */
+	.global	guest_pair_store
+guest_pair_store:
+	mov	x9, #0
+	stp	x1, x2, [x0]
+	mov	x0, x9
+	ret
+
+/* u64 guest_pair_load(u64 addr, u64 *out): ldp at addr into two registers
+ * preset to 0x77 (the host may not set them: D56), stored to out[0..1];
+ * returns what guest_probe returns. */
+	.global	guest_pair_load
+guest_pair_load:
+	mov	x9, #0
+	mov	x2, x1
+	mov	x3, #0x77
+	mov	x4, #0x77
+	ldp	x3, x4, [x0]
+	stp	x3, x4, [x2]
+	mov	x0, x9
+	ret
+
 /* u64 guest_pmu_read(void): PMCCNTR_EL0 into a register preset to a
  * marker. KCore traps a VM's PMU accesses (MDCR_EL2.TPM) and skips them, so
  * the marker comes back; without the trap, the cycle counter would. */

@@ -374,6 +374,22 @@ static void vm_mmio(struct vm_ctx *vm, struct vcpu_ctx *v)
 			write ? "write" : "read", ipa);
 }
 
+/* An MMIO access without a usable syndrome (the guest's load/store pair,
+ * D56): KCore says where, and nothing of the guest's registers; the host's
+ * register values are not taken. It answers with an injected exception. */
+static void vm_mmio_nisv(struct vm_ctx *vm, struct vcpu_ctx *v)
+{
+	struct kcore_run_page *rp = v->rp;
+	bool write = (rp->exit_esr >> 6) & 1;
+
+	hprintf("host: %s vm%ld: %s pair at 0x%lx: no syndrome, no register (rd %u, data 0x%lx)\n",
+		rp->exit_rd == 0 && rp->exit_mmio_data == 0 ? "[PASS]" : "[FAIL]", vm->vmid,
+		write ? "store" : "load", rp->exit_fault_ipa, rp->exit_rd, rp->exit_mmio_data);
+	for (u32 j = 0; j < 31; j++)
+		rp->regs[j] = 0xBAD00 + j; /* KCore must not take any of these */
+	rp->request = KCORE_RUN_INJECT;
+}
+
 /* A stage-2 fault: the 2 MB block, or a fresh 4 KB page (the image pages
  * are mapped by VERIFY_VM, so they never fault). The first 4 KB request of each VM first asks for pages
  * that are not the host's (KCore's own; the other VM's): refused. */
@@ -472,6 +488,9 @@ static void vm_step(struct vm_ctx *vm, u32 i)
 		break;
 	case KCORE_EXIT_S2FAULT:
 		vm_s2fault(vm, v, i);
+		break;
+	case KCORE_EXIT_MMIO_NISV:
+		vm_mmio_nisv(vm, v);
 		break;
 	case KCORE_EXIT_WFX:
 		hprintf("host: vm%ld: vcpu%u WFI exit\n", vm->vmid, i);
