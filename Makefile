@@ -144,10 +144,10 @@ $(B)/el2/kcore-bench.elf: $(BENCH_IMG_OBJS) $(B)/el2/kcore-core.o $(B)/el2/kcore
 	$(Q)$(CROSS)ld -nostdlib -T $(B)/el2/kcore.ld -o $@ $(BENCH_IMG_OBJS) $(B)/el2/kcore-core.o
 
 # ---- the bare-metal test host (tests/qemu/host), one image per scenario ------
-QEMU_SCENARIOS := hello forbidden vm two-vms smp images export devices
+QEMU_SCENARIOS := hello forbidden vm two-vms smp images export devices pmu
 QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/images.c \
 	tests/qemu/host/export.c tests/qemu/host/smp.c tests/qemu/host/smp_entry.S \
-	tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S tests/qemu/host/devices.c \
+	tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S tests/qemu/host/devices.c tests/qemu/host/pmu.c \
 	tests/qemu/guests/fp.S boot/fmt.c
 QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Itests/qemu/host
 # The guest (tests/qemu/guests): EL1, MMU off, linked at its load IPA, a flat
@@ -158,12 +158,13 @@ $(B)/qemu/guest.bin: $(GUEST_SRCS) tests/qemu/guests/guest.ld $(IMG_HDRS)
 	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -mstrict-align -Iboot -Wl,-T,tests/qemu/guests/guest.ld \
 		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $(B)/qemu/guest.elf $(GUEST_SRCS)
 	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/guest.elf $@
-# The spin guest (tests/qemu/guests/spin.S): an HVC loop, for the smp scenario.
-$(B)/qemu/spin.bin: tests/qemu/guests/spin.S tests/qemu/guests/guest.ld
+# The one-file guests: spin (tests/qemu/guests/spin.S, an HVC loop, for the
+# smp scenario) and loop (loop.S, 100,000 instructions per exit, for pmu).
+$(B)/qemu/spin.bin $(B)/qemu/loop.bin: $(B)/qemu/%.bin: tests/qemu/guests/%.S tests/qemu/guests/guest.ld
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -Wl,-T,tests/qemu/guests/guest.ld -Wl,--build-id=none \
-		-Wl,--no-warn-rwx-segments -o $(B)/qemu/spin.elf $<
-	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/spin.elf $@
+		-Wl,--no-warn-rwx-segments -o $(B)/qemu/$*.elf $<
+	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/$*.elf $@
 $(B)/qemu/host.ld: tests/qemu/host/host.ld.S boot/platform.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)cpp -P -Iboot $< -o $@
@@ -180,7 +181,7 @@ $(B)/qemu/guest.otherkey.bin: $(B)/qemu/guest.bin $(OTHER_KEY) scripts/sign-imag
 	$(Q)$(PY) scripts/sign-image --key $(OTHER_KEY) --load-addr $(GUEST_LOAD) $< $@ >/dev/null
 $(B)/qemu/host-%.elf: $(QHOST_SRCS) $(wildcard tests/qemu/host/*.h) $(B)/qemu/host.ld $(IMG_HDRS) \
 		$(B)/qemu/guest.signed.bin $(B)/qemu/guest.otherkey.bin \
-		$(B)/qemu/spin.signed.bin
+		$(B)/qemu/spin.signed.bin $(B)/qemu/loop.signed.bin
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -DSCENARIO_$(shell echo $* | tr a-z- A-Z_) \
 		-Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ $(QHOST_SRCS)

@@ -78,9 +78,11 @@ void el2_smmu_poll_event(u64 *x);
 void boot_smmu(const void *dtb);
 
 /* arch/arm64/traps.c */
-extern u64 host_mdcr_el2;
+extern u64 host_mdcr_el2, guest_mdcr_el2, guest_hcr_el2, guest_cptr_el2;
+extern bool cpu_has_trf;
 void host_stage2_init(void);
 void el2_trap(u64 kind, void *frame);
+void el2_host_sync(u64 esr, void *frame); /* vectors.S: the host's AArch64 sync exceptions */
 /* arch/arm64/psci.c: PSCI calls to the firmware (SMC). */
 u64 psci_smc(u64 fn, u64 a1, u64 a2, u64 a3);
 __attribute__((noreturn)) void psci_system_off(void);

@@ -14,7 +14,7 @@
  * Only a data abort with a valid syndrome (ISV) is emulated: the access size,
  * register and direction come from ESR_EL2; anything else (a pair, an
  * exclusive, SIMD) aborts. The register frame is the whole of x0..x30
- * (vectors.S, el2_trap_full). */
+ * (vectors.S, el2_host_sync_full). */
 #include "kcore/arch.h"
 #include "kcore/constants.h"
 #include "kcore/state.h"

@@ -19,6 +19,8 @@
 
 /* Encodings the assembler may not know by name. */
 #define SYS_ICC_SRE_EL2 S3_4_C12_C9_5
+#define SYS_TRFCR_EL1 S3_0_C1_C2_1 /* FEAT_TRF */
+#define SYS_TRFCR_EL2 S3_4_C1_C2_1
 
 /* SCTLR_EL2 (nVHE). */
 #define SCTLR_EL2_RES1 0x30C50830UL
@@ -82,7 +84,15 @@ static inline bool cpu_has_gicv3_sysregs(void)
 #define HCR_IMO (1UL << 4)
 #define HCR_AMO (1UL << 5)
 #define HCR_TWI (1UL << 13)
-#define HCR_GUEST (HCR_HOST | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TWI)
+#define HCR_GUEST (HCR_HOST | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TWI | HCR_TACR)
+/* Also while a guest runs (D35): its ACTLR_EL1 accesses trap (TACR; the
+ * register is the CPU's implementation-defined control, not switched), and,
+ * where the CPU has them (hcr_guest, arch/arm64/traps.c), its LORegion
+ * (TLOR, FEAT_LOR) and RAS error-record (TERR, FEAT_RAS) accesses: all are
+ * skipped (D4), so a guest neither reads nor changes the CPU's. */
+#define HCR_TACR (1UL << 21)
+#define HCR_TLOR (1UL << 35)
+#define HCR_TERR (1UL << 36)
 #define CNTHCTL_EL1PCTEN 1UL /* guest: physical counter readable, physical timer trapped */
 
 #define CPTR_EL2_DEFAULT 0x33FFUL /* RES1 bits; FP/SIMD not trapped */
@@ -97,12 +107,16 @@ static inline bool cpu_has_gicv3_sysregs(void)
 #define MDCR_TDA (1UL << 9)
 #define MDCR_TDOSA (1UL << 10)
 #define MDCR_TDRA (1UL << 11)
+/* TTRF (FEAT_TRF) traps a guest's TRFCR_EL1 (D58). The PMU's bits:
+ * arch/arm64/pmu.c. */
+#define MDCR_TTRF (1UL << 19)
 #ifndef KCORE_BENCH_PMU
 #define MDCR_EL2_VM_TRAPS (MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
 #else /* make bench's image only: its guest reads KCore's instruction counter */
 #define MDCR_EL2_VM_TRAPS (MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
 #endif
 #define CPTR_EL2_TTA (1UL << 20)
+#define CPTR_EL2_TAM (1UL << 30) /* activity monitors (FEAT_AMUv1): only where present */
 #define CPTR_VM (CPTR_EL2_DEFAULT | CPTR_EL2_TTA)
 #define PMU_USERENR_MASK 0xFUL /* EN, SW, CR, ER */
 #define CPTR_EL2_TFP (1UL << 10)  /* trap FP/SIMD (a guest's first use: lazy switch) */

@@ -17,20 +17,21 @@
 
 #include "boot.h"
 #include "mmio_mediate.h"
+#include "pmu.h"
 #include "sysreg.h"
 #include "vcpu_switch.h"
 #include "vgic.h"
 
 struct trap_frame {
-	u64 x[31]; /* x19..x29 saved only for a data abort (vectors.S, el2_trap_full) */
+	u64 x[31]; /* x19..x29 saved only for an abort or a trapped system register
+		    * (vectors.S, el2_host_sync_full) */
 	u64 pad;
 };
 
 _Static_assert(sizeof(struct trap_frame) == 256, "FRAME_SIZE in vectors.S");
 
 enum vec_kind {
-	VEC_LOWER64_SYNC = 8,
-	VEC_LOWER32_SYNC = 12, /* a host process in AArch32 at EL0 */
+	VEC_LOWER32_SYNC = 12, /* a host process in AArch32 at EL0 (AArch64: el2_host_sync) */
 };
 
 #define PSCI_VERSION 0x84000000UL
@@ -45,20 +46,40 @@ enum vec_kind {
 #define PSCI_RET_NOT_SUPPORTED ((u64)-1)
 
 /* MDCR_EL2 while the host runs: HPMN = PMCR_EL0.N, every counter the
- * host's, nothing trapped (the same on every CPU). */
-u64 host_mdcr_el2;
+ * host's, EL2 never counted (arch/arm64/pmu.c, D57). The trap values of a
+ * guest run that depend on what the CPU has (vcpu_switch.c, D58): HCR_EL2
+ * with TLOR (FEAT_LOR) and TERR (FEAT_RAS), CPTR_EL2 with TAM (FEAT_AMUv1),
+ * and whether FEAT_TRF's trace filters exist. The same on every CPU (each
+ * computes them, host_stage2_init). */
+u64 host_mdcr_el2, guest_mdcr_el2;
+u64 guest_hcr_el2 = HCR_GUEST;
+u64 guest_cptr_el2 = CPTR_VM;
+bool cpu_has_trf;
+
+static void cpu_features_init(void)
+{
+	u64 dfr0 = read_sysreg(id_aa64dfr0_el1), pfr0 = read_sysreg(id_aa64pfr0_el1);
+	u64 mmfr1 = read_sysreg(id_aa64mmfr1_el1);
+
+	cpu_has_trf = ((dfr0 >> 40) & 0xF) != 0;
+	guest_hcr_el2 = HCR_GUEST | (((mmfr1 >> 16) & 0xF) != 0 ? HCR_TLOR : 0) |
+			(((pfr0 >> 28) & 0xF) != 0 ? HCR_TERR : 0);
+	guest_cptr_el2 = CPTR_VM | (((pfr0 >> 44) & 0xF) != 0 ? CPTR_EL2_TAM : 0);
+}
 
 /* The host's EL2 context: stage 2 on its (empty) table with VMID 0, traps
  * as HCR_HOST says, EL1 registers at their reset values. */
 void host_stage2_init(void)
 {
-	u64 pmcr_n = (read_sysreg(pmcr_el0) >> 11) & 0x1F;
-
+	cpu_features_init();
 	write_sysreg(read_sysreg(midr_el1), vpidr_el2);
 	write_sysreg(read_sysreg(mpidr_el1), vmpidr_el2);
 	write_sysreg(CPTR_EL2_DEFAULT, cptr_el2);
-	host_mdcr_el2 = pmcr_n;
+	host_mdcr_el2 = pmu_host_mdcr_bits();
+	guest_mdcr_el2 = host_mdcr_el2 | MDCR_EL2_VM_TRAPS | (cpu_has_trf ? MDCR_TTRF : 0);
 	write_sysreg(host_mdcr_el2, mdcr_el2);
+	if (cpu_has_trf) /* EL2 is never traced (TRFCR_EL2 resets to an unknown value) */
+		write_sysreg(0, SYS_TRFCR_EL2);
 	write_sysreg(0, hstr_el2);
 	write_sysreg(CNTHCTL_EL1PCTEN_EL1PCEN, cnthctl_el2);
 	write_sysreg(0, cntvoff_el2);
@@ -151,7 +172,7 @@ static void host_abort(u64 esr, struct trap_frame *f)
 			return; /* mapped: the access is retried */
 	}
 	/* D44 (c): a GIC register KCore mediates (the frame is whole: a data
-	 * abort came through el2_trap_full). */
+	 * abort came through el2_host_sync_full). */
 	if (ESR_EC(esr) == ESR_ELx_EC_DABT_LOW && host_mmio_mediate(ipa, esr, f->x))
 		return;
 	host_refusal_report(esr, ipa, ret);
@@ -238,9 +259,12 @@ static void host_smc(struct trap_frame *f)
 	}
 }
 
-static void host_sync(struct trap_frame *f)
+/* A synchronous exception from the host in AArch64 (vectors.S passes the
+ * ESR it read to choose the frame: the whole frame for an abort or a
+ * trapped system register, which KCore may emulate). */
+void el2_host_sync(u64 esr, void *frame)
 {
-	u64 esr = read_sysreg(esr_el2);
+	struct trap_frame *f = frame;
 
 	switch (ESR_EC(esr)) {
 	case ESR_ELx_EC_HVC64:
@@ -253,6 +277,16 @@ static void host_sync(struct trap_frame *f)
 	case ESR_ELx_EC_DABT_LOW:
 		host_abort(esr, f);
 		break;
+	case ESR_ELx_EC_SYS64:
+		if (pmu_host_sysreg(esr, f->x)) {
+			write_sysreg(read_sysreg(elr_el2) + 4, elr_el2);
+			break;
+		}
+		uart_printf("kcore: host system register access (ESR 0x%lx) at pc 0x%lx: "
+			    "undefined instruction injected\n",
+			    esr, read_sysreg(elr_el2));
+		host_inject(ESR_EL1_INJECTED, 0);
+		break;
 	default:
 		uart_printf("kcore: host trap ESR 0x%lx at pc 0x%lx: undefined instruction injected\n",
 			    esr, read_sysreg(elr_el2));
@@ -263,8 +297,8 @@ static void host_sync(struct trap_frame *f)
 
 void el2_trap(u64 kind, void *frame)
 {
-	if (kind == VEC_LOWER64_SYNC || kind == VEC_LOWER32_SYNC) {
-		host_sync(frame);
+	if (kind == VEC_LOWER32_SYNC) { /* a host process in AArch32 (EL0) */
+		el2_host_sync(read_sysreg(esr_el2), frame);
 		return;
 	}
 	uart_printf_nolock("kcore: exception kind %lu at EL2: ESR 0x%lx ELR 0x%lx FAR 0x%lx\n", kind,

@@ -9,7 +9,7 @@
  *  2. the world switch: the host's EL1 registers, FP/SIMD, virtual timer and
  *     EL2 trap configuration are saved in this CPU's area, the guest's are
  *     loaded from its shadow context kc.shadow[vmid][vcpuid], VTTBR_EL2 =
- *     the VM's table with VMID = vmid, HCR_EL2 = HCR_GUEST, and ERET
+ *     the VM's table with VMID = vmid, HCR_EL2 = guest_hcr_el2, and ERET
  *     (__guest_enter loads x0..x30 straight from the shadow context);
  *  3. at the guest's exit the guest vectors have saved x0..x30 straight into
  *     the shadow context; the rest is saved here, and kcore_vm_exit_store
@@ -26,6 +26,7 @@
 #include "kcore/state.h"
 
 #include "boot.h"
+#include "pmu.h"
 #include "sysreg.h"
 #include "vcpu_switch.h"
 #include "vgic.h"
@@ -61,6 +62,7 @@ static struct shadow_ctxt host_ctxt[KCORE_MAX_CPUS];
 /* Registers the shadow context has no index for. */
 struct host_el2 {
 	u64 elr, spsr, vmpidr, cntv_ctl, cntv_cval;
+	u64 pmu[2], trfcr; /* the host's counters (pmu.h), trace filter (vm_traps_*, D57, D58) */
 };
 static struct host_el2 host_el2[KCORE_MAX_CPUS];
 static u64 guest_vtimer[COREVISOR][KCORE_MAX_VCPUS][2]; /* CNTV_CTL, CNTV_CVAL */
@@ -98,7 +100,7 @@ static void fp_to_guest(u32 cpu, struct shadow_ctxt *c)
 {
 	struct shadow_ctxt *h = &host_ctxt[cpu];
 
-	write_sysreg(CPTR_VM, cptr_el2);
+	write_sysreg(guest_cptr_el2, cptr_el2);
 	isb();
 	fpsimd_save(&h->r[FP_Q0_LO], &h->r[FPSR]);
 	fpsimd_load(&c->r[FP_Q0_LO], &c->r[FPSR]);
@@ -238,19 +240,28 @@ static void host_restore(u32 cpu)
 /* spec: activate_traps_specx (+ D35). Once per VCPU_RUN: the exits KCore
  * handles itself do not change the trap configuration. CPTR_EL2 (CPTR_VM,
  * with TFP for the lazy FP switch) is written by guest_run_once. */
-static void vm_traps_activate(void)
+static void vm_traps_activate(struct host_el2 *h)
 {
+	pmu_guest_enter(h->pmu); /* D57: the host counts nothing of the guest */
+	if (cpu_has_trf) { /* D58: nothing of the guest is traced (its TRFCR_EL1 accesses trap) */
+		h->trfcr = read_sysreg(SYS_TRFCR_EL1);
+		write_sysreg(0, SYS_TRFCR_EL1);
+	}
 	write_sysreg(0, pmselr_el0);
 	write_sysreg(PMU_USERENR_MASK, pmuserenr_el0);
-	write_sysreg((host_mdcr_el2 & MDCR_HPMN_MASK) | MDCR_EL2_VM_TRAPS, mdcr_el2);
+	write_sysreg(guest_mdcr_el2, mdcr_el2);
 }
 
 /* spec: deactivate_traps_specx (+ D35: MDCR_EL2 goes back to the host's
- * value, not 0; CPTR_EL2 to its default in host_restore) */
-static void vm_traps_deactivate(void)
+ * value, not 0; CPTR_EL2 to its default in host_restore; D57, D58: the
+ * host's counters and trace filter as they were) */
+static void vm_traps_deactivate(const struct host_el2 *h)
 {
 	write_sysreg(0, pmuserenr_el0);
 	write_sysreg(host_mdcr_el2, mdcr_el2);
+	if (cpu_has_trf)
+		write_sysreg(h->trfcr, SYS_TRFCR_EL1);
+	pmu_guest_exit(h->pmu);
 }
 
 /* Loads the guest from its shadow context and runs it until an exit (its
@@ -264,14 +275,15 @@ static void guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct vcpu_switch_
 
 	write_sysreg(0, cntv_ctl_el0); /* no host timer firing into the guest */
 	el1_sysregs_load(c->r);
-	write_sysreg(guest_fp[cpu] ? CPTR_VM : CPTR_VM | CPTR_EL2_TFP, cptr_el2); /* D35, D38 */
+	write_sysreg(guest_fp[cpu] ? guest_cptr_el2 : guest_cptr_el2 | CPTR_EL2_TFP,
+		     cptr_el2); /* D35, D38 */
 	write_sysreg(c->r[MPIDR_EL1], vmpidr_el2);
 	write_sysreg(0, cntvoff_el2);
 	write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2);
 	write_sysreg(vt[1], cntv_cval_el0);
 	write_sysreg(vt[0], cntv_ctl_el0);
 	write_sysreg(kc.npt[vmid].root | (u64)vmid << VTTBR_VMID_SHIFT, vttbr_el2);
-	write_sysreg(HCR_GUEST, hcr_el2);
+	write_sysreg(guest_hcr_el2, hcr_el2);
 	write_sysreg(c->r[PC], elr_el2);
 	write_sysreg(c->r[PSTATE], spsr_el2);
 
@@ -341,7 +353,7 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 	p->gregs = &kc.shadow[vmid][vcpuid].r[X0];
 	p->vmid = vmid;
 	host_save(cpu);
-	vm_traps_activate();
+	vm_traps_activate(&host_el2[cpu]);
 	vgic_load(cpu, vmid, vcpuid, vgic_lr_in[cpu]);
 	do {
 		guest_run_once(vmid, vcpuid, cpu, p, &hw);
@@ -353,7 +365,7 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 	} while (ret == 0);
 	fp_to_host(cpu, &kc.shadow[vmid][vcpuid]);
 	vgic_save(cpu, vmid, vcpuid);
-	vm_traps_deactivate();
+	vm_traps_deactivate(&host_el2[cpu]);
 	host_restore(cpu);
 	if (ret < 0) /* the core found the vCPU not ACTIVE: a broken invariant */
 		arch_halt("vm exit refused by the core", vmid, (u64)-ret);

@@ -2,10 +2,11 @@
  *
  * el2_vectors, while the host runs: every entry saves x0..x18 and x30 in a
  * frame on the EL2 stack (x19..x29 are callee-saved: the C code keeps them,
- * and their frame slots are not written, except for a host data abort,
- * which KCore may emulate: el2_trap_full) and calls el2_trap(kind, frame)
- * (arch/arm64/traps.c); the frame is restored on return, so the C code
- * returns results by writing it.
+ * and their frame slots are not written, except for a host abort or trapped
+ * system register, which KCore may emulate: el2_host_sync_full) and calls
+ * el2_host_sync(esr, frame) for a synchronous exception from AArch64,
+ * el2_trap(kind, frame) for the rest (arch/arm64/traps.c); the frame is
+ * restored on return, so the C code returns results by writing it.
  * Exceptions taken from EL2 itself never return (el2_trap halts).
  *
  * el2_guest_vectors, while a guest runs (VBAR_EL2 switched by __guest_enter
@@ -22,46 +23,6 @@
 
 #define FRAME_SIZE 256	/* struct trap_frame: x0..x30 and a pad */
 #define ESR_EC_SHIFT 26
-
-	.macro	ventry kind
-	.balign	128
-	sub	sp, sp, #FRAME_SIZE
-	stp	x0, x1, [sp, #0]
-	mov	x0, #\kind
-	b	el2_trap_common
-	.endm
-
-	.text
-	.balign	2048
-	.global	el2_vectors
-el2_vectors:
-	ventry	0	// current EL, SP_EL0: sync
-	ventry	1	//   irq
-	ventry	2	//   fiq
-	ventry	3	//   serror
-	ventry	4	// current EL, SP_EL2: sync
-	ventry	5	//   irq
-	ventry	6	//   fiq
-	ventry	7	//   serror
-	.balign	128	// lower EL, AArch64: sync
-	sub	sp, sp, #FRAME_SIZE
-	stp	x0, x1, [sp, #0]
-	mrs	x0, esr_el2
-	/* EC >= 0x20 (bit 31 of ESR): an abort from the host, which KCore
-	 * may emulate (D44) and which is never the hot path; an HVC or SMC
-	 * (EC 0x16, 0x17) pays two instructions for the test. */
-	tbnz	x0, #(ESR_EC_SHIFT + 5), 1f
-	mov	x0, #8
-	b	el2_trap_common
-1:	mov	x0, #8
-	b	el2_trap_full
-	ventry	9	//   irq
-	ventry	10	//   fiq
-	ventry	11	//   serror
-	ventry	12	// lower EL, AArch32: sync
-	ventry	13	//   irq
-	ventry	14	//   fiq
-	ventry	15	//   serror
 
 /* The registers C may clobber (x2..x18, x30; x0, x1 are saved by the entry). */
 	.macro	save_caller_regs
@@ -95,16 +56,59 @@ el2_vectors:
 	isb
 	.endm
 
+	.macro	ventry kind
+	.balign	128
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #0]
+	mov	x0, #\kind
+	b	el2_trap_common
+	.endm
+
+	.text
+	.balign	2048
+	.global	el2_vectors
+el2_vectors:
+	ventry	0	// current EL, SP_EL0: sync
+	ventry	1	//   irq
+	ventry	2	//   fiq
+	ventry	3	//   serror
+	ventry	4	// current EL, SP_EL2: sync
+	ventry	5	//   irq
+	ventry	6	//   fiq
+	ventry	7	//   serror
+	.balign	128	// lower EL, AArch64: sync
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #0]
+	mrs	x0, esr_el2	// el2_host_sync(esr, frame)
+	/* EC bit 5 (>= 0x20: an abort, which KCore may emulate, D44) or EC
+	 * bit 3 (0x18: a trapped MSR/MRS, which it may do for the host, D57)
+	 * need the whole frame; neither is the hot path. An HVC or SMC (EC
+	 * 0x16, 0x17: both bits clear) pays two instructions for the tests. */
+	tbnz	x0, #(ESR_EC_SHIFT + 5), el2_host_sync_full
+	tbnz	x0, #(ESR_EC_SHIFT + 3), el2_host_sync_full
+	save_caller_regs
+	mov	x1, sp
+	bl	el2_host_sync
+	b	el2_trap_return
+	ventry	9	//   irq
+	ventry	10	//   fiq
+	ventry	11	//   serror
+	ventry	12	// lower EL, AArch32: sync
+	ventry	13	//   irq
+	ventry	14	//   fiq
+	ventry	15	//   serror
+
 el2_trap_common:
 	save_caller_regs	// x19..x29: callee-saved, C keeps them
 	mov	x1, sp
 	bl	el2_trap
+el2_trap_return:
 	restore_caller_regs_eret
 
-/* A host abort (EC >= 0x20): the whole frame, x19..x29 too, in and out, so
- * that an access KCore emulates (arch/arm64/mmio_mediate.c) may read or write any
- * register. */
-el2_trap_full:
+/* A host abort or trapped system register: the whole frame, x19..x29 too,
+ * in and out, so that an access KCore emulates (arch/arm64/mmio_mediate.c,
+ * arch/arm64/pmu.c) may read or write any register. x0 = ESR. */
+el2_host_sync_full:
 	save_caller_regs
 	stp	x19, x20, [sp, #152]
 	stp	x21, x22, [sp, #168]
@@ -113,7 +117,7 @@ el2_trap_full:
 	stp	x27, x28, [sp, #216]
 	str	x29, [sp, #232]
 	mov	x1, sp
-	bl	el2_trap
+	bl	el2_host_sync
 	ldp	x19, x20, [sp, #152]
 	ldp	x21, x22, [sp, #168]
 	ldp	x23, x24, [sp, #184]

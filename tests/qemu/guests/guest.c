@@ -31,6 +31,7 @@
 u64 guest_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
 u64 guest_probe(u64 addr);
 u64 guest_pmu_read(void);
+u64 guest_actlr_read(void);
 u64 guest_pair_store(u64 addr, u64 a, u64 b);
 u64 guest_pair_load(u64 addr, u64 *out);
 u64 guest_wait_virq(u64 gicc);
@@ -130,6 +131,8 @@ static void vcpu0(void)
 	r = guest_pmu_read();
 	gprintf("read of the cycle counter: %s\n",
 		r == 0x5A5A5A5A ? "trapped by KCore, skipped" : "NOT TRAPPED");
+	r = guest_actlr_read();
+	gprintf("read of ACTLR_EL1: %s\n", r == 0xAC71A5 ? "trapped by KCore, skipped" : "NOT TRAPPED");
 	mmio_write(DOORBELL, 4); /* the host puts up a virtual interrupt */
 	r = guest_wait_virq(gicv3() ? 0 : GICC);
 	gprintf("virtual interrupt %lu taken and completed (GICv%d)\n", r & 0x3FF,

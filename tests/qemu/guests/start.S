@@ -70,6 +70,15 @@ guest_pmu_read:
 	mrs	x0, pmccntr_el0
 	ret
 
+/* u64 guest_actlr_read(void): ACTLR_EL1 (the CPU's implementation-
+ * defined control) into a register preset to a marker: KCore traps it
+ * (HCR_EL2.TACR, D58) and skips the access, so the marker comes back. */
+	.global	guest_actlr_read
+guest_actlr_read:
+	ldr	x0, =0xAC71A5
+	mrs	x0, actlr_el1
+	ret
+
 /* u64 guest_wait_virq(u64 gicc): with its CPU interface on (group 1 on a
  * GICv3's system registers, gicc == 0; group 0 on a GICv2's memory-mapped
  * one at IPA gicc), priority mask 0xF0 and IRQs unmasked, waits (WFI, an

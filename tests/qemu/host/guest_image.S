@@ -13,3 +13,13 @@ guest_image_end:
 guest_image_otherkey:
 	.incbin	"build/qemu/guest.otherkey.bin"
 guest_image_otherkey_end:
+
+#ifdef SCENARIO_PMU
+/* The counting guest of the `pmu` scenario (tests/qemu/guests/loop.S), signed. */
+	.section .rodata
+	.balign	16
+	.global	loop_image, loop_image_end
+loop_image:
+	.incbin	"build/qemu/loop.signed.bin"
+loop_image_end:
+#endif
