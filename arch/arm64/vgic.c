@@ -9,7 +9,8 @@
  * the exit it gives their state back (exit_vgic_lr: still pending, active,
  * or 0 once the guest completed the interrupt), so the host can carry them
  * to the next run. The guest's own interface state (ICH_VMCR_EL2: its
- * priority mask and group enables; the active priorities ICH_AP0R0/AP1R0)
+ * priority mask and group enables; the active priorities ICH_AP0R<n>/
+ * AP1R<n>, as many as ICH_VTR_EL2 says; a GICv2's GICH_VMCR and GICH_APR)
  * stays in KCore, per vCPU: the host neither reads nor sets it.
  *
  * A list register value the host may give: a purely virtual interrupt
@@ -49,8 +50,11 @@
 #define V2_LR_STATE_SHIFT 28
 #define V2_LR_GROUP1 (1U << 30)
 
+#define VGIC_MAX_APR 4 /* ICH_AP0R<n>/AP1R<n>: 1, 2 or 4 of them (ICH_VTR_EL2.PRIbits) */
+
 struct vgic_vcpu {
-	u64 vmcr, ap0r0, ap1r0;
+	u64 vmcr;
+	u64 ap0r[VGIC_MAX_APR], ap1r[VGIC_MAX_APR]; /* GICv2: ap1r[0] is GICH_APR */
 };
 
 static struct vgic_vcpu vgic_state[COREVISOR][KCORE_MAX_VCPUS];
@@ -59,6 +63,7 @@ static struct vgic_vcpu vgic_state[COREVISOR][KCORE_MAX_VCPUS];
  * every CPU's are the same. */
 static bool gic_v3;
 static u32 nr_lr;
+static u32 nr_apr; /* GICv3: active-priority registers per group */
 /* Per CPU: the list registers loaded with a value for the current run (a
  * bit each). Only those are read back and cleared, so a run without
  * virtual interrupts costs no list-register access. */
@@ -76,6 +81,11 @@ void vgic_init(void)
 	gic_v3 = cpu_has_gicv3_sysregs();
 	n = gic_v3 ? (u32)(read_sysreg(ich_vtr_el2) & 0x1F) + 1 : (*gich(GICH_VTR) & 0x3F) + 1;
 	nr_lr = n < VGIC_MAX_LR ? n : VGIC_MAX_LR;
+	if (gic_v3) { /* PRIbits + 1 = 5, 6 or 7 priority bits: 1, 2 or 4 registers */
+		u32 pribits = (u32)(read_sysreg(ich_vtr_el2) >> 29 & 7) + 1;
+
+		nr_apr = pribits >= 7 ? 4 : pribits == 6 ? 2 : 1;
+	}
 }
 
 /* A CPU's own set-up (host_stage2_init, every CPU), GICv3 only: EL1 may use
@@ -133,6 +143,24 @@ static void lr_write(u32 i, u64 v)
 	}
 }
 
+/* Every list register the CPU has (up to VGIC_MAX_LR), straight-line. */
+static void lrs_write_v3(const u64 lr[VGIC_MAX_LR])
+{
+	switch (nr_lr) {
+	default:
+		write_sysreg(lr[3], ich_lr3_el2);
+		__attribute__((fallthrough));
+	case 3:
+		write_sysreg(lr[2], ich_lr2_el2);
+		__attribute__((fallthrough));
+	case 2:
+		write_sysreg(lr[1], ich_lr1_el2);
+		__attribute__((fallthrough));
+	case 1:
+		write_sysreg(lr[0], ich_lr0_el2);
+	}
+}
+
 static u64 lr_read(u32 i)
 {
 	if (!gic_v3)
@@ -145,32 +173,72 @@ static u64 lr_read(u32 i)
 	}
 }
 
-/* The guest's interface state in (load) and out (save, then cleared). */
+/* The active-priority registers: as many as the CPU has, straight-line
+ * (this runs at every VCPU_RUN). */
+static void aprs_write(const u64 ap0[VGIC_MAX_APR], const u64 ap1[VGIC_MAX_APR])
+{
+	switch (nr_apr) {
+	case 4:
+		write_sysreg(ap0[3], ich_ap0r3_el2);
+		write_sysreg(ap1[3], ich_ap1r3_el2);
+		write_sysreg(ap0[2], ich_ap0r2_el2);
+		write_sysreg(ap1[2], ich_ap1r2_el2);
+		__attribute__((fallthrough));
+	case 2:
+		write_sysreg(ap0[1], ich_ap0r1_el2);
+		write_sysreg(ap1[1], ich_ap1r1_el2);
+		__attribute__((fallthrough));
+	default:
+		write_sysreg(ap0[0], ich_ap0r0_el2);
+		write_sysreg(ap1[0], ich_ap1r0_el2);
+	}
+}
+
+static void aprs_read(u64 ap0[VGIC_MAX_APR], u64 ap1[VGIC_MAX_APR])
+{
+	switch (nr_apr) {
+	case 4:
+		ap0[3] = read_sysreg(ich_ap0r3_el2);
+		ap1[3] = read_sysreg(ich_ap1r3_el2);
+		ap0[2] = read_sysreg(ich_ap0r2_el2);
+		ap1[2] = read_sysreg(ich_ap1r2_el2);
+		__attribute__((fallthrough));
+	case 2:
+		ap0[1] = read_sysreg(ich_ap0r1_el2);
+		ap1[1] = read_sysreg(ich_ap1r1_el2);
+		__attribute__((fallthrough));
+	default:
+		ap0[0] = read_sysreg(ich_ap0r0_el2);
+		ap1[0] = read_sysreg(ich_ap1r0_el2);
+	}
+}
+
+/* The guest's interface state in (load: VMCR and every active-priority
+ * register the CPU has, D59) and out (save; a GICv2's then cleared). */
 static void iface_load(const struct vgic_vcpu *s)
 {
 	if (!gic_v3) {
 		*gich(GICH_VMCR) = (u32)s->vmcr;
-		*gich(GICH_APR) = (u32)s->ap1r0;
+		*gich(GICH_APR) = (u32)s->ap1r[0];
 		return;
 	}
 	write_sysreg(s->vmcr, ich_vmcr_el2);
-	write_sysreg(s->ap0r0, ich_ap0r0_el2);
-	write_sysreg(s->ap1r0, ich_ap1r0_el2);
+	aprs_write(s->ap0r, s->ap1r);
 }
 
 static void iface_save(struct vgic_vcpu *s)
 {
 	if (!gic_v3) {
 		s->vmcr = *gich(GICH_VMCR);
-		s->ap1r0 = *gich(GICH_APR);
+		s->ap1r[0] = *gich(GICH_APR);
 		*gich(GICH_APR) = 0;
 		*gich(GICH_VMCR) = 0;
 		return;
 	}
 	s->vmcr = read_sysreg(ich_vmcr_el2);
-	s->ap0r0 = read_sysreg(ich_ap0r0_el2);
-	s->ap1r0 = read_sysreg(ich_ap1r0_el2);
-	/* Left as they are: only EL2 reads them, and the next load overwrites. */
+	aprs_read(s->ap0r, s->ap1r);
+	/* Left as they are: only EL2 reads ICH_*_EL2 (the host cannot), and
+	 * the next load overwrites every one of them. */
 }
 
 static void iface_enable(bool on)
@@ -185,18 +253,24 @@ static void iface_enable(bool on)
 }
 
 /* At VCPU_RUN, after vgic_check: the vCPU's interface state and the host's
- * list registers (the others are 0 since the last vgic_save), interface on. */
+ * list registers, interface on. Every list register is written, 0 where the
+ * host gave none (D59): what the guest sees is exactly what vgic_check
+ * passed, whatever was in the CPU's list registers before. */
 void vgic_load(u32 cpu, vmid_t vmid, u32 vcpuid, const u64 lr[VGIC_MAX_LR])
 {
-	u32 used = 0;
+	u32 used;
 
 	iface_load(&vgic_state[vmid][vcpuid]);
-	for (u32 i = 0; i < nr_lr; i++) {
-		if (lr[i] == 0)
-			continue;
-		lr_write(i, lr[i]);
-		used |= 1U << i;
+	if (gic_v3) {
+		lrs_write_v3(lr);
+	} else {
+		for (u32 i = 0; i < nr_lr; i++)
+			*gich(GICH_LR(i)) = lr_to_v2(lr[i]);
 	}
+	/* vgic_check refused a value beyond nr_lr */
+	_Static_assert(VGIC_MAX_LR == 4, "the used-list-register mask below");
+	used = (u32)(lr[0] != 0) | (u32)(lr[1] != 0) << 1 | (u32)(lr[2] != 0) << 2 |
+	       (u32)(lr[3] != 0) << 3;
 	lr_used[cpu] = used;
 	iface_enable(true);
 }
