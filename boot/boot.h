@@ -23,6 +23,8 @@ int dtb_chosen_prop(const void *fdt, const char *name, u8 *out, u32 max);
 /* The first (base, size) of the first child of the root whose compatible
  * list holds `compat`. 0, or -1 if none. */
 int dtb_compatible(const void *fdt, const char *compat, u64 *base, u64 *size);
+/* Entry i of the /memreserve/ block: 0, or -1 past its end. */
+int dtb_memreserve(const void *fdt, u32 i, u64 *base, u64 *size);
 
 /* A node of the DTB as dtb_for_each_node reports it (pointers into the blob). */
 struct dtb_node {
@@ -76,6 +78,29 @@ extern struct el2_mmu_regs el2_mmu_regs;
 void el2_smmu_poll_event(u64 *x);
 /* boot/main.c: the SMMU named by the DTB taken over (smmu/v3), if any. */
 void boot_smmu(const void *dtb);
+
+/* arch/arm64/zero.c: zero [pa, pa + size) (page aligned) with DC ZVA (or
+ * stores where DCZID_EL0.DZP forbids it) and clean it to PoC, completed;
+ * the DC ZVA block in bytes (0: prohibited). EL2 MMU on. */
+void zero_clean_poc(phys_addr_t pa, u64 size);
+u64 zero_block_size(void);
+
+/* boot/ram_zero.c: zero every RAM page the host receives at boot except
+ * its boot payload (docs/abi.md, "Boot payload and RAM zeroing"); powers
+ * off if the host image's extent is bad. EL2 MMU on, before the host runs. */
+void boot_zero_host_ram(const void *dtb, u64 ram_base, u64 ram_size, u64 core_start,
+			u64 core_end);
+
+/* arch/arm64/reset.c: the host's PSCI SYSTEM_OFF / SYSTEM_RESET: every VM
+ * page and VM context scrubbed, then forwarded; never returns to the host.
+ * reset_guest_enter (false: a reset is under way, do not enter) and
+ * reset_guest_exit bracket each VCPU_RUN. */
+__attribute__((noreturn)) void host_psci_system_off_reset(u64 fn);
+bool reset_guest_enter(u32 cpu);
+void reset_guest_exit(u32 cpu);
+
+/* arch/arm64/psci.c: PSCI 1.1 MEM_PROTECT at boot where the firmware offers it. */
+void psci_mem_protect_init(void);
 
 /* arch/arm64/traps.c */
 extern u64 host_mdcr_el2, guest_mdcr_el2, guest_hcr_el2, guest_cptr_el2;

@@ -435,3 +435,18 @@ bool dtb_node_range(const struct dtb_node *n, u32 i, u64 *base, u64 *size)
 	*size = read_cells(n->ranges + 4 * cells * i + 4 * (ca + pa), sc);
 	return true;
 }
+
+/* Entry i of the blob's memory reservation block (/memreserve/): 0, or -1
+ * past its end (an entry of size 0 ends it) or if the block lies outside
+ * the blob. */
+int dtb_memreserve(const void *fdt, u32 i, u64 *base, u64 *size)
+{
+	const u8 *h = fdt;
+	u32 total = dtb_total_size(fdt), off = be32(h + 16) + 16 * i;
+
+	if (off < 40 || off + 16 > total)
+		return -1;
+	*base = read_cells(h + off, 2);
+	*size = read_cells(h + off + 8, 2);
+	return *size ? 0 : -1;
+}

@@ -130,6 +130,8 @@ void boot_main(u64 dtb_arg)
 			    HOST_IMAGE_BASE);
 		psci_system_off();
 	}
+	boot_zero_host_ram(dtb, ram_base, ram_size, p.core_start, p.core_end);
+	psci_mem_protect_init();
 	vgic_init();
 	host_stage2_init();
 	uart_printf("kcore: host stage 2 on and empty (root 0x%lx, VMID 0); entering the host "

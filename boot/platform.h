@@ -17,6 +17,13 @@
 #define HOST_IMAGE_BASE 0x48000000  /* the host's entry point (its image starts here) */
 /* The host image carries this 64-bit word at HOST_IMAGE_BASE + 8 ("KCHOST01"). */
 #define HOST_IMAGE_MAGIC 0x313054534F48434B
+/* ... and at HOST_IMAGE_BASE + 16 its extent: the bytes from HOST_IMAGE_BASE
+ * it occupies (what was loaded, its BSS, and any memory it reserves after
+ * them for itself, as the image_size of Linux's Image header). KCore keeps
+ * these bytes as the loader left them and zeroes the rest of the host's RAM
+ * (boot/ram_zero.c); at most HOST_IMAGE_MAX_SIZE. */
+#define HOST_IMAGE_EXTENT_OFF 16
+#define HOST_IMAGE_MAX_SIZE 0x8000000 /* 128 MB */
 #define EL2_STACK_SIZE 0x4000       /* per CPU */
 #define BOOT_MAX_CPUS 8             /* = KCORE_MAX_CPUS, for start.S (checked in arch/arm64/smp.c) */
 

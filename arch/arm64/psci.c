@@ -26,3 +26,27 @@ void psci_system_off(void)
 	for (;;) /* SYSTEM_OFF does not return; if the firmware refuses, stop here */
 		__asm__ volatile("wfe");
 }
+
+#define PSCI_FEATURES 0x8400000AUL
+#define PSCI_MEM_PROTECT 0x84000013UL
+
+/* PSCI 1.1 MEM_PROTECT(1): the firmware overwrites RAM on the next boot
+ * unless the OS turned the protection off before a clean reset, so a reset
+ * KCore never sees (a watchdog, a crash of EL2) leaves nothing behind
+ * either. Asked of PSCI_FEATURES first (NOT_SUPPORTED on PSCI < 1.1 and on
+ * QEMU's built-in PSCI). The host can neither call it nor ask about it
+ * (arch/arm64/traps.c lists what it may call), so it cannot turn it off. */
+void psci_mem_protect_init(void)
+{
+	long f = (long)psci_smc(PSCI_FEATURES, PSCI_MEM_PROTECT, 0, 0);
+	long r;
+
+	if (f < 0) {
+		uart_printf("kcore: PSCI MEM_PROTECT: not offered by the firmware (PSCI_FEATURES "
+			    "-> %ld): only KCore's boot zeroing and reset scrub hold\n", f);
+		return;
+	}
+	r = (long)psci_smc(PSCI_MEM_PROTECT, 1, 0, 0);
+	uart_printf("kcore: PSCI MEM_PROTECT on (was %s): the firmware scrubs RAM after an "
+		    "unclean reset\n", r == 0 ? "off" : r == 1 ? "on" : "refused");
+}

@@ -199,10 +199,12 @@ static void host_hvc(struct trap_frame *f)
 }
 
 /* PSCI from the host. Forwarded as they are: VERSION, FEATURES of a call
- * KCore handles, AFFINITY_INFO, SYSTEM_OFF and SYSTEM_RESET. CPU_ON and
+ * KCore handles, AFFINITY_INFO. SYSTEM_OFF and SYSTEM_RESET are forwarded
+ * after every VM page is scrubbed (arch/arm64/reset.c, D62). CPU_ON and
  * CPU_OFF go through arch/arm64/smp.c: the firmware starts a CPU at EL2, so
  * it gets KCore's entry, never the host's. Anything else (suspend,
- * migrate...) is not supported. */
+ * migrate, SYSTEM_RESET2, MEM_PROTECT, which KCore turns on for itself at
+ * boot...) is not supported. */
 static bool psci_host_may_call(u64 fn)
 {
 	switch (fn) {
@@ -228,10 +230,8 @@ static void host_smc(struct trap_frame *f)
 	write_sysreg(read_sysreg(elr_el2) + 4, elr_el2); /* a trapped SMC returns to itself */
 	switch (fn) {
 	case PSCI_SYSTEM_OFF:
-		uart_printf("kcore: host PSCI SYSTEM_OFF: powering off\n");
-		f->x[0] = psci_smc(fn, 0, 0, 0);
-		break;
-	case PSCI_SYSTEM_RESET:
+	case PSCI_SYSTEM_RESET: /* VM pages scrubbed first; never returns (reset.c) */
+		host_psci_system_off_reset(fn);
 	case PSCI_VERSION:
 		f->x[0] = psci_smc(fn, 0, 0, 0);
 		break;

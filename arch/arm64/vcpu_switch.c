@@ -345,10 +345,14 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 		return -KE_RANGE;
 	vmid = (vmid_t)vmid64;
 	vcpuid = (u32)vcpuid64;
-	ret = kcore_vcpu_run_fetch(vmid, vcpuid, run_input_fetch);
-	if (ret < 0)
-		return ret;
 	cpu = arch_cpu_id();
+	if (!reset_guest_enter(cpu)) /* a SYSTEM_RESET/OFF scrubs VM memory (reset.c) */
+		return -KE_BUSY;
+	ret = kcore_vcpu_run_fetch(vmid, vcpuid, run_input_fetch);
+	if (ret < 0) {
+		reset_guest_exit(cpu);
+		return ret;
+	}
 	p = &switch_cpu[cpu];
 	p->gregs = &kc.shadow[vmid][vcpuid].r[X0];
 	p->vmid = vmid;
@@ -367,6 +371,7 @@ long arch_vcpu_run(u64 vmid64, u64 vcpuid64)
 	vgic_save(cpu, vmid, vcpuid);
 	vm_traps_deactivate(&host_el2[cpu]);
 	host_restore(cpu);
+	reset_guest_exit(cpu);
 	if (ret < 0) /* the core found the vCPU not ACTIVE: a broken invariant */
 		arch_halt("vm exit refused by the core", vmid, (u64)-ret);
 	return out.reason;

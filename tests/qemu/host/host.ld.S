@@ -33,5 +33,7 @@ SECTIONS
 	} :data
 	. = ALIGN(16);
 	__host_bss_end = .;
+	. = ALIGN(4096);
+	__host_image_end = .; /* the extent in the header (start.S) */
 	/DISCARD/ : { *(.comment) *(.note .note.*) *(.eh_frame*) }
 }

@@ -42,4 +42,10 @@ u64 export_page_checks(long vmid, u64 gfn, u64 *assigned);
 /* vCPU blobs: exported, tampered, replayed, imported (two new VMs). */
 void export_vcpu_checks(void);
 
+/* tests/qemu/host/reset.c (SCENARIO_RESET): which boot this is (the
+ * RTC's mark), the first boot's host pages, the second boot's checks. */
+bool reset_second_boot(void);
+void reset_first_boot_prepare(void);
+void reset_second_boot_checks(void);
+
 #endif

@@ -2,6 +2,9 @@
  * EL1 vectors. Every access it makes is a stage-2 fault the first time:
  * KCore maps the page, or injects an abort that lands in host_vectors. */
 #include "platform.h"
+#ifdef SCENARIO_RESET
+#include "reset.h"
+#endif
 
 	.section .text.boot, "ax"
 	.global _start
@@ -9,6 +12,11 @@ _start:
 	b	1f
 	.balign	8
 	.quad	HOST_IMAGE_MAGIC		// KCore checks it before entering
+#ifdef SCENARIO_RESET
+	.quad	RESET_KEEP_END - HOST_IMAGE_BASE // the extent: reserves memory after the image (reset.c)
+#else
+	.quad	__host_image_end - _start	// the extent (platform.h): KCore zeroes the RAM after it
+#endif
 1:	adrp	x1, host_stack_top
 	add	x1, x1, :lo12:host_stack_top
 	mov	sp, x1
