@@ -113,6 +113,8 @@ long local_save_encrypt_buf(vmid_t vmid, u64 inbuf, u64 outbuf)
 	lock_assert_held(S2PAGE_ID);
 	if (!is_vm(vmid) || !r3_addr(inbuf) || !r3_addr(outbuf))
 		return -KE_RANGE;
+	if (!export_salt_ok()) /* D52: no boot salt, no keystream of its own */
+		return -KE_NOTSUPP;
 	if (s2page_get(in).owner != vmid || s2page_get(out).owner != HOSTVISOR ||
 	    s2page_get(out + 1).owner != HOSTVISOR)
 		return -KE_OWNER;

@@ -962,6 +962,22 @@ def test_random_sequences_r1_and_invariants(seed):
     assert ok > 300 and bad > 100
 
 
+def test_save_without_boot_salt():
+    """D52: without a boot salt both SAVE_* calls are -KE_NOTSUPP after R3, changing
+    nothing (no nonce used); with one they go on to their own checks."""
+    L, m = mk()
+    L.boot_salt = False
+    vmid = hc(m, 'GEN_VMID')
+    assert hc(m, 'REGISTER_KVM', vmid) == 0
+    assert hc(m, 'REGISTER_VCPU', vmid, 0) == 0
+    assert refused(m, hc, m, 'SAVE_ENCRYPTED_VCPU', vmid, 0, 0x100000) == -KE_NOTSUPP
+    assert refused(m, hc, m, 'SAVE_ENCRYPT_BUF', vmid, 0x100000, 0x200000) == -KE_NOTSUPP
+    assert refused(m, hc, m, 'SAVE_ENCRYPT_BUF', 99, 0, 0) == -KE_RANGE
+    assert m.vminfos[vmid].export_seq == 0
+    L.boot_salt = True
+    assert hc(m, 'SAVE_ENCRYPT_BUF', vmid, 0x100000, 0x200000) == -KE_OWNER
+
+
 def test_verify_without_dma_isolation():
     """D45: with no SMMU under KCore's control and no KCORE_INSECURE_DMA opt-in, VERIFY_VM
     of a complete VM is -KE_NOTSUPP and changes nothing (R3's -KE_RANGE still comes first)."""
