@@ -445,9 +445,17 @@ def test_grant_revoke_d9_d12_d13():
     assert m.vm_exit(vmid, 0, _hvc(HVC_KVM_SET_DESC_PFN, gpa, (1 << 40) - gpa + 1))[0] == 0
     assert m.shadow(vmid, 0)[X0] == (-KE_RANGE) & MASK
     assert dict(m.s2page) == s2
-    # a huge but legal range works (walks only what is mapped)
+    # D53: more than KCORE_SHARE_MAX_PAGES pages (2 MB) is refused, nothing changed
     assert m.vm_exit(vmid, 0, _hvc(HVC_KVM_SET_DESC_PFN, 0, 1 << 40))[0] == 0
+    assert m.shadow(vmid, 0)[X0] == (-KE_RANGE) & MASK
+    assert m.vm_exit(vmid, 0, _hvc(HVC_KVM_SET_DESC_PFN, gpa, 512 * 4096 + 1))[0] == 0
+    assert m.shadow(vmid, 0)[X0] == (-KE_RANGE) & MASK
+    assert dict(m.s2page) == s2
+    # exactly 2 MB (the whole block) works
+    assert m.vm_exit(vmid, 0, _hvc(HVC_KVM_SET_DESC_PFN, gpa, 512 * 4096))[0] == 0
+    assert m.shadow(vmid, 0)[X0] == 0
     assert m.s2page(blk)[1] == 1 and m.s2page(blk + 9)[1] == m.L.max_share_count
+    assert m.s2page(blk + 511)[1] == 1
     assert m.invariants() == []
 
 
