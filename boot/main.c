@@ -9,6 +9,7 @@
 #include "boot.h"
 #include "platform.h"
 #include "mmio_mediate.h"
+#include "smccc.h"
 #include "sysreg.h"
 #include "vgic.h"
 
@@ -130,6 +131,7 @@ void boot_main(u64 dtb_arg)
 	boot_smmu(dtb);
 	boot_dma_policy();
 	mmio_mediate_init();
+	smccc_init(); /* D54: before the host's first exception entry */
 
 	host_magic = *(volatile u64 *)(uintptr_t)(HOST_IMAGE_BASE + 8);
 	if (host_magic != HOST_IMAGE_MAGIC) {
