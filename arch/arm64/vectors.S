@@ -31,22 +31,21 @@
  * indirect branch, the branch history is cleared as arch/arm64/smccc.c
  * decided for this CPU (kcore_bhb_mode): nothing on a CPU that is not
  * affected (3 instructions), CLRBHB where the CPU has it, else Arm's loop
- * of taken branches (Cortex-A72: 8 iterations, 30 instructions). \tmp is
+ * of taken branches (Cortex-A72: 8 iterations, 30 instructions in all). \tmp is
  * clobbered; the flags are not. */
 	.macro	bhb_mitigate tmp
 	adrp	\tmp, kcore_bhb_mode
 	ldr	\tmp, [\tmp, #:lo12:kcore_bhb_mode]
 	cbz	\tmp, .Lbhb_done\@
-	tbnz	\tmp, #63, .Lbhb_clr\@
+	tbz	\tmp, #63, .Lbhb_loop\@
+	hint	#22		// CLRBHB
+	isb
+	b	.Lbhb_done\@
 .Lbhb_loop\@:
 	b	. + 4
 	sub	\tmp, \tmp, #1
 	cbnz	\tmp, .Lbhb_loop\@
 	dsb	nsh
-	isb
-	b	.Lbhb_done\@
-.Lbhb_clr\@:
-	hint	#22		// CLRBHB
 	isb
 .Lbhb_done\@:
 	.endm
