@@ -3,11 +3,13 @@
  * after the image, kcore_init, KCore's own EL2 table and MMU, the host's
  * stage 2 (empty), then the host at EL1. docs/qemu.md has the memory map. */
 #include "kcore/arch.h"
+#include "kcore/core.h"
 #include "kcore/state.h"
 
 #include "boot.h"
 #include "platform.h"
 #include "mmio_mediate.h"
+#include "smccc.h"
 #include "sysreg.h"
 #include "vgic.h"
 
@@ -58,12 +60,18 @@ static void boot_ram(const void *dtb, u64 *base, u64 *size)
  * secret (the device secret is), it only has to differ from boot to boot. */
 static void boot_salt(const void *dtb)
 {
-	int n = dtb ? dtb_chosen_prop(dtb, "rng-seed", kc.boot_salt, sizeof(kc.boot_salt)) : -1;
+	u8 seed[32];
+	int n = dtb ? dtb_chosen_prop(dtb, "rng-seed", seed, sizeof(seed)) : -1;
 
+	/* D52: without a salt the core refuses every SAVE_* hypercall. */
+	kcore_set_boot_salt(n > 0 ? seed : NULL, n > 0 ? (u32)n : 0);
+	for (u32 i = 0; i < sizeof(seed); i++)
+		seed[i] = 0;
 	if (n >= 16)
 		uart_printf("kcore: export key boot salt from /chosen/rng-seed (%d bytes)\n", n);
 	else
-		uart_printf("kcore: WARNING: no /chosen/rng-seed: VM export keys repeat across boots\n");
+		uart_printf("kcore: WARNING: no /chosen/rng-seed: VM export refused (SAVE_* "
+			    "-KE_NOTSUPP), its keys would repeat across boots\n");
 }
 
 /* D45: say which DMA mode is in force, where every boot log shows it. The
@@ -123,6 +131,7 @@ void boot_main(u64 dtb_arg)
 	boot_smmu(dtb);
 	boot_dma_policy();
 	mmio_mediate_init();
+	smccc_init(); /* D54: before the host's first exception entry */
 
 	host_magic = *(volatile u64 *)(uintptr_t)(HOST_IMAGE_BASE + 8);
 	if (host_magic != HOST_IMAGE_MAGIC) {

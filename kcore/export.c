@@ -19,6 +19,7 @@
 #include "crypto/hmac.h"
 #include "kcore/abi.h"
 #include "kcore/arch.h"
+#include "kcore/core.h"
 #include "kcore/errno.h"
 #include "kcore/image.h"
 #include "kcore/state.h"
@@ -62,6 +63,24 @@ static void vm_export_key(vmid_t vmid, u8 key[AEAD_KEY_SIZE])
 	hmac_sha512(kcore_device_secret, DEVICE_SECRET_SIZE, msg, sizeof(msg), out);
 	bytes_copy(key, out, AEAD_KEY_SIZE);
 	crypto_wipe(out, sizeof(out));
+}
+
+/* D52: a salt shorter than 16 bytes is too likely to repeat to stand for
+ * "this boot". Called once by the platform, before the host runs (and by
+ * the host tests' fake machine at every reset); never by a hypercall. */
+void kcore_set_boot_salt(const u8 *seed, u32 len)
+{
+	u32 n = len < sizeof(kc.boot_salt) ? len : (u32)sizeof(kc.boot_salt);
+
+	crypto_wipe(kc.boot_salt, sizeof(kc.boot_salt));
+	if (seed)
+		bytes_copy(kc.boot_salt, seed, n);
+	kc.boot_salt_ok = seed && len >= 16;
+}
+
+bool export_salt_ok(void)
+{
+	return kc.boot_salt_ok != 0;
 }
 
 /* A new header: the next nonce of the VM's counter. */

@@ -44,10 +44,13 @@ void local_revoke_vm_page(vmid_t vmid, pfn_t pfn)
 	s2page_set(pfn, page);
 }
 
-/* D25: the range must lie inside the IPA space. */
+/* D25: the range must lie inside the IPA space; D53: and span at most
+ * KCORE_SHARE_MAX_PAGES of the spec's (size + 4095) / 4096 pages (size is
+ * below 2^40 here, so the sum cannot wrap). */
 static bool range_ok(u64 addr, u64 size)
 {
-	return r3_addr(addr) && size <= KVM_ADDR_SPACE - addr;
+	return r3_addr(addr) && size <= KVM_ADDR_SPACE - addr &&
+	       (size + PAGE_SIZE - 1) / PAGE_SIZE <= KCORE_SHARE_MAX_PAGES;
 }
 
 /* The page the VM's mapping of gfn backs, 0 if none: inside a block, the
@@ -63,7 +66,8 @@ static pfn_t range_pfn(vmid_t vmid, gfn_t gfn)
 }
 
 /* Both range calls: -KE_RANGE unless vmid is a VM and the range lies in
- * the IPA space (D25); then fn on the page of each mapped gfn. The spec's
+ * the IPA space (D25) and is at most 2 MB (D53); then fn on the page of
+ * each mapped gfn. The spec's
  * loops run over (size + 4095) / PAGE_SIZE pages from addr's gfn. Gfns in
  * tables that do not exist map nothing and are skipped whole, so a guest's
  * huge range costs table walks, not 2^28 lookups. */
@@ -113,6 +117,8 @@ long local_save_encrypt_buf(vmid_t vmid, u64 inbuf, u64 outbuf)
 	lock_assert_held(S2PAGE_ID);
 	if (!is_vm(vmid) || !r3_addr(inbuf) || !r3_addr(outbuf))
 		return -KE_RANGE;
+	if (!export_salt_ok()) /* D52: no boot salt, no keystream of its own */
+		return -KE_NOTSUPP;
 	if (s2page_get(in).owner != vmid || s2page_get(out).owner != HOSTVISOR ||
 	    s2page_get(out + 1).owner != HOSTVISOR)
 		return -KE_OWNER;

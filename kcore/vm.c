@@ -160,6 +160,8 @@ long local_save_encrypted_vcpu(vmid_t vmid, u32 vcpuid, u64 outbuf)
 
 	if (!is_vm(vmid) || !is_vcpu(vcpuid) || !r3_addr(outbuf))
 		return -KE_RANGE;
+	if (!export_salt_ok()) /* D52: no boot salt, no keystream of its own */
+		return -KE_NOTSUPP;
 	lock_assert_held(S2PAGE_ID);
 	info = vm_info_locked(vmid);
 	if (info->vcpu_state[vcpuid] != READY)

@@ -18,6 +18,7 @@
 #include "boot.h"
 #include "mmio_mediate.h"
 #include "pmu.h"
+#include "smccc.h"
 #include "sysreg.h"
 #include "vcpu_switch.h"
 #include "vgic.h"
@@ -183,6 +184,8 @@ static void host_abort(u64 esr, struct trap_frame *f)
  * (arch/arm64/vcpu_switch.c); the rest is the core's. */
 static void host_hvc(struct trap_frame *f)
 {
+	long ret;
+
 	if (f->x[0] == KCORE_HC_VCPU_RUN) {
 		f->x[0] = (u64)arch_vcpu_run(f->x[1], f->x[2]);
 		return;
@@ -195,7 +198,11 @@ static void host_hvc(struct trap_frame *f)
 		el2_smmu_poll_event(f->x);
 		return;
 	}
-	f->x[0] = (u64)kcore_host_call(f->x[0], f->x[1], f->x[2], f->x[3], f->x[4], f->x[5]);
+	ret = kcore_host_call(f->x[0], f->x[1], f->x[2], f->x[3], f->x[4], f->x[5]);
+	/* D54: an SMCCC architecture call over HVC (no KCore id is 0x8000xxxx),
+	 * looked at only once the core says it is not one of its calls. */
+	if (ret != -KE_NOFUNC || !smccc_arch_call(f->x[0], f->x[1], &f->x[0]))
+		f->x[0] = (u64)ret;
 }
 
 /* PSCI from the host. Forwarded as they are: VERSION, FEATURES of a call
@@ -249,12 +256,14 @@ static void host_smc(struct trap_frame *f)
 	case PSCI_AFFINITY_INFO_64:
 		f->x[0] = psci_smc(fn, f->x[1], f->x[2], 0);
 		break;
-	case PSCI_FEATURES:
-		f->x[0] = psci_host_may_call(f->x[1]) ? psci_smc(fn, f->x[1], 0, 0)
-						      : PSCI_RET_NOT_SUPPORTED;
+	case PSCI_FEATURES: /* SMCCC_VERSION: KCore's (D54), as PSCI 1.0 says */
+		f->x[0] = (u32)f->x[1] == SMCCC_VERSION	    ? 0
+			  : psci_host_may_call(f->x[1]) ? psci_smc(fn, f->x[1], 0, 0)
+							: PSCI_RET_NOT_SUPPORTED;
 		break;
-	default:
-		f->x[0] = PSCI_RET_NOT_SUPPORTED;
+	default: /* D54: SMCCC_VERSION, ARCH_FEATURES, ARCH_WORKAROUND_n are KCore's */
+		if (!smccc_arch_call(fn, f->x[1], &f->x[0]))
+			f->x[0] = PSCI_RET_NOT_SUPPORTED;
 		break;
 	}
 }

@@ -21,6 +21,8 @@
  * the guest at the instruction after its HVC, every other register (GPRs,
  * EL1 system registers, FP/SIMD) untouched in the CPU. */
 
+#include "smccc.h"
+
 #define FRAME_SIZE 256	/* struct trap_frame: x0..x30 and a pad */
 #define ESR_EC_SHIFT 26
 
@@ -56,10 +58,44 @@
 	isb
 	.endm
 
+/* D54, Spectre-BHB: on every entry from a lower EL (the host or a guest,
+ * both untrusted: either could train the branch history against KCore's
+ * indirect branches, and KCore's EL2 table maps all of RAM), before any
+ * indirect branch, the branch history is cleared as arch/arm64/smccc.c
+ * decided for this CPU (kcore_bhb_mode): nothing on a CPU that is not
+ * affected (3 instructions), CLRBHB where the CPU has it, else Arm's loop
+ * of taken branches (Cortex-A72: 8 iterations, 30 instructions in all). \tmp is
+ * clobbered; the flags are not. */
+	.macro	bhb_mitigate tmp
+	adrp	\tmp, kcore_bhb_mode
+	ldr	\tmp, [\tmp, #:lo12:kcore_bhb_mode]
+	cbz	\tmp, .Lbhb_done\@
+	tbz	\tmp, #63, .Lbhb_loop\@
+	hint	#22		// CLRBHB
+	isb
+	b	.Lbhb_done\@
+.Lbhb_loop\@:
+	b	. + 4
+	sub	\tmp, \tmp, #1
+	cbnz	\tmp, .Lbhb_loop\@
+	dsb	nsh
+	isb
+.Lbhb_done\@:
+	.endm
+
 	.macro	ventry kind
 	.balign	128
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #0]
+	mov	x0, #\kind
+	b	el2_trap_common
+	.endm
+
+	.macro	ventry_low kind
+	.balign	128
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #0]
+	bhb_mitigate x0
 	mov	x0, #\kind
 	b	el2_trap_common
 	.endm
@@ -79,6 +115,7 @@ el2_vectors:
 	.balign	128	// lower EL, AArch64: sync
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #0]
+	bhb_mitigate x0
 	mrs	x0, esr_el2	// el2_host_sync(esr, frame)
 	/* EC bit 5 (>= 0x20: an abort, which KCore may emulate, D44) or EC
 	 * bit 3 (0x18: a trapped MSR/MRS, which it may do for the host, D57)
@@ -90,13 +127,14 @@ el2_vectors:
 	mov	x1, sp
 	bl	el2_host_sync
 	b	el2_trap_return
-	ventry	9	//   irq
-	ventry	10	//   fiq
-	ventry	11	//   serror
-	ventry	12	// lower EL, AArch32: sync
-	ventry	13	//   irq
-	ventry	14	//   fiq
-	ventry	15	//   serror
+	ventry_low	9	//   irq
+	ventry_low	10	//   fiq
+	ventry_low	11	//   serror
+	ventry_low	12	// lower EL, AArch32: sync
+	ventry_low	13	//   irq
+	ventry_low	14	//   fiq
+	ventry_low	15	//   serror
+	.org	el2_vectors + 2048	/* an error if an entry outgrew its 128 bytes */
 
 el2_trap_common:
 	save_caller_regs	// x19..x29: callee-saved, C keeps them
@@ -135,6 +173,7 @@ el2_host_sync_full:
 	.macro	gventry kind
 	.balign	128
 	stp	x0, x1, [sp, #-16]!
+	bhb_mitigate x0
 	mov	x0, #\kind
 	b	guest_exit_save
 	.endm
@@ -152,6 +191,7 @@ el2_guest_vectors:
 	ventry	7
 	.balign	128	// lower EL, AArch64: sync
 	stp	x0, x1, [sp, #-16]!
+	bhb_mitigate x1
 	mrs	x1, esr_el2
 	lsr	x1, x1, #ESR_EC_SHIFT
 	cmp	x1, #ESR_EC_HVC64
@@ -161,6 +201,9 @@ el2_guest_vectors:
 	sub	x1, x0, x1		// 0: grant, 1: revoke, else a VM exit
 	cmp	x1, #1
 	b.ls	guest_share_entry
+	ubfx	x1, x0, #16, #16	// D54: W0 = 0x8000xxxx, an SMCCC architecture call
+	cmp	x1, #0x8000
+	b.eq	guest_smccc_entry
 1:	mov	x0, #8
 	b	guest_exit_save
 	gventry	9	//   irq
@@ -170,6 +213,7 @@ el2_guest_vectors:
 	gventry	13	//   irq
 	gventry	14	//   fiq
 	gventry	15	//   serror
+	.org	el2_guest_vectors + 2048 /* an error if an entry outgrew its 128 bytes */
 
 /* A VM exit: x0 = kind, the guest's x0, x1 pushed on the EL2 stack. */
 guest_exit_save:
@@ -194,6 +238,23 @@ guest_exit_save:
 	stp	x2, x3, [x1, #0]
 	b	__guest_exit
 
+/* An SMCCC architecture call of the guest (D54), answered without a VM
+ * exit (arch/arm64/smccc.c): its x0 := the answer, every other register as
+ * it was (SMCCC 1.1 lets x1..x3 change; KCore keeps them). */
+guest_smccc_entry:
+	stp	x2, x3, [sp, #-144]!
+	stp	x4, x5, [sp, #16]
+	stp	x6, x7, [sp, #32]
+	stp	x8, x9, [sp, #48]
+	stp	x10, x11, [sp, #64]
+	stp	x12, x13, [sp, #80]
+	stp	x14, x15, [sp, #96]
+	stp	x16, x17, [sp, #112]
+	stp	x18, x30, [sp, #128]
+	ldr	x1, [sp, #152]		// the guest's x1 (x0 is still in place)
+	bl	guest_smccc_fast	// x0 := the answer
+	b	guest_fast_return
+
 /* The grant/revoke fast path: x1 = 0 (grant) or 1 (revoke), the guest's x2
  * (address) and x3 (size) in place, its x0, x1 pushed. */
 guest_share_entry:
@@ -211,6 +272,7 @@ guest_share_entry:
 	mov	x2, x3
 	mrs	x3, tpidr_el2
 	bl	guest_share_fast	// x0 := the guest's new x0
+guest_fast_return:
 	ldp	x4, x5, [sp, #16]
 	ldp	x6, x7, [sp, #32]
 	ldp	x8, x9, [sp, #48]

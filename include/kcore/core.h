@@ -31,5 +31,10 @@ long kcore_vm_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_hw *hw
 /* A guest grant (revoke false) or revoke HVC taken without a VM exit (D37):
  * returns the guest's x0. */
 long kcore_guest_share(vmid_t vmid, bool revoke, u64 addr, u64 size);
+/* D41, D52: the per-boot salt of the export keys, given by the platform
+ * once before the host runs (the DTB's /chosen/rng-seed). len bytes (the
+ * first 32 kept); fewer than 16 (or none: seed NULL) means no salt, and
+ * every SAVE_* hypercall is then refused with -KE_NOTSUPP. */
+void kcore_set_boot_salt(const u8 *seed, u32 len);
 
 #endif

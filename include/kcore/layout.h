@@ -24,6 +24,11 @@
  * frames the host may map; every other frame outside RAM is withheld
  * (owner COREVISOR). The boot code derives the list from the DTB. */
 #define KCORE_HOST_MMIO_MAX 48U
+/* D53: pages one guest grant or revoke may name (2 MB): each is a lookup,
+ * and a revoke's last one a host unmap and TLBI, under the global S2PAGE
+ * lock; a larger range is refused so that one guest cannot hold every CPU
+ * for long. A guest shares more with one call per 2 MB. */
+#define KCORE_SHARE_MAX_PAGES 512UL
 
 #ifndef KCORE_PROFILE_TEST
 #define KCORE_RAM_MAX_PAGES (1UL << 20) /* 4 GB */

@@ -106,6 +106,11 @@ struct kcore {
 	 * platform before the first VM (boot/main.c: the DTB's /chosen/rng-seed);
 	 * all zero where the platform has none (the host tests). */
 	u8 boot_salt[32];
+	/* D52: 1 once the platform gave a salt of at least 16 bytes
+	 * (kcore_set_boot_salt). Without one every SAVE_* is refused: the same
+	 * VM id would get the same key, and so the same keystream, in every
+	 * boot. */
+	u32 boot_salt_ok;
 	/* D44: the device frames the host may map (the MMIO allow-list),
 	 * fixed at init; every other frame outside RAM reads as COREVISOR's. */
 	struct phys_range host_mmio[KCORE_HOST_MMIO_MAX];
@@ -294,5 +299,7 @@ long vm_vcpu_decrypt(vmid_t vmid, u32 vcpuid, pfn_t src, struct shadow_ctxt *c);
  * otherwise; index INVALID64 accepts any index inside the IPA space. */
 long blob_header_check(pfn_t pfn, u32 kind, vmid_t vmid, u64 index, struct kcore_blob_header *h);
 long local_save_encrypted_vcpu(vmid_t vmid, u32 vcpuid, u64 outbuf);
+/* D52: may a blob be sealed in this boot (a boot salt was given)? */
+bool export_salt_ok(void);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "fake.h"
 #include "kcore/arch.h"
+#include "kcore/core.h"
 #include "kcore/state.h"
 
 static u8 *ram;
@@ -117,6 +118,7 @@ u32 fake_stream_ctx(u32 index, u32 stream) { return stream_ctx[index][stream]; }
 bool arch_smmu_available(void) { return true; }
 /* D45: the fake machine has an SMMU; a test may take the policy away. */
 bool fake_dma_policy_allows_vms = true;
+static const u8 fake_salt[32];
 bool arch_dma_policy_allows_vms(void) { return fake_dma_policy_allows_vms; }
 
 void arch_smmu_attach(u32 index, u32 stream, u32 cbndx)
@@ -210,5 +212,8 @@ void fake_machine_reset(void)
 	p.host_mmio = host_mmio;
 	p.host_mmio_num = sizeof(host_mmio) / sizeof(host_mmio[0]);
 	kcore_init(&p);
+	/* D52: a boot salt (all zero, as the model's export.py assumes), so that
+	 * SAVE_* works; tests of its refusal clear it (kcore_set_boot_salt). */
+	kcore_set_boot_salt(fake_salt, sizeof(fake_salt));
 	nevents = 0;
 }

@@ -193,6 +193,7 @@ void tk_layout(u64 *out)
 		out[n++] = kc.host_mmio[i].size;
 	}
 	out[n++] = arch_dma_policy_allows_vms(); /* D45 */
+	out[n++] = export_salt_ok(); /* D52 */
 }
 
 void tk_s2page(u64 pfn, u64 *out3)

@@ -107,6 +107,7 @@ class CSide:
             n += 4
         L.host_mmio = [(v[n + 2 * i], v[n + 2 * i + 1]) for i in range(mmio_num)]
         L.vms_allowed = bool(v[n + 2 * mmio_num])
+        L.boot_salt = bool(v[n + 2 * mmio_num + 1])
         return L
 
     # ---- operations ------------------------------------------------------

@@ -631,7 +631,9 @@ class Gen:
         if y < 0.30:
             regs[0] = r.choice([K.HVC_KVM_SET_DESC_PFN, K.HVC_KVM_UNSET_DESC_PFN])
             regs[2] = self.addr_of_gfn(GUEST_GFN0 + r.randrange(0, GUEST_GFNS))
-            regs[3] = r.choice([0, 1, PAGE, 2 * PAGE, 3 * PAGE, 600 * PAGE, (1 << 40), (1 << 64) - 1])
+            regs[3] = r.choice([0, 1, PAGE, 2 * PAGE, 3 * PAGE, 600 * PAGE, (1 << 40), (1 << 64) - 1,
+                                 # D53: the bound, and one byte past it
+                                 K.KCORE_SHARE_MAX_PAGES * PAGE, K.KCORE_SHARE_MAX_PAGES * PAGE + 1])
         elif y < 0.38:
             regs[0] = r.choice([K.PSCI_0_2_FN_SYSTEM_OFF] + [0x84000000, 0xC4000003] * 4)
         elif y < 0.48:

@@ -39,7 +39,7 @@ class Layout:
 
     FIELDS = ('ram_base', 'ram_pages', 'core_start', 'core_end', 'pools', 'spt_pool_start',
               'spt_pmd_start', 'spt_pool_end', 'remap_start', 'remap_end', 'host_mmio',
-              'smmu_cfg_num', 'actlr', 'max_share_count', 'vms_allowed')
+              'smmu_cfg_num', 'actlr', 'max_share_count', 'vms_allowed', 'boot_salt')
 
     def __init__(self, **kw):
         for f in self.FIELDS:
@@ -93,7 +93,8 @@ def sample_layout(ram_pages=LAYOUT_TEST['KCORE_RAM_MAX_PAGES'], core_pages=2048,
                   remap_end=T['KCORE_REMAP_START'] + T['KCORE_REMAP_SIZE'],
                   host_mmio=list(FAKE_HOST_MMIO),
                   smmu_cfg_num=[T['KCORE_SMMU_CFG_NUM_0'], T['KCORE_SMMU_CFG_NUM_1']],
-                  actlr=0x7, max_share_count=T['KCORE_MAX_SHARE_COUNT'], vms_allowed=True)
+                  actlr=0x7, max_share_count=T['KCORE_MAX_SHARE_COUNT'], vms_allowed=True,
+                  boot_salt=True)
 
 
 def _u64(x):

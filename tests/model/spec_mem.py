@@ -360,6 +360,8 @@ class MemSpec:
     def local_save_encrypt_buf(self, vmid, inbuf, outbuf):
         if not is_vm(vmid) or not inbuf < KVM_ADDR_SPACE or not outbuf < KVM_ADDR_SPACE:
             return -KE_RANGE
+        if not self.L.boot_salt:  # D52: no boot salt, no keystream of its own
+            return -KE_NOTSUPP
         inpfn = inbuf // PAGE_SIZE
         outpfn = outbuf // PAGE_SIZE
         inpage = self.s2page(inpfn)

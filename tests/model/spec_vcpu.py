@@ -249,10 +249,12 @@ class VcpuSpec:
             size = ctxt[3]
             if arg == HVC_KVM_SET_DESC_PFN or arg == HVC_KVM_UNSET_DESC_PFN:
                 # D25: the range must fit in KVM_ADDR_SPACE; x0 := 0 (or -KE_RANGE).
-                if addr >= KVM_ADDR_SPACE or size > KVM_ADDR_SPACE - addr:
+                len_ = (size + 4095) // PAGE_SIZE
+                # D53: and name at most KCORE_SHARE_MAX_PAGES pages (the global lock).
+                if addr >= KVM_ADDR_SPACE or size > KVM_ADDR_SPACE - addr or \
+                        len_ > KCORE_SHARE_MAX_PAGES:
                     ctxt[X0] = (-KE_RANGE) & MASK64
                     return 0
-                len_ = (size + 4095) // PAGE_SIZE
                 if arg == HVC_KVM_SET_DESC_PFN:
                     self.grant_stage2_loop(len_, vmid, addr)
                 else:

@@ -281,6 +281,8 @@ class VmSpec:
         """D41 (a hypercall the spec does not have)."""
         if not is_vm(vmid) or not is_vcpu(vcpuid) or not outbuf < KVM_ADDR_SPACE:
             return -KE_RANGE
+        if not self.L.boot_salt:  # D52: no boot salt, no keystream of its own
+            return -KE_NOTSUPP
         info = self.vminfos[vmid]
         if info.vcpu_state[vcpuid] != READY:
             return -KE_STATE

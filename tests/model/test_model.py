@@ -445,9 +445,17 @@ def test_grant_revoke_d9_d12_d13():
     assert m.vm_exit(vmid, 0, _hvc(HVC_KVM_SET_DESC_PFN, gpa, (1 << 40) - gpa + 1))[0] == 0
     assert m.shadow(vmid, 0)[X0] == (-KE_RANGE) & MASK
     assert dict(m.s2page) == s2
-    # a huge but legal range works (walks only what is mapped)
+    # D53: more than KCORE_SHARE_MAX_PAGES pages (2 MB) is refused, nothing changed
     assert m.vm_exit(vmid, 0, _hvc(HVC_KVM_SET_DESC_PFN, 0, 1 << 40))[0] == 0
+    assert m.shadow(vmid, 0)[X0] == (-KE_RANGE) & MASK
+    assert m.vm_exit(vmid, 0, _hvc(HVC_KVM_SET_DESC_PFN, gpa, 512 * 4096 + 1))[0] == 0
+    assert m.shadow(vmid, 0)[X0] == (-KE_RANGE) & MASK
+    assert dict(m.s2page) == s2
+    # exactly 2 MB (the whole block) works
+    assert m.vm_exit(vmid, 0, _hvc(HVC_KVM_SET_DESC_PFN, gpa, 512 * 4096))[0] == 0
+    assert m.shadow(vmid, 0)[X0] == 0
     assert m.s2page(blk)[1] == 1 and m.s2page(blk + 9)[1] == m.L.max_share_count
+    assert m.s2page(blk + 511)[1] == 1
     assert m.invariants() == []
 
 
@@ -983,6 +991,22 @@ def test_random_sequences_r1_and_invariants(seed):
         if step % 100 == 99:
             assert m.invariants() == [], (step, op)
     assert ok > 300 and bad > 100
+
+
+def test_save_without_boot_salt():
+    """D52: without a boot salt both SAVE_* calls are -KE_NOTSUPP after R3, changing
+    nothing (no nonce used); with one they go on to their own checks."""
+    L, m = mk()
+    L.boot_salt = False
+    vmid = hc(m, 'GEN_VMID')
+    assert hc(m, 'REGISTER_KVM', vmid) == 0
+    assert hc(m, 'REGISTER_VCPU', vmid, 0) == 0
+    assert refused(m, hc, m, 'SAVE_ENCRYPTED_VCPU', vmid, 0, 0x100000) == -KE_NOTSUPP
+    assert refused(m, hc, m, 'SAVE_ENCRYPT_BUF', vmid, 0x100000, 0x200000) == -KE_NOTSUPP
+    assert refused(m, hc, m, 'SAVE_ENCRYPT_BUF', 99, 0, 0) == -KE_RANGE
+    assert m.vminfos[vmid].export_seq == 0
+    L.boot_salt = True
+    assert hc(m, 'SAVE_ENCRYPT_BUF', vmid, 0x100000, 0x200000) == -KE_OWNER
 
 
 def test_verify_without_dma_isolation():

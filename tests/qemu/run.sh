@@ -80,6 +80,10 @@ EOT
 }
 expect_vm() {
 	cat <<'EOT'
+host: SMCCC over SMC: PSCI_FEATURES(SMCCC_VERSION) 0, SMCCC_VERSION 0x10001, ARCH_FEATURES(WORKAROUND_1) -1, (WORKAROUND_3) -1; over HVC: SMCCC_VERSION 0x10001
+kcore: SMCCC 1.1: Spectre-v2 VULNERABLE (no firmware WORKAROUND_1); Spectre-BHB cleared by a branch loop on entry (loop 8)
+vm1: vcpu0: SMCCC_VERSION -> 0x10001; ARCH_FEATURES(ARCH_FEATURES) 0, (0x80000002) -1
+vm1: vcpu0: ARCH_FEATURES(WORKAROUND_1) -1, (_2) -1, (_3) -1; WORKAROUND_1 -> -1
 host: [PASS] VM created, image verified, vCPUs and run pages registered
 host: [PASS] an entry point outside the image is -KE_ENTRY
 host: [PASS] a second run page is refused

@@ -427,11 +427,18 @@ static void test_grant_revoke_range(void)
 	CHECK_EQ(revoke_stage2_range(VM, base, ~0UL), -KE_RANGE);
 	CHECK_EQ(grant_stage2_range(HOSTVISOR, base, 1), -KE_RANGE);
 	CHECK_EQ(s2page_get(HPFN + 1).count, 1);
-	/* The whole IPA space: only mapped pages count, once each. */
-	CHECK_EQ(grant_stage2_range(VM, 0, KVM_ADDR_SPACE), 0);
+	/* D53: more than KCORE_SHARE_MAX_PAGES pages (2 MB) is refused, even
+	 * where little is mapped: nothing changes. */
+	CHECK_EQ(grant_stage2_range(VM, 0, KVM_ADDR_SPACE), -KE_RANGE);
+	CHECK_EQ(revoke_stage2_range(VM, 0, KVM_ADDR_SPACE), -KE_RANGE);
+	CHECK_EQ(grant_stage2_range(VM, base, KCORE_SHARE_MAX_PAGES * PAGE_SIZE + 1), -KE_RANGE);
+	CHECK_EQ(s2page_get(HPFN).count, 0);
+	CHECK_EQ(s2page_get(HPFN + 1).count, 1);
+	/* 2 MB exactly: only mapped pages count, once each. */
+	CHECK_EQ(grant_stage2_range(VM, base, KCORE_SHARE_MAX_PAGES * PAGE_SIZE), 0);
 	CHECK_EQ(s2page_get(HPFN).count, 1);
 	CHECK_EQ(s2page_get(HPFN + 1).count, 2);
-	CHECK_EQ(revoke_stage2_range(VM, 0, KVM_ADDR_SPACE), 0);
+	CHECK_EQ(revoke_stage2_range(VM, base - PAGE_SIZE, KCORE_SHARE_MAX_PAGES * PAGE_SIZE), 0);
 	CHECK_EQ(s2page_get(HPFN).count, 0);
 	CHECK_EQ(s2page_get(HPFN + 1).count, 1);
 	CHECK_EQ(local_map_host((HPFN + 1) << PAGE_SHIFT), 0);

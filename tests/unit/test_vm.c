@@ -272,6 +272,37 @@ static void test_load_encrypted_vcpu(void)
 	CHECK(no_lock_held());
 }
 
+/* D52: without a boot salt (no /chosen/rng-seed, or one under 16 bytes)
+ * both SAVE_* calls are -KE_NOTSUPP after R3 and change nothing: the same VM
+ * id would get the same key, so the same keystream, in every such boot. */
+static void test_save_without_salt(void)
+{
+	static const u8 seed[32] = { 1, 2, 3 };
+	const u64 blob = (IMG_PFN + 20) << PAGE_SHIFT;
+	u64 *b = fake_ram_write(blob);
+	vmid_t vm;
+
+	fake_machine_reset();
+	vm = vm_new();
+	CHECK_EQ(hc(KCORE_HC_REGISTER_VCPU, vm, 0, 0), 0);
+	b[0] = 0x5A5A;
+	kcore_set_boot_salt(NULL, 0);
+	CHECK_EQ(kcore_host_call(KCORE_HC_SAVE_ENCRYPTED_VCPU, vm, 0, KVM_ADDR_SPACE, 0, 0), -KE_RANGE);
+	CHECK_EQ(kcore_host_call(KCORE_HC_SAVE_ENCRYPTED_VCPU, vm, 0, blob, 0, 0), -KE_NOTSUPP);
+	CHECK_EQ(hc(KCORE_HC_SAVE_ENCRYPT_BUF, COREVISOR, 0, 0), -KE_RANGE);
+	CHECK_EQ(hc(KCORE_HC_SAVE_ENCRYPT_BUF, vm, blob, blob), -KE_NOTSUPP);
+	kcore_set_boot_salt(seed, 15); /* too short to stand for a boot */
+	CHECK_EQ(kcore_host_call(KCORE_HC_SAVE_ENCRYPTED_VCPU, vm, 0, blob, 0, 0), -KE_NOTSUPP);
+	CHECK_EQ(kc.vminfo[vm].export_seq, 0);
+	CHECK_EQ(b[0], 0x5A5A);
+	kcore_set_boot_salt(seed, 16);
+	CHECK_EQ(kc.boot_salt[2], 3);
+	CHECK_EQ(hc(KCORE_HC_SAVE_ENCRYPT_BUF, vm, blob, blob), -KE_OWNER); /* then the owners */
+	CHECK_EQ(kcore_host_call(KCORE_HC_SAVE_ENCRYPTED_VCPU, vm, 0, blob, 0, 0), 0);
+	CHECK_EQ(kc.vminfo[vm].export_seq, 1);
+	CHECK(no_lock_held());
+}
+
 static void test_dispatch(void)
 {
 	fake_machine_reset();
@@ -330,4 +361,4 @@ static void test_ctxt_index_space(void)
 UT_MAIN(UT(test_gen_vmid), UT(test_register_kvm), UT(test_register_vcpu),
 	UT(test_set_boot_info_refusals), UT(test_set_boot_info_slots_and_window),
 	UT(test_remap), UT(test_verify), UT(test_poweroff_by_host),
-	UT(test_load_encrypted_vcpu), UT(test_dispatch), UT(test_ctxt_index_space))
+	UT(test_load_encrypted_vcpu), UT(test_save_without_salt), UT(test_dispatch), UT(test_ctxt_index_space))

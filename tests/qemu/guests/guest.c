@@ -27,6 +27,11 @@
 #define HVC_UNSET_DESC_PFN 0xC6000101UL
 #define HVC_GUEST_DONE 0xC6000200UL /* not KCore's: goes to the host */
 #define PSCI_SYSTEM_OFF 0x84000008UL
+#define SMCCC_VERSION 0x80000000UL /* D54: answered by KCore, not the host */
+#define SMCCC_ARCH_FEATURES 0x80000001UL
+#define SMCCC_ARCH_WORKAROUND_1 0x80008000UL
+#define SMCCC_ARCH_WORKAROUND_2 0x80007FFFUL
+#define SMCCC_ARCH_WORKAROUND_3 0x80003FFFUL
 
 u64 guest_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
 u64 guest_probe(u64 addr);
@@ -97,6 +102,17 @@ static void vcpu0(void)
 
 	fp_fill(0x6000); /* checked after all the exits below */
 	gprintf("hello from a guest at EL1 (MPIDR 0x%lx)\n", mpidr());
+	/* D54: KCore answers for EL2 (the host would say -1 to all: SMCCC 1.0).
+	 * On QEMU's cortex-a72 Spectre-v2 needs a firmware call QEMU lacks. */
+	gprintf("SMCCC_VERSION -> 0x%lx; ARCH_FEATURES(ARCH_FEATURES) %ld, (0x80000002) %ld\n",
+		guest_hvc(SMCCC_VERSION, 0, 0, 0),
+		(long)guest_hvc(SMCCC_ARCH_FEATURES, SMCCC_ARCH_FEATURES, 0, 0),
+		(long)guest_hvc(SMCCC_ARCH_FEATURES, 0x80000002UL, 0, 0));
+	gprintf("ARCH_FEATURES(WORKAROUND_1) %ld, (_2) %ld, (_3) %ld; WORKAROUND_1 -> %ld\n",
+		(long)guest_hvc(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_1, 0, 0),
+		(long)guest_hvc(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_2, 0, 0),
+		(long)guest_hvc(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_3, 0, 0),
+		(long)guest_hvc(SMCCC_ARCH_WORKAROUND_1, 0, 0, 0));
 	gprintf("MMIO read of the doorbell -> 0x%x\n", mmio_read(DOORBELL + 4));
 	__asm__ volatile("wfi");
 	gprintf("back from WFI\n");

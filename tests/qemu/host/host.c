@@ -577,6 +577,13 @@ void scenario(void)
 	long r;
 
 	hprintf("host: one VM with two vCPUs\n");
+	/* D54: the SMCCC architecture calls are KCore's, over SMC and HVC */
+	hprintf("host: SMCCC over SMC: PSCI_FEATURES(SMCCC_VERSION) %ld, SMCCC_VERSION 0x%lx, "
+		"ARCH_FEATURES(WORKAROUND_1) %ld, (WORKAROUND_3) %ld; over HVC: SMCCC_VERSION 0x%lx\n",
+		(long)host_smc(0x8400000AUL, 0x80000000UL, 0, 0), host_smc(0x80000000UL, 0, 0, 0),
+		(long)host_smc(0x80000001UL, 0x80008000UL, 0, 0),
+		(long)host_smc(0x80000001UL, 0x80003FFFUL, 0, 0),
+		(u64)host_hvc(0x80000000UL, 0, 0, 0, 0, 0));
 	vm_create(vm, 0x50000000UL);
 	rp1 = vm->vcpu[1].rp;
 	rp1->entry_pc = 0x50000000UL;
