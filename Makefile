@@ -316,6 +316,10 @@ $(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(KEYS_DIR) -Itests/unit $< $(B)/host/libkcore.a -o $@
 
+# Unit tests of EL2 code built for the host (#included): their sources.
+$(B)/host/unit/test_cpu_power: arch/arm64/cpu_power.h
+$(B)/host/unit/test_uart: boot/uart.c boot/fmt.c
+
 # The crypto interop tests' tool (tests/crypto/openssl-interop.sh).
 $(B)/host/ed25519-verify-cli: tests/crypto/ed25519-verify-cli.c $(B)/host/libkcore.a $(CORE_HDRS)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(B)/host/libkcore.a -o $@

@@ -6,14 +6,13 @@
  * stage 2 on itself, and enters the host at EL1 at that entry point with
  * x0 = the context, as PSCI promises the caller.
  *
- * Each CPU's power state here is OFF -> PENDING (CPU_ON accepted) -> ON
- * (the CPU is in the host) -> OFF (CPU_OFF). The OFF -> PENDING step is an
- * atomic compare-and-swap, so two host CPUs racing to start the same CPU
- * cannot both write its entry point: the loser gets ON_PENDING. */
+ * Each CPU's power state (OFF, PENDING, ON, OFFING): arch/arm64/cpu_power.h
+ * (D55a). */
 #include "kcore/arch.h"
 #include "kcore/state.h"
 
 #include "boot.h"
+#include "cpu_power.h"
 #include "sysreg.h"
 
 _Static_assert(BOOT_MAX_CPUS == KCORE_MAX_CPUS, "boot/platform.h BOOT_MAX_CPUS");
@@ -22,15 +21,6 @@ _Static_assert(BOOT_MAX_CPUS == KCORE_MAX_CPUS, "boot/platform.h BOOT_MAX_CPUS")
 #define PSCI_CPU_OFF 0x84000002UL
 #define PSCI_RET_INVALID_PARAMETERS ((u64)-2)
 #define PSCI_RET_DENIED ((u64)-3)
-#define PSCI_RET_ALREADY_ON ((u64)-4)
-#define PSCI_RET_ON_PENDING ((u64)-5)
-
-enum cpu_power {
-	CPU_POWER_OFF = 0,
-	CPU_POWER_PENDING,
-	CPU_POWER_ON,
-};
-
 struct cpu_boot {
 	u32 power;   /* enum cpu_power, changed atomically */
 	u64 entry;   /* the host's entry point and context, written while PENDING */
@@ -52,28 +42,18 @@ static bool mpidr_to_cpu(u64 mpidr, u32 *cpu)
 	return true;
 }
 
-static u32 cpu_power(u32 cpu)
-{
-	return __atomic_load_n(&cpu_boot[cpu].power, __ATOMIC_ACQUIRE);
-}
-
-static void cpu_set_power(u32 cpu, u32 power)
-{
-	__atomic_store_n(&cpu_boot[cpu].power, power, __ATOMIC_RELEASE);
-}
-
 /* PSCI CPU_ON from the host: the result is PSCI's (0 or a negative PSCI
  * code), the firmware's own when it refuses. */
 u64 host_psci_cpu_on(u64 target_mpidr, u64 entry, u64 context)
 {
-	u32 cpu, off = CPU_POWER_OFF;
+	u32 cpu, prev;
 	u64 ret;
 
 	if (!mpidr_to_cpu(target_mpidr, &cpu))
 		return PSCI_RET_INVALID_PARAMETERS;
-	if (!__atomic_compare_exchange_n(&cpu_boot[cpu].power, &off, CPU_POWER_PENDING, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return off == CPU_POWER_PENDING ? PSCI_RET_ON_PENDING : PSCI_RET_ALREADY_ON;
+	ret = cpu_power_claim(&cpu_boot[cpu].power, &prev);
+	if (ret != 0)
+		return ret;
 	cpu_boot[cpu].entry = entry;
 	cpu_boot[cpu].context = context;
 	dsb(ish);
@@ -81,7 +61,7 @@ u64 host_psci_cpu_on(u64 target_mpidr, u64 entry, u64 context)
 	if (ret != 0) {
 		uart_printf("kcore: PSCI CPU_ON of cpu %u refused by the firmware (%ld)\n", cpu,
 			    (long)ret);
-		cpu_set_power(cpu, CPU_POWER_OFF);
+		cpu_power_claim_refused(&cpu_boot[cpu].power, prev);
 	}
 	return ret;
 }
@@ -95,9 +75,9 @@ u64 host_psci_cpu_off(void)
 	u64 ret;
 
 	uart_printf("kcore: cpu %u: host PSCI CPU_OFF\n", cpu);
-	cpu_set_power(cpu, CPU_POWER_OFF);
+	cpu_power_off_begin(&cpu_boot[cpu].power);
 	ret = psci_smc(PSCI_CPU_OFF, 0, 0, 0);
-	cpu_set_power(cpu, CPU_POWER_ON); /* still here: the firmware said no */
+	cpu_power_off_refused(&cpu_boot[cpu].power); /* still here: the firmware said no */
 	return ret ? ret : PSCI_RET_DENIED;
 }
 
@@ -107,7 +87,7 @@ void secondary_main(u64 index)
 	u32 cpu = arch_cpu_id();
 	u64 entry, context;
 
-	if (index != cpu || cpu_power(cpu) != CPU_POWER_PENDING)
+	if (index != cpu || cpu_power_get(&cpu_boot[cpu].power) != CPU_POWER_PENDING)
 		arch_halt("secondary CPU started without a CPU_ON of KCore's", index, cpu);
 	entry = cpu_boot[cpu].entry;
 	context = cpu_boot[cpu].context;
@@ -115,6 +95,6 @@ void secondary_main(u64 index)
 	uart_printf("kcore: cpu %u up (MPIDR 0x%lx): host stage 2 on, entering the host at EL1, "
 		    "pc 0x%lx\n",
 		    cpu, read_sysreg(mpidr_el1), entry);
-	cpu_set_power(cpu, CPU_POWER_ON);
+	cpu_power_started(&cpu_boot[cpu].power);
 	enter_host(entry, context, (u64)(uintptr_t)&el2_stacks[cpu][EL2_STACK_SIZE]);
 }
