@@ -5,9 +5,13 @@
  * boot/ram_zero.c keeps). So before the call goes to the firmware:
  *  1. no CPU enters a guest any more (the flag below, checked by VCPU_RUN)
  *     and KCore waits, bounded, for the CPUs running one to leave it;
- *  2. under the S2PAGE lock (no page changes owner), every page a VM owns
- *     is zeroed and cleaned to PoC, and so are the VMs' vCPU contexts in
- *     KCore's data (their registers, FP/SIMD included: kc.shadow);
+ *  2. under the S2PAGE lock, every page a VM owns is zeroed and cleaned to
+ *     PoC, and so are the VMs' vCPU contexts in KCore's data (their
+ *     registers, FP/SIMD included: kc.shadow). Every core call that changes
+ *     an owner or reads or writes a VM's page or context outside VCPU_RUN
+ *     (VERIFY_VM, CLEAR_VM_PAGE, the assigns, the export calls) holds
+ *     S2PAGE throughout, so each of them ends before the scrub or waits
+ *     for ever behind it;
  *  3. the call is forwarded; the host never runs again on this CPU. If the
  *     firmware returns, the VMs' memory is gone: power off, or stop.
  * What is left (a guest on another CPU that does not exit within the wait,
@@ -79,17 +83,19 @@ static u64 reset_scrub_vm_pages(void)
 }
 
 /* The VMs' vCPU contexts (vmid 1..COREVISOR-1), which hold their registers
- * between runs; the host's (vmid 0) is the host's own. */
+ * between runs; the host's (vmid 0) is the host's own. Cleaned to PoC by
+ * whole pages (what arch_dcache_clean_inval_poc takes): the neighbours in
+ * kc are cleaned too, which costs nothing but time. */
 static void reset_scrub_vm_contexts(void)
 {
 	u64 *w = (u64 *)&kc.shadow[1][0];
 	u64 n = sizeof(kc.shadow[0]) * (COREVISOR - 1) / sizeof(u64);
+	u64 lo = (u64)(uintptr_t)w & ~(PAGE_SIZE - 1);
+	u64 hi = ((u64)(uintptr_t)(w + n) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 
 	for (u64 i = 0; i < n; i++)
-		__atomic_store_n(&w[i], 0, __ATOMIC_RELAXED);
-	arch_dcache_clean_inval_poc((u64)(uintptr_t)w & ~(PAGE_SIZE - 1),
-				    ((u64)(uintptr_t)(w + n) - ((u64)(uintptr_t)w & ~(PAGE_SIZE - 1)) +
-				     PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+		__atomic_store_n(&w[i], 0, __ATOMIC_RELAXED); /* not turned into a call to memset */
+	arch_dcache_clean_inval_poc(lo, hi - lo);
 }
 
 void host_psci_system_off_reset(u64 fn)
