@@ -21,31 +21,14 @@
 #include "kcore/state.h"
 
 #include "boot.h"
+#include "reset.h"
 #include "sysreg.h"
 
 #define PSCI_SYSTEM_OFF 0x84000008UL
 #define RESET_WAIT_MS 10 /* a guest exits on its next interrupt or trap */
 
-static u32 resetting;                   /* set once, never cleared (till the reset) */
-static u32 in_guest[KCORE_MAX_CPUS];    /* 1 while this CPU is inside VCPU_RUN */
-
-/* Dekker with the scrubbing CPU: this CPU says it enters, then looks at
- * the flag; the scrubber sets the flag, then looks at every CPU's word
- * (both sequentially consistent): one of the two sees the other. */
-bool reset_guest_enter(u32 cpu)
-{
-	__atomic_store_n(&in_guest[cpu], 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&resetting, __ATOMIC_SEQ_CST)) {
-		__atomic_store_n(&in_guest[cpu], 0, __ATOMIC_SEQ_CST);
-		return false;
-	}
-	return true;
-}
-
-void reset_guest_exit(u32 cpu)
-{
-	__atomic_store_n(&in_guest[cpu], 0, __ATOMIC_RELEASE);
-}
+u32 reset_in_progress;
+u32 reset_in_guest[KCORE_MAX_CPUS];
 
 /* The CPUs still in a guest after RESET_WAIT_MS: reported, not waited for. */
 static void reset_wait_guests(u32 self)
@@ -55,10 +38,10 @@ static void reset_wait_guests(u32 self)
 	for (u32 c = 0; c < KCORE_MAX_CPUS; c++) {
 		if (c == self)
 			continue;
-		while (__atomic_load_n(&in_guest[c], __ATOMIC_ACQUIRE) &&
+		while (__atomic_load_n(&reset_in_guest[c], __ATOMIC_SEQ_CST) &&
 		       read_sysreg(cntpct_el0) - t0 < wait)
 			arch_cpu_relax();
-		if (__atomic_load_n(&in_guest[c], __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&reset_in_guest[c], __ATOMIC_SEQ_CST))
 			uart_printf("kcore: reset: cpu %u still in a guest after %u ms: scrubbing "
 				    "anyway (D64)\n", c, RESET_WAIT_MS);
 	}
@@ -103,7 +86,7 @@ void host_psci_system_off_reset(u64 fn)
 	u32 cpu = arch_cpu_id();
 	u64 pages, t0;
 
-	__atomic_store_n(&resetting, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&reset_in_progress, 1, __ATOMIC_SEQ_CST);
 	reset_wait_guests(cpu); /* (this CPU is the host's: not in a guest) */
 	t0 = read_sysreg(cntpct_el0);
 	lock_acquire(S2PAGE_ID);

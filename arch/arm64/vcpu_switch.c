@@ -26,6 +26,7 @@
 #include "kcore/state.h"
 
 #include "boot.h"
+#include "reset.h"
 #include "sysreg.h"
 #include "vcpu_switch.h"
 #include "vgic.h"
