@@ -3,7 +3,8 @@
  * would be there for whatever boots next (a host kernel without KCore, or
  * the host under the next KCore if the page lies in its boot payload, which
  * boot/ram_zero.c keeps). So before the call goes to the firmware:
- *  1. no CPU enters a guest any more (the flag below, checked by VCPU_RUN)
+ *  1. no CPU enters a guest any more (reset_in_progress, which every
+ *     VCPU_RUN checks: reset.h)
  *     and KCore waits, bounded, for the CPUs running one to leave it;
  *  2. under the S2PAGE lock, every page a VM owns is zeroed and cleaned to
  *     PoC, and so are the VMs' vCPU contexts in KCore's data (their
