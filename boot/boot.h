@@ -93,11 +93,8 @@ void boot_zero_host_ram(const void *dtb, u64 ram_base, u64 ram_size, u64 core_st
 
 /* arch/arm64/reset.c: the host's PSCI SYSTEM_OFF / SYSTEM_RESET: every VM
  * page and VM context scrubbed, then forwarded; never returns to the host.
- * reset_guest_enter (false: a reset is under way, do not enter) and
- * reset_guest_exit bracket each VCPU_RUN. */
+ * (The gate each VCPU_RUN passes: arch/arm64/reset.h.) */
 __attribute__((noreturn)) void host_psci_system_off_reset(u64 fn);
-bool reset_guest_enter(u32 cpu);
-void reset_guest_exit(u32 cpu);
 
 /* arch/arm64/psci.c: PSCI 1.1 MEM_PROTECT at boot where the firmware offers it. */
 void psci_mem_protect_init(void);

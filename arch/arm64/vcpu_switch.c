@@ -27,6 +27,7 @@
 
 #include "boot.h"
 #include "pmu.h"
+#include "reset.h"
 #include "sysreg.h"
 #include "vcpu_switch.h"
 #include "vgic.h"

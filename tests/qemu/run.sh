@@ -351,14 +351,17 @@ vm1: vcpu0: grant of 0x40101000 -> 0
 vm1: vcpu0: 2 MB block at 0x40400000: ok
 host: vm1: powered off by the guest (PSCI SYSTEM_OFF)
 host: [PASS] the powered-off VM's pages are still its own (not cleared)
-kcore: reset scrub:
+kcore: cpu 1 up
+host: [PASS] cpu 1 keeps running a VM of its own (the spin guest) into the reset
+kcore: reset scrub: 520 VM pages
 kcore: host PSCI SYSTEM_RESET: resetting
 host: reset: second boot (the RTC still carries the mark)
 host: former VM pages [0x4c000000, 0x4c400000): 0 words not zero
 host: [PASS] the former VM's pages are zero after the reset (scrubbed before it)
+host: [PASS] the page of the VM cpu 1 was running at the reset is zero
 host: [PASS] host pages written before the reset are zero (boot zeroing)
 host: [PASS] every sampled word of host RAM outside the payload is zero
-host: 4 passed, 0 failed
+host: 5 passed, 0 failed
 kcore: host PSCI SYSTEM_OFF: powering off
 EOT
 }

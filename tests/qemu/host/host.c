@@ -670,8 +670,9 @@ void scenario(void)
  * first boot runs a VM in memory KCore keeps at boot (the image's extent
  * reserves it), whose guest writes its secrets (0x5EC2E7 in its page at
  * 0x40101000, 0xB10C and 0xE2D at both ends of its 2 MB block), leaves it
- * powered off but not cleared, fills host pages outside the payload, and
- * resets; the second boot finds all of them zero. */
+ * powered off but not cleared, fills host pages outside the payload, has
+ * CPU 1 run a second VM, and resets; the second boot finds all of them
+ * zero. */
 void scenario(void)
 {
 	if (reset_second_boot()) {
@@ -684,6 +685,7 @@ void scenario(void)
 	vms_run(vms, 1);
 	expect_read_abort("the powered-off VM's pages are still its own (not cleared)",
 			  VM_BLOCK(&vms[0]));
+	reset_start_spinner();
 	hprintf("host: reset: PSCI SYSTEM_RESET with the VM's pages uncleared\n");
 	host_smc(PSCI_SYSTEM_RESET, 0, 0, 0);
 	check(false, "PSCI SYSTEM_RESET returned");

@@ -10,6 +10,10 @@
 #define RESET_KEEP_END 0x4C800000
 #define RESET_VM_BASE 0x4C000000   /* image, pool, 2 MB block: 4 MB (host.c) */
 #define RESET_VM_SIZE 0x400000
+/* The spin VM that CPU 1 keeps running while CPU 0 resets: its image
+ * page and its run page (in the kept payload too). */
+#define RESET_SPIN_IMG 0x4C600000
+#define RESET_SPIN_RUN 0x4C601000
 /* Host pages outside the payload, written before the reset: only KCore's
  * boot zeroing clears them. */
 #define RESET_HOST_PAGE0 0x60000000

@@ -43,9 +43,11 @@ u64 export_page_checks(long vmid, u64 gfn, u64 *assigned);
 void export_vcpu_checks(void);
 
 /* tests/qemu/host/reset.c (SCENARIO_RESET): which boot this is (the
- * RTC's mark), the first boot's host pages, the second boot's checks. */
+ * RTC's mark), the first boot's host pages, CPU 1 running a VM into the
+ * reset, the second boot's checks. */
 bool reset_second_boot(void);
 void reset_first_boot_prepare(void);
+void reset_start_spinner(void);
 void reset_second_boot_checks(void);
 
 #endif

@@ -1,8 +1,8 @@
-/* The `smp` scenario's secondary CPUs enter here (the entry point the host
+/* The `smp` (and `reset`) scenario's secondary CPUs enter here (the entry point the host
  * gives PSCI CPU_ON), at EL1 with the MMU off, x0 = the CPU's index (the
  * context it gave): a stack of its own, the host's vectors, FP/SIMD on,
  * then smp_secondary_main(index). */
-#ifdef SCENARIO_SMP
+#if defined(SCENARIO_SMP) || defined(SCENARIO_RESET)
 #define SMP_STACK_SIZE 0x4000
 
 	.text
