@@ -128,7 +128,7 @@ static long blob_open(vmid_t vmid, const struct kcore_blob_header *h, const void
  * tag over ciphertext of its choosing. One buffer per CPU. */
 static u64 seal_buf[KCORE_MAX_CPUS][PAGE_SIZE / 8];
 
-/* spec: the encryption oracle of local_save_encrypt_buf (D41) */
+/* HighSpecs: the encryption oracle of local_save_encrypt_buf (D41) */
 void vm_page_encrypt(vmid_t vmid, pfn_t src, pfn_t dst)
 {
 	struct kcore_blob_header h;
@@ -158,7 +158,7 @@ long blob_header_check(pfn_t pfn, u32 kind, vmid_t vmid, u64 index, struct kcore
 	return 0;
 }
 
-/* spec: the decryption oracle of local_load_decrypt_buf (D41): in place */
+/* HighSpecs: the decryption oracle of local_load_decrypt_buf (D41): in place */
 long vm_page_decrypt(vmid_t vmid, pfn_t page, const struct kcore_blob_header *h)
 {
 	void *p = arch_phys_to_virt(page * PAGE_SIZE);

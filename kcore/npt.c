@@ -289,7 +289,7 @@ void npt_unmap_pages_2m(vmid_t p, u64 base, const u64 which[PTRS_PER_PMD / 64])
 	}
 }
 
-/* spec: the refusals of local_mmap_h, changing nothing */
+/* HighSpecs: the refusals of local_mmap_h, changing nothing */
 long npt_map_check(vmid_t p, u64 addr, u32 level)
 {
 	struct npt_plan pl;

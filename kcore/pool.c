@@ -47,7 +47,7 @@ static phys_addr_t pool_start(vmid_t p)
 	return pa;
 }
 
-/* spec: pool_start, pud_start, pmd_start, pool_end */
+/* spec: pud_start, pmd_start, pool_end (and the pool's start, a layer below HighSpecs) */
 struct pool_bounds pool_bounds(vmid_t p)
 {
 	struct pool_pages n;

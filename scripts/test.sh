@@ -34,6 +34,7 @@ scripts/check.sh >"$log/check.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 20 "$lo
 
 echo "== spec map (every HighSpecs definition -> C -> model)"
 $PY scripts/spec-map.py --check | sed 's/^/  /'; count "spec map" "${PIPESTATUS[0]}"
+$PY scripts/spec-map.py --self-test | sed 's/^/  /'; count "spec map check refuses incomplete maps" "${PIPESTATUS[0]}"
 
 echo "== unit tests"
 line=$($MAKE -s unit 2>&1 | tee "$log/unit.log" | tail -n 1)

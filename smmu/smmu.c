@@ -246,7 +246,7 @@ long local_smmu_clear(u64 iova, u32 cbndx, u32 index)
 	return 0;
 }
 
-/* spec: the translation a device of context (index, cbndx) sees
+/* HighSpecs: the translation a device of context (index, cbndx) sees
  * (dev_load_spec / dev_store_spec's gfn @ spt). */
 long smmu_iova_to_phys(u64 iova, u32 cbndx, u32 index)
 {

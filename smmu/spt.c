@@ -32,7 +32,7 @@ static u64 spt_pmd_index(u64 iova)
 	return (iova >> 21) & (SPT_ENTRIES - 1);
 }
 
-/* spec: pte_index */
+/* The level-3 index (pte_index: a layer below HighSpecs, beside pmd_index) */
 static u64 spt_pte_index(u64 iova)
 {
 	return (iova >> 12) & (SPT_ENTRIES - 1);

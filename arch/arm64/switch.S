@@ -26,6 +26,9 @@
 
 	.arch	armv8-a+fp+simd
 	.text
+// spec: host_to_core_specx (the host's x19..x30 and SP kept here; its x0..x18 are in
+// the trap frame of its HVC, vectors.S) and spec: core_to_vm_specx (the guest's
+// x0..x30 loaded from its shadow context)
 	.global	__guest_enter
 __guest_enter:
 	stp	x19, x20, [x0, #VS_HOST_REGS + 0]
@@ -62,6 +65,8 @@ __guest_enter:
 	isb
 
 /* From vectors.S: x0 = kind, the guest's registers saved in p->gregs. */
+// spec: core_to_host_specx (the host's x19..x30 and SP back; x0..x18 come back from
+// the HVC's trap frame at its ERET, vectors.S; x0 is VCPU_RUN's result)
 	.global	__guest_exit
 __guest_exit:
 	mrs	x2, tpidr_el2
@@ -88,6 +93,9 @@ __guest_exit:
 #define SC_CPACR_EL1 360
 #define SC_SP_EL0 536
 
+// spec: save_sysregs_specx (the registers of the list in vcpu_switch.c; MPIDR_EL1
+// is the vCPU's own, set once, so VMPIDR_EL2 is not read back; ACTLR_EL1 is not
+// switched: D58 traps the guest's accesses)
 	.global	el1_sysregs_save
 el1_sysregs_save:
 	mrs	x1, elr_el1
@@ -129,6 +137,8 @@ el1_sysregs_save:
 	stp	x1, x2, [x0]
 	ret
 
+// spec: restore_sysregs_specx (its EL2 part, ELR/SPSR_EL2 and VMPIDR_EL2, is
+// written by guest_run_once and host_restore in vcpu_switch.c)
 	.global	el1_sysregs_load
 el1_sysregs_load:
 	ldp	x1, x2, [x0, #SC_ELR_EL1]
@@ -171,6 +181,7 @@ el1_sysregs_load:
 	ret
 
 
+// spec: fpsimd_save_state_specx (lazily, D38: at a guest's first FP/SIMD use)
 	.global	fpsimd_save
 fpsimd_save:
 	stp	q0, q1, [x0, #0]
@@ -194,6 +205,7 @@ fpsimd_save:
 	stp	x2, x3, [x1]
 	ret
 
+// spec: fpsimd_restore_state_specx (lazily, D38)
 	.global	fpsimd_load
 fpsimd_load:
 	ldp	q0, q1, [x0, #0]

@@ -209,6 +209,10 @@ static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info
 
 /* ---- the world switch -------------------------------------------------- */
 
+/* spec: vcpu_run_swith_to_core (the host's EL1 registers and its EL2
+ * return state into this CPU's host context; its general registers are kept
+ * by its HVC's trap frame and __guest_enter, its FP/SIMD registers only at
+ * the guest's first FP/SIMD use, D38) */
 static void host_save(u32 cpu)
 {
 	struct host_el2 *h = &host_el2[cpu];
@@ -221,6 +225,9 @@ static void host_save(u32 cpu)
 	h->cntv_cval = read_sysreg(cntv_cval_el0);
 }
 
+/* spec: switch_to_host and spec: host_el2_restore_state_specx (VTTBR_EL2 =
+ * the host's table, HCR_EL2 = HCR_HOST; TPIDR_EL2 is cleared by
+ * __guest_exit), then the host's EL1 registers (restore_sysregs_specx). */
 static void host_restore(u32 cpu)
 {
 	const struct host_el2 *h = &host_el2[cpu];
@@ -266,7 +273,12 @@ static void vm_traps_deactivate(const struct host_el2 *h)
 }
 
 /* Loads the guest from its shadow context and runs it until an exit (its
- * x0..x30 are then back in the shadow context, switch.S). */
+ * x0..x30 are then back in the shadow context, switch.S).
+ * spec: vcpu_run_switch_to_vm, with spec: vm_el2_restore_state_specx
+ * (VTTBR_EL2 = the VM's table and VMID, HCR_EL2 = guest_hcr_el2: D58's
+ * additions to HCR_HYPSEC_VM_FLAGS) and spec: timer_enable_traps_specx
+ * (CNTHCTL_EL2: the physical counter readable, the physical timer trapped);
+ * the traps of activate_traps_specx are set once per VCPU_RUN. */
 static void guest_run_once(vmid_t vmid, u32 vcpuid, u32 cpu, struct vcpu_switch_cpu *p,
 			   struct kcore_exit_hw *hw)
 {
