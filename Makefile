@@ -72,23 +72,24 @@ $(KEYS_DIR)/device-secret.bin:
 # different KCORE_KEYS or KCORE_DEVICE_SECRET rebuilds what depends on it.
 $(KEYS_C): $(IMAGE_KEYS) scripts/keys-to-c FORCE
 	@mkdir -p $(dir $@)
-	$(Q)$(PY) scripts/keys-to-c $(IMAGE_KEYS) $@.new >/dev/null
-	$(Q)if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
-# The public keys the table was made from, for the tests (tests/model).
-	$(Q)cp $(IMAGE_KEYS) $(KEYS_DIR)/image-keys.pem.tmp && \
-		(cmp -s $(KEYS_DIR)/image-keys.pem.tmp $(KEYS_DIR)/image-keys.pem && \
-		rm $(KEYS_DIR)/image-keys.pem.tmp || mv $(KEYS_DIR)/image-keys.pem.tmp $(KEYS_DIR)/image-keys.pem)
+	$(Q)t=$@.$$$$.new; $(PY) scripts/keys-to-c $(IMAGE_KEYS) $$t >/dev/null && \
+		if cmp -s $$t $@; then rm $$t; else mv $$t $@; fi
+# The public keys the table was made from, for the tests (tests/model). The
+# temporary names carry the shell's pid: the SMMU=0 images' sub-makes may
+# regenerate the same files at the same time (make -j).
+	$(Q)t=$(KEYS_DIR)/image-keys.pem.$$$$.tmp; cp $(IMAGE_KEYS) $$t && \
+		(cmp -s $$t $(KEYS_DIR)/image-keys.pem && rm $$t || mv $$t $(KEYS_DIR)/image-keys.pem)
 $(SECRET_C): $(DEVICE_SECRET) scripts/secret-to-c FORCE
 	@mkdir -p $(dir $@)
-	$(Q)$(PY) scripts/secret-to-c $(DEVICE_SECRET) $@.new
-	$(Q)if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+	$(Q)t=$@.$$$$.new; $(PY) scripts/secret-to-c $(DEVICE_SECRET) $$t && \
+		if cmp -s $$t $@; then rm $$t; else mv $$t $@; fi
 # Which key signs the test and demo images: rewritten only when it changes,
 # so that images signed with another key are signed again.
 SIGN_KEY_ID := $(KEYS_DIR)/sign-key.id
 $(SIGN_KEY_ID): $(SIGN_KEY) FORCE
 	@mkdir -p $(dir $@)
-	$(Q)openssl pkey -in $(SIGN_KEY) -pubout > $@.new
-	$(Q)if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+	$(Q)t=$@.$$$$.new; openssl pkey -in $(SIGN_KEY) -pubout > $$t && \
+		if cmp -s $$t $@; then rm $$t; else mv $$t $@; fi
 keys: $(KEYS_C) $(SECRET_C) $(SIGN_KEY_ID)
 
 # ---- aarch64 (EL2) ---------------------------------------------------------
@@ -203,9 +204,9 @@ ifneq ($(KCORE_INSECURE_DMA),1)
 # The Pi 4 profile (no SMMU) twice: as built by default (VMs refused, D45)
 # and with the named opt-in (the `insecure-dma` scenario).
 qemu-images: build/nosmmu/el2/kcore.elf build/nosmmu/insecure-dma/el2/kcore.elf
-build/nosmmu/el2/kcore.elf: FORCE
+build/nosmmu/el2/kcore.elf: FORCE keys
 	$(Q)$(MAKE) --no-print-directory SMMU=0 $@
-build/nosmmu/insecure-dma/el2/kcore.elf: FORCE
+build/nosmmu/insecure-dma/el2/kcore.elf: FORCE keys
 	$(Q)$(MAKE) --no-print-directory SMMU=0 KCORE_INSECURE_DMA=1 $@
 endif
 endif
