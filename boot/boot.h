@@ -101,7 +101,7 @@ void psci_mem_protect_init(void);
 
 /* arch/arm64/traps.c */
 extern u64 host_mdcr_el2, guest_mdcr_el2, guest_hcr_el2, guest_cptr_el2;
-extern bool cpu_has_trf;
+extern bool cpu_has_trf, cpu_has_spe;
 void host_stage2_init(void);
 void el2_trap(u64 kind, void *frame);
 void el2_host_sync(u64 esr, void *frame); /* vectors.S: the host's AArch64 sync exceptions */

@@ -21,6 +21,8 @@
 #define SYS_ICC_SRE_EL2 S3_4_C12_C9_5
 #define SYS_TRFCR_EL1 S3_0_C1_C2_1 /* FEAT_TRF */
 #define SYS_TRFCR_EL2 S3_4_C1_C2_1
+#define SYS_PMSCR_EL1 S3_0_C9_C9_0 /* FEAT_SPE: the sampling controls */
+#define SYS_PMSCR_EL2 S3_4_C9_C9_0
 
 /* SCTLR_EL2 (nVHE). */
 #define SCTLR_EL2_RES1 0x30C50830UL
@@ -110,6 +112,11 @@ static inline bool cpu_has_gicv3_sysregs(void)
 /* TTRF (FEAT_TRF) traps a guest's TRFCR_EL1 (D58). The PMU's bits:
  * arch/arm64/pmu.c. */
 #define MDCR_TTRF (1UL << 19)
+/* FEAT_SPE (D58): the profiling buffer EL1's (E2PB = 0b11) while the host
+ * runs; while a guest runs, EL2's (0b00: the guest's buffer-register
+ * accesses trap) and the guest's sampling-control accesses trap (TPMS). */
+#define MDCR_E2PB_EL1 (3UL << 12)
+#define MDCR_TPMS (1UL << 14)
 #ifndef KCORE_BENCH_PMU
 #define MDCR_EL2_VM_TRAPS (MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
 #else /* make bench's image only: its guest reads KCore's instruction counter */

@@ -63,7 +63,8 @@ static struct shadow_ctxt host_ctxt[KCORE_MAX_CPUS];
 /* Registers the shadow context has no index for. */
 struct host_el2 {
 	u64 elr, spsr, vmpidr, cntv_ctl, cntv_cval;
-	u64 pmu[2], trfcr; /* the host's counters (pmu.h), trace filter (vm_traps_*, D57, D58) */
+	u64 pmu[2], trfcr, pmscr; /* the host's counters (pmu.h), trace filter and sampling
+				  * controls (vm_traps_*, D57, D58) */
 };
 static struct host_el2 host_el2[KCORE_MAX_CPUS];
 static u64 guest_vtimer[COREVISOR][KCORE_MAX_VCPUS][2]; /* CNTV_CTL, CNTV_CVAL */
@@ -255,6 +256,14 @@ static void vm_traps_activate(struct host_el2 *h)
 		h->trfcr = read_sysreg(SYS_TRFCR_EL1);
 		write_sysreg(0, SYS_TRFCR_EL1);
 	}
+	if (cpu_has_spe) { /* D58: nothing of the guest is sampled (the host's SPE at EL1) */
+		h->pmscr = read_sysreg(SYS_PMSCR_EL1);
+		write_sysreg(0, SYS_PMSCR_EL1);
+		/* The host's samples in flight are written out (PSB CSYNC, DSB)
+		 * before the buffer changes owner (guest_mdcr_el2: E2PB = EL2). */
+		isb();
+		__asm__ volatile("hint #17\n\tdsb nsh" : : : "memory"); /* PSB CSYNC */
+	}
 	write_sysreg(0, pmselr_el0);
 	write_sysreg(PMU_USERENR_MASK, pmuserenr_el0);
 	write_sysreg(guest_mdcr_el2, mdcr_el2);
@@ -262,13 +271,15 @@ static void vm_traps_activate(struct host_el2 *h)
 
 /* spec: deactivate_traps_specx (+ D35: MDCR_EL2 goes back to the host's
  * value, not 0; CPTR_EL2 to its default in host_restore; D57, D58: the
- * host's counters and trace filter as they were) */
+ * host's counters, trace filter and sampling controls as they were) */
 static void vm_traps_deactivate(const struct host_el2 *h)
 {
 	write_sysreg(0, pmuserenr_el0);
 	write_sysreg(host_mdcr_el2, mdcr_el2);
 	if (cpu_has_trf)
 		write_sysreg(h->trfcr, SYS_TRFCR_EL1);
+	if (cpu_has_spe)
+		write_sysreg(h->pmscr, SYS_PMSCR_EL1);
 	pmu_guest_exit(h->pmu);
 }
 
