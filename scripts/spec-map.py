@@ -74,7 +74,7 @@ NOTES = {
                           'x19..x30: not one copy into a context, the same registers kept',
     'save_sysregs_specx': 'D65: ESR_EL1 is saved too, ACTLR_EL1 is not (D58: trapped); MPIDR_EL1 '
                           'is the vCPU\'s own (VMPIDR_EL2, set from the context, never read '
-                          'back); the host\'s SP_EL1..ELR_EL2 in host_save',
+                          'back); the host\'s ELR_EL2, SPSR_EL2, VMPIDR_EL2 and virtual timer in host_save',
     'fpsimd_save_state_specx': 'D38: lazily, at a guest\'s first FP/SIMD use in a VCPU_RUN '
                                '(the host\'s) and at the run\'s end (the guest\'s)',
     'vcpu_run_swith_to_core': 'the vmid comes from x1 (x0 is the SMCCC function id, docs/abi.md) '
