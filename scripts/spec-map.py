@@ -256,6 +256,8 @@ def render(defs=None, c=None, py=None, no_c=None, no_model=None):
             '(the world switch moves registers between the CPU and a context, which the model has no',
             'CPU for; the memory and device access rules are what the MMU and the SMMU enforce on the',
             'tables KCore writes; `CalStateH` and `query_oracle` are the proof\'s model of other CPUs).',
+            'Where a C twin does something other than the definition, its note says what, with the',
+            'deviation of docs/deviations.md where it is one.',
             '',
             '| HighSpecs | C | model | note |',
             '|---|---|---|---|'] + rows + ['']
