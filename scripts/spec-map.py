@@ -86,7 +86,7 @@ NOTES = {
                                   '(__guest_enter), not the context\'s: EL2 only, never seen '
                                   'by EL1',
     'activate_traps_specx': 'D35 (the trap values), D57 (the host\'s counters stopped), D58 '
-                            '(trace filter); CPTR_EL2 written at each entry by guest_run_once, '
+                            '(what else of the CPU is kept from a guest); CPTR_EL2 written at each entry by guest_run_once, '
                             'with TFP until the first FP/SIMD use (D38)',
     'timer_enable_traps_specx': 'at entry CNTHCTL_EL2 := EL1PCTEN, the spec\'s formula on the '
                                 'host\'s EL1PCTEN and EL1PCEN; not applied again at the exit '
