@@ -136,6 +136,9 @@ el2_vectors:
 	ventry_low	15	//   serror
 	.org	el2_vectors + 2048	/* an error if an entry outgrew its 128 bytes */
 
+// spec: host_to_core_specx (the host's x0..x18 and x30 into its trap frame; x19..x29
+// stay in the CPU, callee-saved by the C code, and __guest_enter keeps x19..x30 for a
+// VCPU_RUN) and spec: core_to_host_specx (the frame back at the ERET; x0 = the result)
 el2_trap_common:
 	save_caller_regs	// x19..x29: callee-saved, C keeps them
 	mov	x1, sp
@@ -216,6 +219,8 @@ el2_guest_vectors:
 	.org	el2_guest_vectors + 2048 /* an error if an entry outgrew its 128 bytes */
 
 /* A VM exit: x0 = kind, the guest's x0, x1 pushed on the EL2 stack. */
+// spec: vm_to_core_specx (at EL2: the guest's x0..x30 straight into its shadow
+// context; kcore/exit.c's vm_to_core_specx is the same copy for the host tests' path)
 guest_exit_save:
 	mrs	x1, tpidr_el2
 	ldr	x1, [x1]		// p->gregs: the shadow context's x0..x30
