@@ -70,26 +70,28 @@ $(KEYS_DIR)/device-secret.bin:
 	@echo "keys: generated a DEVELOPMENT device secret $@ (make KCORE_DEVICE_SECRET=<file> to choose it)"
 # The table is regenerated every time but replaced only if it changed, so a
 # different KCORE_KEYS or KCORE_DEVICE_SECRET rebuilds what depends on it.
+# $(call replace_if_changed,NEW,FILE): NEW becomes FILE only if they differ.
+# The temporary names carry the shell's pid: the SMMU=0 images' sub-makes may
+# regenerate the same files at the same time (make -j).
+replace_if_changed = if cmp -s $(1) $(2); then rm $(1); else mv $(1) $(2); fi
 $(KEYS_C): $(IMAGE_KEYS) scripts/keys-to-c FORCE
 	@mkdir -p $(dir $@)
 	$(Q)t=$@.$$$$.new; $(PY) scripts/keys-to-c $(IMAGE_KEYS) $$t >/dev/null && \
-		if cmp -s $$t $@; then rm $$t; else mv $$t $@; fi
-# The public keys the table was made from, for the tests (tests/model). The
-# temporary names carry the shell's pid: the SMMU=0 images' sub-makes may
-# regenerate the same files at the same time (make -j).
+		$(call replace_if_changed,$$t,$@)
+# The public keys the table was made from, for the tests (tests/model).
 	$(Q)t=$(KEYS_DIR)/image-keys.pem.$$$$.tmp; cp $(IMAGE_KEYS) $$t && \
-		(cmp -s $$t $(KEYS_DIR)/image-keys.pem && rm $$t || mv $$t $(KEYS_DIR)/image-keys.pem)
+		$(call replace_if_changed,$$t,$(KEYS_DIR)/image-keys.pem)
 $(SECRET_C): $(DEVICE_SECRET) scripts/secret-to-c FORCE
 	@mkdir -p $(dir $@)
 	$(Q)t=$@.$$$$.new; $(PY) scripts/secret-to-c $(DEVICE_SECRET) $$t && \
-		if cmp -s $$t $@; then rm $$t; else mv $$t $@; fi
+		$(call replace_if_changed,$$t,$@)
 # Which key signs the test and demo images: rewritten only when it changes,
 # so that images signed with another key are signed again.
 SIGN_KEY_ID := $(KEYS_DIR)/sign-key.id
 $(SIGN_KEY_ID): $(SIGN_KEY) FORCE
 	@mkdir -p $(dir $@)
 	$(Q)t=$@.$$$$.new; openssl pkey -in $(SIGN_KEY) -pubout > $$t && \
-		if cmp -s $$t $@; then rm $$t; else mv $$t $@; fi
+		$(call replace_if_changed,$$t,$@)
 keys: $(KEYS_C) $(SECRET_C) $(SIGN_KEY_ID)
 
 # ---- aarch64 (EL2) ---------------------------------------------------------
