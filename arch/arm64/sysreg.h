@@ -16,6 +16,9 @@
 #define write_sysreg_(v, r) __asm__ volatile("msr " #r ", %0" : : "r"((u64)(v)) : "memory")
 #define isb() __asm__ volatile("isb" : : : "memory")
 #define dsb(opt) __asm__ volatile("dsb " #opt : : : "memory")
+/* FEAT_SPE: the profiling unit's samples in flight written out (a NOP
+ * without SPE; spelt as its hint for assemblers that do not know SPE). */
+#define psb_csync() __asm__ volatile("hint #17" : : : "memory")
 
 /* Encodings the assembler may not know by name. */
 #define SYS_ICC_SRE_EL2 S3_4_C12_C9_5

@@ -262,7 +262,8 @@ static void vm_traps_activate(struct host_el2 *h)
 		/* The host's samples in flight are written out (PSB CSYNC, DSB)
 		 * before the buffer changes owner (guest_mdcr_el2: E2PB = EL2). */
 		isb();
-		__asm__ volatile("hint #17\n\tdsb nsh" : : : "memory"); /* PSB CSYNC */
+		psb_csync();
+		dsb(nsh);
 	}
 	write_sysreg(0, pmselr_el0);
 	write_sysreg(PMU_USERENR_MASK, pmuserenr_el0);
