@@ -304,6 +304,18 @@ long kcore_host_stage2_fault(u64 addr)
 	return ret;
 }
 
+/* D60: only owners and counts change; no table is touched. */
+long kcore_host_pin(u32 slot, u64 base, u64 size)
+{
+	u64 set = LK(S2PAGE_ID);
+	long ret;
+
+	hvc_lock(set);
+	ret = local_host_pin(slot, base, size);
+	hvc_unlock(set);
+	return ret;
+}
+
 /* The locks of a run and of an exit: INFO for the states and boot slots,
  * S2PAGE for the owners (and, at EL2, the run page's owner test). The
  * tables' locks only when a table is touched: a run with a mapping request,

@@ -191,8 +191,8 @@ long local_smmu_map_page(u32 cbndx, u32 index, u64 iova, u64 pte)
 		return -KE_OWNER;
 	if (spt_lookup(index, cbndx, iova >> PAGE_SHIFT).pte != 0)
 		return -KE_EXIST; /* D31: the spec would leak the old page's count */
-	if (page.owner == HOSTVISOR && page.count >= EL2_SMMU_CFG_SIZE)
-		return -KE_FULL; /* D31: the spec would stop counting */
+	if (page.owner == HOSTVISOR && page.count >= EL2_SMMU_CFG_SIZE + KCORE_PIN_SLOTS)
+		return -KE_FULL; /* D31 (D60: pins count too): the spec would stop counting */
 	ret = spt_map_check(cbndx, index, iova);
 	if (ret)
 		return ret;

@@ -36,5 +36,12 @@ long kcore_guest_share(vmid_t vmid, bool revoke, u64 addr, u64 size);
  * first 32 kept); fewer than 16 (or none: seed NULL) means no salt, and
  * every SAVE_* hypercall is then refused with -KE_NOTSUPP. */
 void kcore_set_boot_salt(const u8 *seed, u32 len);
+/* D60: host RAM a device KCore mediates will write (a GIC table): slot's
+ * extent becomes [base, base + size) (size 0: none), and the old one is
+ * released. -KE_RANGE (no such slot; the extent wraps or leaves the
+ * address space), -KE_OWNER (a page of it is not the host's RAM), -KE_FULL
+ * (more than KCORE_PIN_MAX_PAGES pages pinned at once); a refusal changes
+ * nothing, the old extent stays pinned. */
+long kcore_host_pin(u32 slot, u64 base, u64 size);
 
 #endif

@@ -29,6 +29,13 @@
  * lock; a larger range is refused so that one guest cannot hold every CPU
  * for long. A guest shares more with one call per 2 MB. */
 #define KCORE_SHARE_MAX_PAGES 512UL
+/* D60: host RAM a device KCore mediates may write (the GIC's LPI and ITS
+ * tables, the ITS's device tables) is pinned, one extent per slot. Slots:
+ * the ITS's command queue and 8 table bases, 2 per redistributor (the LPI
+ * property and pending tables), and the device tables (ITTs) of
+ * KCORE_ITS_MAX_DEVICES devices (arch/arm64/gic_its.c gives them out). */
+#define KCORE_ITS_MAX_DEVICES 32U
+#define KCORE_PIN_SLOTS (9U + 2U * KCORE_MAX_CPUS + KCORE_ITS_MAX_DEVICES)
 
 #ifndef KCORE_PROFILE_TEST
 #define KCORE_RAM_MAX_PAGES (1UL << 20) /* 4 GB */
@@ -53,6 +60,10 @@
 #define KCORE_SMMU_CFG_NUM_0 8U  /* contexts present on SMMU 0 */
 #define KCORE_SMMU_CFG_NUM_1 0U
 #define KCORE_MAX_SHARE_COUNT 100U /* the spec's MAX_SHARE_COUNT */
+/* D60: host pages pinned at once, all slots: 16 MB (Linux's GIC needs
+ * about 0.5 MB: 64 KB property table, 64 KB pending table per CPU, the ITS's
+ * tables and queue). */
+#define KCORE_PIN_MAX_PAGES 4096UL
 #else
 #define KCORE_RAM_MAX_PAGES (1UL << 14) /* 64 MB */
 #define KCORE_POOL_HOST_PGD 2UL
@@ -73,6 +84,7 @@
 #define KCORE_SMMU_CFG_NUM_0 8U
 #define KCORE_SMMU_CFG_NUM_1 4U
 #define KCORE_MAX_SHARE_COUNT 3U /* a few grants reach it */
+#define KCORE_PIN_MAX_PAGES 24UL /* a few pins reach it */
 #endif
 
 #define KCORE_REMAP_END (KCORE_REMAP_START + KCORE_REMAP_SIZE)

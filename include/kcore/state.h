@@ -115,6 +115,12 @@ struct kcore {
 	 * fixed at init; every other frame outside RAM reads as COREVISOR's. */
 	struct phys_range host_mmio[KCORE_HOST_MMIO_MAX];
 	u32 host_mmio_num;
+	/* S2PAGE lock. D60: the host RAM each mediated device table may
+	 * occupy (size 0: none), and the pages of all of them. Each page of an
+	 * extent has one count for it in its s2page entry, so that no path
+	 * gives a pinned page away (a host page with count != 0 is -KE_BUSY). */
+	struct phys_range pin[KCORE_PIN_SLOTS];
+	u64 pinned_pages;
 	/* Physical placement, fixed at init. */
 	phys_addr_t pool_base;
 	phys_addr_t core_start, core_end; /* KCore's own memory, incl. pools */
@@ -223,6 +229,8 @@ void npt_init(void);
 
 /* ---- kcore/mem.c: ownership transfers (need S2PAGE, NPT(HOSTVISOR)) -- */
 long local_map_host(u64 addr);
+/* kcore/pin.c (D60, needs S2PAGE): kcore_host_pin's work. */
+long local_host_pin(u32 slot, u64 base, u64 size);
 long local_clear_vm_page(vmid_t vmid, pfn_t pfn);
 long local_assign_pfn_to_vm(vmid_t vmid, gfn_t gfn, pfn_t pfn);
 long local_assign_pfn_to_vm_check(vmid_t vmid, gfn_t gfn, pfn_t pfn);

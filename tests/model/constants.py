@@ -20,6 +20,8 @@ KCORE_SMMU_NUM = 2
 KCORE_SMMU_MAX_CFG = 8
 KCORE_SMMU_STREAMS = 256  # stream ids per SMMU (D42)
 KCORE_SHARE_MAX_PAGES = 512  # pages one guest grant/revoke may name (D53)
+KCORE_ITS_MAX_DEVICES = 32  # D60: devices whose ITT the ITS may have pinned
+KCORE_PIN_SLOTS = 9 + 2 * KCORE_MAX_CPUS + KCORE_ITS_MAX_DEVICES  # D60: pinned extents
 # The fake platform's MMIO allow-list (tests/fake/fake.h, FAKE_HOST_MMIO; D44), for
 # sample_layout; the driver reads the real one from the C.
 FAKE_HOST_MMIO = ((0x00000000, 0x08000000), (0x08000000, 0x00010000), (0x080a1000, 0x0001f000),

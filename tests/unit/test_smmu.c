@@ -339,20 +339,23 @@ static void test_map_host_count(void)
 	CHECK_EQ(host_dev_map(0, 0, 0x9000), -KE_OWNER);
 	CHECK_EQ(host_dev_map(0, 0, kc.pool_base >> PAGE_SHIFT), -KE_OWNER);
 
-	/* D31: a count at EL2_SMMU_CFG_SIZE is refused, not silently kept. */
+#define COUNT_MAX (EL2_SMMU_CFG_SIZE + KCORE_PIN_SLOTS)
+	/* D31: a count at its bound (every context's mapping and every pin slot,
+	 * D60) is refused, not silently kept. */
 	p = s2page_get(full);
-	p.count = EL2_SMMU_CFG_SIZE;
+	p.count = COUNT_MAX;
 	s2page_set(full, p);
 	fake_events_clear();
 	CHECK_EQ(host_dev_map(0, 0, full), -KE_FULL);
-	CHECK_EQ(s2page_get(full).count, EL2_SMMU_CFG_SIZE);
+	CHECK_EQ(s2page_get(full).count, COUNT_MAX);
 	CHECK_EQ(spt_lookup(0, 0, full).pte, 0);
 	CHECK_EQ(nr_mapped(0, 0), 1);
 	CHECK_EQ(fake_events_count(), 0);
-	p.count = EL2_SMMU_CFG_SIZE - 1;
+	p.count = COUNT_MAX - 1;
 	s2page_set(full, p);
 	CHECK_EQ(host_dev_map(0, 0, full), 0);
-	CHECK_EQ(s2page_get(full).count, EL2_SMMU_CFG_SIZE);
+	CHECK_EQ(s2page_get(full).count, COUNT_MAX);
+#undef COUNT_MAX
 	unlock_all();
 }
 
