@@ -151,7 +151,7 @@ QEMU_SCENARIOS := hello forbidden vm two-vms smp images export devices pmu reset
 QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/images.c \
 	tests/qemu/host/reset.c \
 	tests/qemu/host/export.c tests/qemu/host/smp.c tests/qemu/host/smp_entry.S \
-	tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S tests/qemu/host/devices.c tests/qemu/host/pmu.c \
+	tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S tests/qemu/host/devices.c tests/qemu/host/lpi.c tests/qemu/host/pmu.c \
 	tests/qemu/guests/fp.S boot/fmt.c
 QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Itests/qemu/host
 # The guest (tests/qemu/guests): EL1, MMU off, linked at its load IPA, a flat

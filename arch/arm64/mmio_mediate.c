@@ -1,25 +1,24 @@
-/* The GIC registers KCore mediates (D44, class (c)): the GICv3 ITS's control
- * page and each redistributor's RD_base pages 0 and 15 (and a GICv4 frame's
- * VLPI_base pages). They are off the host's MMIO allow-list, so a host access
- * to them is a stage-2 fault; here KCore emulates it: the access is made on
- * the host's behalf unless it is a write that would point the GIC at memory
- * (GITS_CBASER, GITS_BASER<n>, GICR_PROPBASER, GICR_PENDBASER, GICR_VPROPBASER,
- * GICR_VPENDBASER) or a write to IMPLEMENTATION DEFINED space. Those are
- * refused (an abort into the host): until KCore checks a table base and pins
- * its pages in host RAM (the next step, docs/abi.md), no table base is
- * accepted at all, so the ITS and the redistributors can never write memory.
- * KCore disables the ITS and clears its table bases at boot, before the host
- * runs, so no firmware-left table survives either.
+/* The GIC registers KCore mediates (D44, class (c); D60): the GICv3 ITS's
+ * control page and each redistributor's RD_base pages 0 and 15 (and a
+ * GICv4 frame's VLPI_base pages). They are off the host's MMIO allow-list,
+ * so a host access to them is a stage-2 fault; here KCore decodes it and
+ * hands it to the device's mediator (gic_its.c, gic_redist.c), which makes
+ * it on the host's behalf, changes it, or refuses it (an abort into the
+ * host). Writes to page 15 (IMPLEMENTATION DEFINED space, the ID
+ * registers) are refused.
  *
  * Only a data abort with a valid syndrome (ISV) is emulated: the access size,
  * register and direction come from ESR_EL2; anything else (a pair, an
  * exclusive, SIMD) aborts. The register frame is the whole of x0..x30
- * (vectors.S, el2_host_sync_full). */
+ * (vectors.S, el2_host_sync_full). One lock for all of it: the mediators'
+ * state (the ITS's queue, the pins' records) is the machine's, not a CPU's;
+ * it is taken before any core lock (kcore_host_pin takes S2PAGE). */
 #include "kcore/arch.h"
 #include "kcore/constants.h"
 #include "kcore/state.h"
 
 #include "boot.h"
+#include "gic_mediate.h"
 #include "mmio_mediate.h"
 #include "sysreg.h"
 
@@ -28,63 +27,37 @@
 #define ESR_SRT(esr) (((esr) >> 16) & 31)
 #define ESR_SF (1UL << 15)
 
-#define GICR_FRAME 0x10000UL
-#define GICR_CTLR 0x0
-#define GICR_TYPER 0x8
-#define GICR_TYPER_VLPIS (1UL << 1)
-#define GICR_TYPER_LAST (1UL << 4)
-#define GICR_PROPBASER 0x70 /* VPROPBASER in a VLPI frame */
-#define GICR_PENDBASER 0x78 /* VPENDBASER in a VLPI frame */
-#define GITS_CTLR 0x0
-#define GITS_CTLR_QUIESCENT (1U << 31)
-#define GITS_CBASER 0x80
-#define GITS_BASER0 0x100
-#define GITS_BASER_NUM 8
 #define ITS_ID_PAGE 0xF000 /* IMPLEMENTATION DEFINED, then the ID registers */
-
-struct mmio_access {
-	u64 off;   /* within the mediated page's frame */
-	u32 size;  /* bytes: 1, 2, 4, 8 */
-	bool write;
-	bool id_page; /* page 15 of a 64 KB frame: read-only here */
-};
-
-/* A write KCore refuses: a table base, or IMPLEMENTATION DEFINED space. */
-static bool its_write_refused(u64 off, u32 size)
-{
-	u64 end = off + size;
-
-	if (off < GITS_CBASER + 8 && end > GITS_CBASER)
-		return true;
-	return off < GITS_BASER0 + 8 * GITS_BASER_NUM && end > GITS_BASER0;
-}
-
-static bool gicr_write_refused(u64 off, u32 size)
-{
-	u64 end = off + size;
-
-	return off < GICR_PENDBASER + 8 && end > GICR_PROPBASER;
-}
+#define REFUSALS_PRINTED 32U
 
 /* Which mediated page, if any, the IPA is in; the offset within its frame. */
 enum mediated_kind { MED_NONE, MED_ITS, MED_GICR };
 
-static enum mediated_kind mediated_page(u64 ipa, struct mmio_access *a)
+static enum mediated_kind mediated_page(u64 ipa, struct mmio_access *a, bool *id_page)
 {
-	u64 page_off = ipa & (GICR_FRAME - 1);
+	u64 page_off = ipa & (GIC_FRAME - 1);
 
-	a->id_page = page_off >= ITS_ID_PAGE;
+	*id_page = page_off >= ITS_ID_PAGE;
 	a->off = page_off;
-	if (plat.its_size && ipa - plat.its_base < GICR_FRAME &&
-	    (page_off < PAGE_SIZE || a->id_page))
+	if (plat.its_size && ipa - plat.its_base < GIC_FRAME &&
+	    (page_off < PAGE_SIZE || *id_page))
 		return MED_ITS;
 	if (plat.gicr_size && ipa - plat.gicr_base < plat.gicr_size &&
-	    (page_off < PAGE_SIZE || a->id_page))
+	    (page_off < PAGE_SIZE || *id_page))
 		return MED_GICR; /* every mediated redistributor page is a frame's page 0 or 15 */
 	return MED_NONE;
 }
 
-static u64 mmio_read(u64 pa, u32 size)
+bool gic_refuse(const char *what, u64 a, u64 b)
+{
+	static u32 refusals;
+
+	if (++refusals <= REFUSALS_PRINTED)
+		uart_printf("kcore: GIC: refused: %s (0x%lx, 0x%lx)\n", what, a, b);
+	return false;
+}
+
+u64 gic_mmio_read(u64 pa, u32 size)
 {
 	switch (size) {
 	case 1:
@@ -98,7 +71,7 @@ static u64 mmio_read(u64 pa, u32 size)
 	}
 }
 
-static void mmio_write(u64 pa, u32 size, u64 v)
+void gic_mmio_write(u64 pa, u32 size, u64 v)
 {
 	switch (size) {
 	case 1:
@@ -127,10 +100,24 @@ static u64 load_value(u64 esr, u64 v, u32 size)
 	return v;
 }
 
+static u32 mediate_lock;
+
+static bool mediate(enum mediated_kind kind, u64 ipa, struct mmio_access *a)
+{
+	bool ok;
+
+	while (__atomic_exchange_n(&mediate_lock, 1, __ATOMIC_ACQUIRE))
+		;
+	ok = kind == MED_ITS ? its_mediate(a) : gicr_mediate(ipa, a);
+	__atomic_store_n(&mediate_lock, 0, __ATOMIC_RELEASE);
+	return ok;
+}
+
 bool host_mmio_mediate(u64 ipa, u64 esr, u64 *x)
 {
 	struct mmio_access a;
-	enum mediated_kind kind = mediated_page(ipa, &a);
+	bool id_page;
+	enum mediated_kind kind = mediated_page(ipa, &a, &id_page);
 	u32 rt = (u32)ESR_SRT(esr);
 
 	if (kind == MED_NONE || !(esr & ESR_ELx_ISV) || (esr & ESR_ELx_S1PTW))
@@ -139,46 +126,25 @@ bool host_mmio_mediate(u64 ipa, u64 esr, u64 *x)
 	a.write = (esr & ESR_ELx_WNR) != 0;
 	if (ipa & (a.size - 1))
 		return false; /* unaligned: the GIC would not take it either */
-	if (a.write && (a.id_page || (kind == MED_ITS ? its_write_refused(a.off, a.size)
-						      : gicr_write_refused(a.off, a.size))))
-		return false;
-	if (a.write)
-		mmio_write(ipa, a.size, rt == 31 ? 0 : x[rt]);
-	else if (rt != 31)
-		x[rt] = load_value(esr, mmio_read(ipa, a.size), a.size);
-	else
-		(void)mmio_read(ipa, a.size);
+	if (id_page && a.write)
+		return gic_refuse("a write to a GIC ID page", ipa, 0);
+	if (id_page) {
+		a.val = gic_mmio_read(ipa, a.size);
+	} else {
+		a.val = a.write && rt != 31 ? x[rt] : 0;
+		if (!mediate(kind, ipa, &a))
+			return false;
+	}
+	if (!a.write && rt != 31)
+		x[rt] = load_value(esr, a.val, a.size);
 	write_sysreg(read_sysreg(elr_el2) + ((esr & ESR_ELx_IL) ? 4 : 2), elr_el2);
 	return true;
 }
 
-/* Boot, before the host runs: no table base of the firmware's survives.
- * The ITS is disabled (and waited for, bounded), its command queue and
- * table bases cleared; a redistributor whose LPIs are already on cannot be
- * turned off on every implementation: KCore refuses to run on it. */
+/* Boot, before the host runs: no table base of the firmware's survives. */
 void mmio_mediate_init(void)
 {
-	if (plat.its_size) {
-		volatile u32 *ctlr = (volatile u32 *)(uintptr_t)(plat.its_base + GITS_CTLR);
-		u32 spins = 0;
-
-		*ctlr = 0;
-		while (!(*ctlr & GITS_CTLR_QUIESCENT) && ++spins < 1000000U)
-			;
-		if (!(*ctlr & GITS_CTLR_QUIESCENT))
-			arch_halt("boot: the ITS does not become quiescent", plat.its_base, *ctlr);
-		mmio_write(plat.its_base + GITS_CBASER, 8, 0);
-		for (u32 n = 0; n < GITS_BASER_NUM; n++)
-			mmio_write(plat.its_base + GITS_BASER0 + 8 * n, 8, 0);
-	}
-	for (u64 off = 0; off < plat.gicr_size;) {
-		u64 typer = mmio_read(plat.gicr_base + off + GICR_TYPER, 8);
-
-		if (mmio_read(plat.gicr_base + off + GICR_CTLR, 4) & 1)
-			arch_halt("boot: a redistributor's LPIs are already enabled", plat.gicr_base + off,
-				  typer);
-		off += (typer & GICR_TYPER_VLPIS) ? 4 * GICR_FRAME : 2 * GICR_FRAME;
-		if (typer & GICR_TYPER_LAST)
-			break;
-	}
+	if (plat.its_size)
+		its_mediate_init();
+	gicr_mediate_init();
 }

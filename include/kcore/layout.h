@@ -29,13 +29,13 @@
  * lock; a larger range is refused so that one guest cannot hold every CPU
  * for long. A guest shares more with one call per 2 MB. */
 #define KCORE_SHARE_MAX_PAGES 512UL
-/* D60: host RAM a device KCore mediates may write (the GIC's LPI and ITS
- * tables, the ITS's device tables) is pinned, one extent per slot. Slots:
- * the ITS's command queue and 8 table bases, 2 per redistributor (the LPI
- * property and pending tables), and the device tables (ITTs) of
- * KCORE_ITS_MAX_DEVICES devices (arch/arm64/gic_its.c gives them out). */
+/* D60: host RAM a device KCore mediates reads or writes (the GIC's LPI
+ * tables, the ITS's command queue and its devices' interrupt translation
+ * tables) is pinned, one extent per slot. Slots: the host's ITS command
+ * queue, 2 per redistributor (the LPI property and pending tables), and the
+ * ITTs of KCORE_ITS_MAX_DEVICES devices (arch/arm64/gic_mediate.h). */
 #define KCORE_ITS_MAX_DEVICES 32U
-#define KCORE_PIN_SLOTS (9U + 2U * KCORE_MAX_CPUS + KCORE_ITS_MAX_DEVICES)
+#define KCORE_PIN_SLOTS (1U + 2U * KCORE_MAX_CPUS + KCORE_ITS_MAX_DEVICES)
 
 #ifndef KCORE_PROFILE_TEST
 #define KCORE_RAM_MAX_PAGES (1UL << 20) /* 4 GB */
@@ -61,8 +61,8 @@
 #define KCORE_SMMU_CFG_NUM_1 0U
 #define KCORE_MAX_SHARE_COUNT 100U /* the spec's MAX_SHARE_COUNT */
 /* D60: host pages pinned at once, all slots: 16 MB (Linux's GIC needs
- * about 0.5 MB: 64 KB property table, 64 KB pending table per CPU, the ITS's
- * tables and queue). */
+ * about 0.2 MB: a 64 KB property table, 64 KB pending table per CPU, the
+ * ITS's command queue, the ITTs). */
 #define KCORE_PIN_MAX_PAGES 4096UL
 #else
 #define KCORE_RAM_MAX_PAGES (1UL << 14) /* 64 MB */

@@ -309,16 +309,37 @@ EOT
 		cat <<'EOT'
 kcore: MMIO mediated: its@8080000 [0x8080000, +0x20000): the ITS's control frame KCore's, GITS_TRANSLATER the host's
 kcore: MMIO mediated: intc@8000000 redistributors [0x80a0000, +0x40000): LPI-table pages KCore's, the rest the host's
-host: [PASS] GICR_PROPBASER (LPI table base): write refused
-host: [PASS] GITS_CBASER (ITS command queue base): write refused
 host: [PASS] the redistributor's SGI frame and GITS_TRANSLATER are the host's
 host: [PASS] mediated: GICR_TYPER (into x21: CPU 1's) and GICR_PIDR2 (GICv3) read
 host: [PASS] mediated: GITS_TYPER read, GITS_CTLR written
-host: [PASS] mediated: GITS_BASER0 (ITS table base): write refused
-host: [PASS] mediated: GICR_PENDBASER: write refused
+host: [PASS] mediated: a reserved ITS register: write refused
 host: [PASS] mediated: a write to the ID page refused
 host: [PASS] mediated: a load pair (no syndrome) refused
-host: 18 passed, 0 failed
+host: [PASS] LPIs: a READY VM to try pinned pages on
+host: [PASS] LPIs: GICR_PROPBASER in KCore's memory: write refused
+host: [PASS] LPIs: GICR_PROPBASER of 17 ID bits (more than KCore pins): write refused
+host: [PASS] LPIs: GICR_PENDBASER in KCore's memory: write refused
+host: [PASS] LPIs: EnableLPIs before both tables are set: refused, LPIs stay off
+host: [PASS] LPIs: the property and pending tables in host RAM are taken
+host: [PASS] LPIs: their pages are pinned (-KE_BUSY), exactly their extent
+host: [PASS] LPIs: EnableLPIs once both tables are pinned
+host: [PASS] LPIs: GICR_PROPBASER while LPIs are on: write refused
+host: [PASS] ITS: GITS_CBASER in KCore's memory: write refused
+host: [PASS] ITS: a command queue over 64 KB: write refused
+host: [PASS] ITS: tables and a command queue in host RAM taken, the ITS enabled (CBASER reads back the host's)
+host: [PASS] ITS: GITS_BASER while the ITS is on: write refused
+host: [PASS] ITS: MAPD (ITT in host RAM), MAPC, MAPTI, INVALL, SYNC taken and run
+host: [PASS] ITS: the device's ITT is pinned (-KE_BUSY)
+host: [PASS] ITS: EventID 0 written to GITS_TRANSLATER: LPI 8192 delivered to CPU 0
+host: [PASS] ITS: the tables the host named are untouched (the ITS uses KCore's)
+host: [PASS] ITS: MAPD with an ITT in KCore's memory: CWRITER refused, nothing run
+host: [PASS] ITS: a batch with a GICv4 command (VMAPP): refused whole, nothing run
+host: [PASS] ITS: MAPD of a DeviceID beyond the device table: refused
+host: [PASS] ITS: MAPD V=0 run: the ITT is no longer pinned
+host: [PASS] ITS: the unmapped device's event is not delivered
+kcore: GIC: refused: ITS MAPD: the ITT is not the host's RAM (0x40200000, 0x4)
+kcore: GIC: refused: ITS: a command KCore does not pass (GICv4, or unknown) (0x29, 0x0)
+host: 37 passed, 0 failed
 EOT
 	else
 		cat <<'EOT'

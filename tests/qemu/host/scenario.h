@@ -34,6 +34,10 @@ static inline void poke(u64 pa, u64 v)
 /* tests/qemu/host/images.c: refused images (SCENARIO_IMAGES). */
 void images_refused(void);
 
+/* tests/qemu/host/lpi.c (SCENARIO_DEVICES, GICv3): the LPI tables and the
+ * ITS, mediated by KCore (D60). */
+void lpi_checks(void);
+
 /* tests/qemu/host/export.c (SCENARIO_EXPORT): a page of READY VM vmid,
  * assigned through a device context at gfn, exported and imported back;
  * returns the imported page (the VM's, at gfn), *assigned the page given
