@@ -77,9 +77,9 @@ struct spt {
 	phys_addr_t pmd_next; /* next pte-table page, bounded by SMMU_POOL_END */
 };
 
-/* The large owner table comes last, so that the fields the world switch
- * reads on every run and exit (npt, vminfo, shadow, locks) sit at offsets
- * an instruction's immediate can reach. */
+/* The large owner table comes last (only the pins, D60, after it), so that
+ * the fields the world switch reads on every run and exit (npt, vminfo,
+ * shadow, locks) sit at offsets an instruction's immediate can reach. */
 struct kcore {
 	u64 ram_pages; /* RAM actually present (<= KCORE_RAM_MAX_PAGES) */
 	/* NPT(p) lock for npt[p] and the table pages under it */
@@ -115,18 +115,20 @@ struct kcore {
 	 * fixed at init; every other frame outside RAM reads as COREVISOR's. */
 	struct phys_range host_mmio[KCORE_HOST_MMIO_MAX];
 	u32 host_mmio_num;
-	/* S2PAGE lock. D60: the host RAM each mediated device table may
-	 * occupy (size 0: none), and the pages of all of them. Each page of an
-	 * extent has one count for it in its s2page entry, so that no path
-	 * gives a pinned page away (a host page with count != 0 is -KE_BUSY). */
-	struct phys_range pin[KCORE_PIN_SLOTS];
-	u64 pinned_pages;
 	/* Physical placement, fixed at init. */
 	phys_addr_t pool_base;
 	phys_addr_t core_start, core_end; /* KCore's own memory, incl. pools */
 	struct kcore_locks locks;
 	/* S2PAGE lock */
 	struct s2page s2page[KCORE_RAM_MAX_PAGES];
+	/* S2PAGE lock. D60: the host RAM each mediated device table may
+	 * occupy (size 0: none), and the pages of all of them. Each page of an
+	 * extent has one count for it in its s2page entry, so that no path
+	 * gives a pinned page away (a host page with count != 0 is -KE_BUSY).
+	 * After the owner table: placed before it, they cost the host fault,
+	 * the grant and the assign 2 to 6 instructions (longer offsets). */
+	struct phys_range pin[KCORE_PIN_SLOTS];
+	u64 pinned_pages;
 };
 
 extern struct kcore kc;
