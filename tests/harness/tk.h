@@ -19,6 +19,8 @@ long tk_host_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);
 long tk_host_fault(u64 addr);
 long tk_vcpu_run(u32 vmid, u32 vcpuid, const u64 *run);
 long tk_vm_exit(u32 vmid, u32 vcpuid, const u64 *hw, u64 *info);
+/* D60: kcore_host_pin (the GIC mediation's call, no hypercall of its own). */
+long tk_host_pin(u32 slot, u64 base, u64 size);
 
 /* Stores through the emulated MMU. Return 0 stored, 1 shared (mapped, but
  * not a page the spec tracks for this principal), 2 abort/fault, 3 skip. */
@@ -39,6 +41,9 @@ void tk_vminfo(u32 vmid, u64 *out);
 void tk_core_data(u64 *out2);
 void tk_smmu(u64 *vmids, u64 *nr_mapped);
 void tk_spt_ptrs(u64 *out2);
+/* D60: the pinned extents, base and size per slot (KCORE_PIN_SLOTS of them,
+ * at most max); returns kc.pinned_pages. */
+u64 tk_pins(u64 *out2, u64 max);
 u64 tk_streams(u64 *out3, u64 max);
 void tk_spt_lookup(u32 index, u32 cbndx, u64 gfn, u64 *out2);
 u64 tk_spt_mappings(u32 index, u32 cbndx, u64 *out, u64 max); /* 3 words: gfn pfn pte */

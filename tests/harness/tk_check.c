@@ -74,6 +74,28 @@ static bool is_ram(u64 pfn)
 	return pfn >= (KCORE_RAM_BASE >> PAGE_SHIFT) && ram_index(pfn) < kc.ram_pages;
 }
 
+/* D60: the pfns [first, end) of slot's pinned extent (end == first if none). */
+static void pin_extent(u32 slot, u64 *first, u64 *end)
+{
+	const struct phys_range *r = &kc.pin[slot];
+
+	*first = r->base >> PAGE_SHIFT;
+	*end = r->size ? ((r->base + r->size - 1) >> PAGE_SHIFT) + 1 : *first;
+}
+
+/* How many pinned extents cover pfn: each holds one count of the page. */
+static u32 pins_of(u64 pfn)
+{
+	u32 n = 0;
+	u64 first, end;
+
+	for (u32 s = 0; s < KCORE_PIN_SLOTS; s++) {
+		pin_extent(s, &first, &end);
+		n += pfn >= first && pfn < end;
+	}
+	return n;
+}
+
 static void snapshot(void)
 {
 	memcpy(pool_copy, fake_ram(kc.pool_base), pool_bytes);
@@ -318,12 +340,18 @@ static void s2page_changed(u64 pfn, const struct s2page *old, const struct s2pag
 	u32 level;
 	u64 d = tk_walk_leaf(tk_live_mem, kc.npt[HOSTVISOR].root, 0, pfn << PAGE_SHIFT, &level);
 	u64 gfns[2] = { old->gfn, new->gfn };
+	u32 pins = pins_of(pfn);
 
 	if (d && ((d & PHYS_MASK) >> PAGE_SHIFT) == pfn)
 		host_ok(pfn, pfn, level);
 	if (is_vm(old->owner) && new->owner == HOSTVISOR && !tk_page_is_zero(pfn))
 		viol("pfn 0x%llx went from VM %u back to the host without being scrubbed",
 		     (unsigned long long)pfn, old->owner);
+	/* D60: a pinned page stays the host's, one count per extent at least
+	 * (tk_check_all adds the device mappings). */
+	if (pins && (new->owner != HOSTVISOR || new->count < pins))
+		viol("pinned pfn 0x%llx (%u extents) is now owned by %u, count %u", (unsigned long long)pfn,
+		     pins, new->owner, new->count);
 	for (u32 g = 0; g < 2; g++) {
 		if (gfns[g] >= (1UL << 27))
 			continue;
@@ -432,6 +460,32 @@ u64 tk_step_end(char *buf, u64 len)
 /* ---- the whole state ---------------------------------------------------- */
 
 static u32 *dev_count;
+/* D60: per RAM page, the pinned extents covering it. */
+static u32 *pin_count;
+
+/* Every pinned extent: host RAM only, its pages counted in pin_count, and
+ * kc.pinned_pages their total. */
+static void all_pins(void)
+{
+	u64 pages = 0, first, end;
+
+	for (u32 s = 0; s < KCORE_PIN_SLOTS; s++) {
+		pin_extent(s, &first, &end);
+		if (!kc.pin[s].size && kc.pin[s].base)
+			viol("pin slot %u: no extent, but base 0x%llx", s, (unsigned long long)kc.pin[s].base);
+		for (u64 pfn = first; pfn < end; pfn++) {
+			if (!is_ram(pfn) || s2page_get(pfn).owner != HOSTVISOR) {
+				viol("pin slot %u covers pfn 0x%llx, not host RAM", s, (unsigned long long)pfn);
+				break;
+			}
+			pin_count[ram_index(pfn)]++;
+		}
+		pages += end - first;
+	}
+	if (pages != kc.pinned_pages)
+		viol("pinned_pages %llu, the extents have %llu pages", (unsigned long long)kc.pinned_pages,
+		     (unsigned long long)pages);
+}
 
 static void all_host_leaf(u64 gfn, u64 pfn, u32 level, u64 pte, void *arg)
 {
@@ -458,8 +512,10 @@ u64 tk_check_all(char *buf, u64 len)
 	out_begin(buf, len);
 	nviol = 0;
 	dev_count = calloc(kc.ram_pages + EL2_SMMU_CFG_SIZE, sizeof(u32));
-	if (!dev_count)
+	pin_count = calloc(kc.ram_pages, sizeof(u32));
+	if (!dev_count || !pin_count)
 		abort();
+	all_pins();
 	tk_walk_leaves(tk_live_mem, kc.npt[HOSTVISOR].root, 0, all_host_leaf, NULL);
 	for (u32 v = 1; v < COREVISOR; v++)
 		tk_walk_leaves(tk_live_mem, kc.npt[v].root, 0, all_vm_leaf, (void *)(uintptr_t)v);
@@ -474,9 +530,10 @@ u64 tk_check_all(char *buf, u64 len)
 		if ((pfn << PAGE_SHIFT) >= kc.core_start && (pfn << PAGE_SHIFT) < kc.core_end &&
 		    pg->owner != COREVISOR)
 			viol("KCore page 0x%llx owned by %u", (unsigned long long)pfn, pg->owner);
-		if (pg->owner == HOSTVISOR && pg->count != dev_count[i])
-			viol("host page 0x%llx has count %u but %u device mappings", (unsigned long long)pfn,
-			     pg->count, dev_count[i]);
+		/* D31, D60: a host page counts its device mappings and its pins. */
+		if (pg->owner == HOSTVISOR && pg->count != dev_count[i] + pin_count[i])
+			viol("host page 0x%llx has count %u but %u device mappings and %u pin extents",
+			     (unsigned long long)pfn, pg->count, dev_count[i], pin_count[i]);
 	}
 	for (u64 pa = kc.pool_base; pa < kc.pool_base + pool_bytes; pa += PAGE_SIZE)
 		if (!page_in_use(pa) && !tk_page_is_zero(pa >> PAGE_SHIFT))
@@ -500,6 +557,8 @@ u64 tk_check_all(char *buf, u64 len)
 				viol("stream %u of SMMU %u: core says context %u, SMMU %u", s, i, cb, hw);
 		}
 	free(dev_count);
+	free(pin_count);
 	dev_count = NULL;
+	pin_count = NULL;
 	return nviol;
 }

@@ -28,6 +28,11 @@ long tk_host_fault(u64 addr)
 	return kcore_host_stage2_fault(addr);
 }
 
+long tk_host_pin(u32 slot, u64 base, u64 size)
+{
+	return kcore_host_pin(slot, base, size);
+}
+
 long tk_vcpu_run(u32 vmid, u32 vcpuid, const u64 *run)
 {
 	struct kcore_run_input in;
@@ -194,6 +199,8 @@ void tk_layout(u64 *out)
 	}
 	out[n++] = arch_dma_policy_allows_vms(); /* D45 */
 	out[n++] = export_salt_ok(); /* D52 */
+	out[n++] = KCORE_PIN_SLOTS; /* D60 */
+	out[n++] = KCORE_PIN_MAX_PAGES;
 }
 
 void tk_s2page(u64 pfn, u64 *out3)
@@ -314,6 +321,15 @@ u64 tk_streams(u64 *out3, u64 max)
 				n++;
 			}
 	return n;
+}
+
+u64 tk_pins(u64 *out2, u64 max)
+{
+	for (u32 i = 0; i < KCORE_PIN_SLOTS && i < max; i++) {
+		out2[2 * i] = kc.pin[i].base;
+		out2[2 * i + 1] = kc.pin[i].size;
+	}
+	return kc.pinned_pages;
 }
 
 void tk_spt_ptrs(u64 *out2)

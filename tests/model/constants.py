@@ -3,9 +3,10 @@ hand-mirrored with the same names (see docs/deviations.md, "Constants the
 spec leaves open").
 
 Only the profile-independent values of layout.h are here. The sizes that
-depend on the build profile (RAM, pools, remap window, SMMU contexts) reach
-the model through its Layout object, filled from the C build; the TEST
-profile's values are kept below, under LAYOUT_TEST, for the unit tests only.
+depend on the build profile (RAM, pools, remap window, SMMU contexts, D60's
+pinned-page bound) reach the model through its Layout object, filled from the
+C build; the TEST profile's values are kept below, under LAYOUT_TEST, for the
+unit tests only.
 """
 
 MASK64 = (1 << 64) - 1
@@ -21,7 +22,7 @@ KCORE_SMMU_MAX_CFG = 8
 KCORE_SMMU_STREAMS = 256  # stream ids per SMMU (D42)
 KCORE_SHARE_MAX_PAGES = 512  # pages one guest grant/revoke may name (D53)
 KCORE_ITS_MAX_DEVICES = 32  # D60: devices whose ITT the ITS may have pinned
-KCORE_PIN_SLOTS = 9 + 2 * KCORE_MAX_CPUS + KCORE_ITS_MAX_DEVICES  # D60: pinned extents
+KCORE_PIN_SLOTS = 1 + 2 * KCORE_MAX_CPUS + KCORE_ITS_MAX_DEVICES  # D60: pinned extents
 # The fake platform's MMIO allow-list (tests/fake/fake.h, FAKE_HOST_MMIO; D44), for
 # sample_layout; the driver reads the real one from the C.
 FAKE_HOST_MMIO = ((0x00000000, 0x08000000), (0x08000000, 0x00010000), (0x080a1000, 0x0001f000),
@@ -39,6 +40,7 @@ LAYOUT_TEST = dict(
     KCORE_REMAP_SIZE=0x80000,
     KCORE_SPT_PMD_POOL=4, KCORE_SPT_PTE_POOL=8,
     KCORE_SMMU_CFG_NUM_0=8, KCORE_SMMU_CFG_NUM_1=4, KCORE_MAX_SHARE_COUNT=3,
+    KCORE_PIN_MAX_PAGES=24,
 )
 
 # ---- constants.h -------------------------------------------------------------

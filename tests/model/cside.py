@@ -41,6 +41,7 @@ class CSide:
             ('tk_host_fault', C.c_long, [U64]),
             ('tk_vcpu_run', C.c_long, [C.c_uint32, C.c_uint32, U64P]),
             ('tk_vm_exit', C.c_long, [C.c_uint32, C.c_uint32, U64P, U64P]),
+            ('tk_host_pin', C.c_long, [C.c_uint32, U64, U64]),
             ('tk_host_store', C.c_int, [U64, U64]),
             ('tk_host_page', C.c_int, [U64, C.c_char_p]),
             ('tk_page_read', None, [U64, C.c_char_p]),
@@ -56,6 +57,7 @@ class CSide:
             ('tk_core_data', None, [U64P]),
             ('tk_smmu', None, [U64P, U64P]),
             ('tk_spt_ptrs', None, [U64P]),
+            ('tk_pins', U64, [U64P, U64]),
             ('tk_streams', U64, [U64P, U64]),
             ('tk_spt_lookup', None, [C.c_uint32, C.c_uint32, U64, U64P]),
             ('tk_spt_mappings', U64, [C.c_uint32, C.c_uint32, U64P, U64]),
@@ -79,6 +81,7 @@ class CSide:
         self.reset()
         self.layout = self._layout()
         self.shadow_buf = _arr(self.layout.nr_ctxt_regs)
+        self.pin_buf = _arr(2 * self.layout.pin_slots)
         self.map_buf = _arr(4 * 4096 * 4)
         n = K.EL2_SMMU_CFG_SIZE
         self.smmu_a, self.smmu_b = _arr(n), _arr(n)
@@ -108,6 +111,7 @@ class CSide:
         L.host_mmio = [(v[n + 2 * i], v[n + 2 * i + 1]) for i in range(mmio_num)]
         L.vms_allowed = bool(v[n + 2 * mmio_num])
         L.boot_salt = bool(v[n + 2 * mmio_num + 1])
+        L.pin_slots, L.pin_max_pages = v[n + 2 * mmio_num + 2:n + 2 * mmio_num + 4]  # D60
         return L
 
     # ---- operations ------------------------------------------------------
@@ -116,6 +120,10 @@ class CSide:
 
     def host_stage2_fault(self, addr):
         return self.lib.tk_host_fault(addr)
+
+    def host_pin(self, slot, base, size):
+        # slot is kcore_host_pin's u32: ctypes keeps its low 32 bits, as the model does
+        return self.lib.tk_host_pin(slot & 0xFFFFFFFF, base, size)
 
     def vcpu_run(self, vmid, vcpuid, run):
         b = self.run_buf
@@ -206,6 +214,12 @@ class CSide:
         buf = _arr(3 * n)
         cnt = self.lib.tk_streams(buf, n)
         return sorted(tuple(buf[3 * i:3 * i + 3]) for i in range(cnt))
+
+    def pin_table(self):
+        """D60: as the model's: ((base, size) per slot, pinned_pages)."""
+        total = self.lib.tk_pins(self.pin_buf, self.layout.pin_slots)
+        v = list(self.pin_buf)
+        return tuple((v[2 * i], v[2 * i + 1]) for i in range(self.layout.pin_slots)), total
 
     def spt_ptrs(self):
         self.lib.tk_spt_ptrs(self.b2)

@@ -29,6 +29,7 @@ from gen import Gen, RAM_PFN0, GUEST_GFN0  # noqa: E402
 import export  # noqa: E402
 import images  # noqa: E402
 import spec  # noqa: E402
+from spec_pin import extent_pfns  # noqa: E402
 
 EPISODE = 2000
 SECRET = None  # the device secret file (--secret), default build/keys/device-secret.bin
@@ -66,6 +67,8 @@ def apply(side, op):
         return side.vm_store(op[1], op[2], op[3])
     if kind == 'dev_store':
         return side.dev_store(op[1], op[2], op[3], op[4])
+    if kind == 'pin':
+        return side.host_pin(op[1], op[2], op[3])  # D60
     raise ValueError(op)
 
 
@@ -157,6 +160,14 @@ def footprint(model, op):
             pfn = model.spt_mappings(op[1], op[2]).get(op[3], (0, 0))[0]
             if pfn:
                 pfns.add(pfn)
+    elif kind == 'pin':
+        # D60: the slot's old extent and the new one (only counts change). A new one
+        # longer than the bound is refused before any page is looked at.
+        slot, base, size = op[1] & 0xFFFFFFFF, op[2], op[3]
+        if slot < model.L.pin_slots:
+            pfns.update(extent_pfns(*model.pin[slot]))
+        if 0 < size <= model.L.pin_max_pages * PAGE:
+            pfns.update(extent_pfns(base, size))
     return pfns, gfns, vcpus, spt
 
 
@@ -190,13 +201,15 @@ ALL_VMS = range(1, K.COREVISOR)
 
 
 def compare_small(model, cside, vmids=ALL_VMS):
-    """The small state: the core data, the SMMU owners and counts, the pool
-    pointers, and the VM infos (all, or those of the VMs a step names)."""
+    """The small state: the core data, the SMMU owners and counts, the pinned
+    extents, the pool pointers, and the VM infos (all, or those of the VMs a step
+    names)."""
     expect('core_data', model.core_data(), cside.core_data())
     expect('smmu_vmid', list(model.smmu_vmid()), cside.smmu_vmid())
     expect('smmu_nr_mapped', list(model.smmu_nr_mapped()), cside.smmu_nr_mapped())
     expect('spt_ptrs', tuple(model.spt_ptrs()), cside.spt_ptrs())
     expect('streams', model.stream_table(), cside.stream_table())  # D42
+    expect('pins', model.pin_table(), cside.pin_table())  # D60
     for p in set([K.HOSTVISOR, K.COREVISOR]) | set(vmids):
         expect('npt_ptrs(%d)' % p, tuple(model.npt_ptrs(p)), cside.npt_ptrs(p))
     for v in vmids:

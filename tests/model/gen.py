@@ -11,6 +11,7 @@ import random
 
 import constants as K
 import images
+from spec_pin import extent_pfns
 
 PAGE = 4096
 RAM_PFN0 = K.KCORE_RAM_BASE >> 12
@@ -49,6 +50,8 @@ class Gen:
         self.assigned = []  # pfns the host asked to give through the SMMU
         self.core_pfn0 = layout.core_start >> 12
         self.core_pages = (layout.core_end - layout.core_start) >> 12
+        # D60: pins too draw from a generator of their own (the others stay as they were).
+        self.p = random.Random(rng.getstate()[1][2])
 
     # ---- value choosers ---------------------------------------------------
     def chance(self, p):
@@ -114,9 +117,10 @@ class Gen:
 
     # ---- operations ----------------------------------------------------------
     def op(self):
-        """The next operation. D42's device operations are interleaved: the other
-        operations are generated exactly as without them (same random draws), and a
-        device operation, when there is one, goes first."""
+        """The next operation. D42's device operations and D60's pins are interleaved:
+        the other operations are generated exactly as without them (same random draws),
+        and a pin, then a device operation, when there is one, go first (a pin only when
+        no guided sequence is queued, which it would split)."""
         if self.pending:
             return self.pending.pop(0)
         if self.deferred:
@@ -125,10 +129,10 @@ class Gen:
         if main[0] == 'call' and main[1] == HC['SMMU_ASSIGN'] and len(main) > 4:
             self.assigned = (self.assigned + [main[4]])[-32:]
         dev = self.dev_extra()
-        if dev:
-            self.deferred.append(main)
-            return dev
-        return main
+        pins = self.pin_extra() if not self.pending else []
+        queue = pins + ([dev] if dev else []) + [main]
+        self.deferred += queue[:0:-1]  # a stack: the rest of the queue, last first
+        return queue[0]
 
     def dev_extra(self):
         d, m = self.d, self.m
@@ -269,6 +273,120 @@ class Gen:
         if d.random() < 0.5:
             return ('fault', pfn * PAGE)
         return ('host_store', pfn * PAGE, d.getrandbits(64))
+
+    # ---- D60: host pages pinned for the devices KCore mediates ----------------------
+    def pin_extra(self):
+        """A few pins in a hundred steps, as a list of operations (empty: none): pin or
+        move a slot's extent, release one, or pin and then try to take a pinned page
+        (each path that takes a host page must refuse it, -KE_BUSY). The pins aim
+        mostly at the hot host pages the other operations use, so that those meet
+        them too, and share a few slots, so that extents move and overlap."""
+        p, m = self.p, self.m
+        if p.random() >= 0.05:
+            return []
+        pinned = [s for s, e in enumerate(m.pin) if e[1]]
+        x = p.random()
+        if pinned and x < 0.25:  # release (the base of an empty extent does not matter)
+            return [('pin', p.choice(pinned), 0 if p.random() < 0.8 else self.pin_base(), 0)]
+        if pinned and x < 0.5:
+            pfns = [pfn for e in m.pin for pfn in extent_pfns(*e)]
+            take = self.pin_take(p.choice(pfns))
+            return [take] if take else []
+        op = ('pin', self.pin_slot(), self.pin_base(), self.pin_size())
+        if p.random() < 0.3 and 0 < op[3] <= PAGE:
+            take = self.pin_take(op[2] >> 12)
+            return [op, take] if take else [op]
+        return [op]
+
+    def pin_slot(self):
+        p, n = self.p, self.L.pin_slots
+        x = p.random()
+        if x < 0.7:
+            return p.randrange(0, 6)  # a few slots: their extents move and overlap
+        if x < 0.9:
+            return p.randrange(0, n)
+        # out of range, or past 32 bits (kcore_host_pin's slot is a u32: 1 << 32 is slot 0)
+        return p.choice([n, n + 1, 255, 0xFFFFFFFF, 1 << 32, (1 << 32) + n, (1 << 64) - 1])
+
+    def pin_base(self):
+        p = self.p
+        x = p.random()
+        if x < 0.45:
+            pfn = RAM_PFN0 + p.randrange(0, 64)  # the hot host pages
+        elif x < 0.6:
+            pfn = RAM_PFN0 + p.randrange(64, self.core_pfn0 - RAM_PFN0)
+        elif x < 0.7 and self.vm_pages:
+            pfn = p.choice(self.vm_pages)  # a VM's, or a host page an image was loaded into
+        elif x < 0.75 and self.assigned:
+            pfn = p.choice(self.assigned)  # given (or to be given) through the SMMU
+        elif x < 0.82:
+            pfn = self.core_pfn0 + p.choice([-1, 0, p.randrange(0, self.core_pages)])  # KCore's
+        elif x < 0.88:
+            pfn = p.choice([0x09000, 0x080a1, 0x09020, 0x4010000, 0, RAM_PFN0 - 1])  # not RAM
+        elif x < 0.94:  # at or past the end of the address space
+            return p.choice([K.KVM_ADDR_SPACE - PAGE, K.KVM_ADDR_SPACE - 1, K.KVM_ADDR_SPACE,
+                             1 << 52, (1 << 64) - PAGE])
+        else:
+            pfn = RAM_PFN0 + 512 * p.randrange(1, (self.core_pfn0 - RAM_PFN0) // 512) - 1  # 2 MB edge
+        return pfn * PAGE + (p.randrange(1, PAGE) if p.random() < 0.15 else 0)
+
+    def pin_size(self):
+        p, mx = self.p, self.L.pin_max_pages
+        x = p.random()
+        if x < 0.08:
+            return 0
+        if x < 0.45:
+            return PAGE * p.randrange(1, 4)
+        if x < 0.6:
+            return p.randrange(1, 3 * PAGE)  # partial pages: the extent covers each one
+        if x < 0.75:
+            return PAGE * p.randrange(4, mx // 2 + 1)  # a few reach KCORE_PIN_MAX_PAGES
+        if x < 0.88:  # at the bound (unaligned, one page more), or one byte past it
+            return p.choice([mx * PAGE, mx * PAGE - 1, (mx - 1) * PAGE + 1, mx * PAGE + 1])
+        return p.choice([K.KVM_ADDR_SPACE, K.KVM_ADDR_SPACE + 1, 1 << 63, (1 << 64) - 1])
+
+    def pin_take(self, pfn):
+        """An operation that tries to take (or device-map) host page pfn, pinned or about
+        to be, through one of the paths that take host pages, or None."""
+        p, m = self.p, self.m
+        nxt = m.core_data()[0]
+        owners = m.smmu_vmid()
+        vms = [(v, m.vminfo(v)) for v in range(1, nxt)]
+        ready = [v for v, i in vms if i[0] == K.READY]
+        x = p.random()
+        # (a first run does not look at the mapping request)
+        runnable = [(v, c) for v, i in vms if i[0] == K.VERIFIED for c in range(2)
+                    if i[1][c] == K.READY and m.shadow(v, c)[K.DIRTY] != K.INVALID64]
+        if x < 0.3 and runnable:  # a mapping request: assign, of the page or of its 2 MB block
+            v, c = p.choice(runnable)
+            info = m.vminfo(v)
+            run = dict(regs=[0] * 31, entry_pc=info[3][0] if info[2] else 0, entry_pstate=0x3C5,
+                       map_level=3, request=0,
+                       map_addr=(GUEST_GFN0 + p.randrange(0, 2048)) * PAGE, map_pte=pfn * PAGE | 3)
+            if p.random() < 0.2:
+                run['map_level'], run['map_pte'] = 2, (pfn & ~511) * PAGE | 3
+                run['map_addr'] = (GUEST_GFN0 + 512 * p.randrange(0, 4)) * PAGE
+            return ('run', v, c, run)
+        vm_ctx = [i for i, o in enumerate(owners) if o in ready]
+        if x < 0.5 and vm_ctx:
+            ctx = p.choice(vm_ctx)
+            return ('call', HC['SMMU_ASSIGN'], ctx % K.KCORE_SMMU_MAX_CFG, ctx // K.KCORE_SMMU_MAX_CFG,
+                    pfn, GUEST_GFN0 + p.randrange(0, 64))
+        if x < 0.65 and ready:
+            return ('call', HC['LOAD_DECRYPT_BUF'], p.choice(ready), pfn * PAGE)
+        if x < 0.8 and ready:  # an image page: VERIFY_VM must not take it while pinned
+            v = p.choice(ready)
+            info = m.vminfo(v)
+            slots = [i for i in range(info[2]) if info[6][i] < (info[4][i] + PAGE - 1) // PAGE]
+            if slots:
+                return ('call', HC['REMAP_VM_IMAGE'], v, pfn, p.choice(slots))
+            return ('call', HC['VERIFY_VM'], v)
+        host_ctx = [i for i, o in enumerate(owners) if o == K.HOSTVISOR]
+        if x < 0.9 and host_ctx:  # a device mapping counts on top of the pins
+            ctx = p.choice(host_ctx)
+            return ('call', HC['SMMU_MAP'], ctx % K.KCORE_SMMU_MAX_CFG, ctx // K.KCORE_SMMU_MAX_CFG,
+                    pfn * PAGE, pfn * PAGE | 3)
+        return ('host_store', pfn * PAGE, p.getrandbits(64))  # still the host's to use
 
     def dev_random(self):
         """A hostile device operation: any stream (some out of range), any context."""

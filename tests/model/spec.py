@@ -7,6 +7,7 @@ The model is split by the spec's parts:
   spec_vm.py    VM/vCPU states, VM ids, boot images (set_boot_info, remap, verify)
   spec_smmu.py  device contexts and tables, dev_load_spec/dev_store_spec
   spec_vcpu.py  shadow contexts, vcpu_run_process, vm_exit_pre_process
+  spec_pin.py   D60 (outside the spec): host pages pinned for mediated devices
 This file holds the state (the spec's `sdt` plus the shadow contexts), the
 host-call entry points, the accessors the differential driver reads, and
 the security invariants.
@@ -21,12 +22,14 @@ try:
     from .spec_vm import VmSpec, VMInfo, CoreData
     from .spec_smmu import SmmuSpec, SPT, smmu_id
     from .spec_vcpu import VcpuSpec, new_ctxt
+    from .spec_pin import PinSpec, extent_pfns
 except ImportError:
     from constants import *  # noqa: F401,F403
     from spec_mem import MemSpec, ModelHalt, NPT, S2Page, ZERO3, is_vm
     from spec_vm import VmSpec, VMInfo, CoreData
     from spec_smmu import SmmuSpec, SPT, smmu_id
     from spec_vcpu import VcpuSpec, new_ctxt
+    from spec_pin import PinSpec, extent_pfns
 
 __all__ = ['Layout', 'Model', 'ModelHalt', 'sample_layout']
 
@@ -35,11 +38,13 @@ class Layout:
     """The placement KCore was built and booted with (the driver fills it from the C).
     Addresses are bytes; pools[p] = (start, pud_start, pmd_start, end) for every
     principal p in HOSTVISOR .. COREVISOR; host_mmio = [(start, size)...], the
-    host's MMIO allow-list (D44)."""
+    host's MMIO allow-list (D44); pin_slots and pin_max_pages, D60's bounds
+    (KCORE_PIN_SLOTS, KCORE_PIN_MAX_PAGES)."""
 
     FIELDS = ('ram_base', 'ram_pages', 'core_start', 'core_end', 'pools', 'spt_pool_start',
               'spt_pmd_start', 'spt_pool_end', 'remap_start', 'remap_end', 'host_mmio',
-              'smmu_cfg_num', 'actlr', 'max_share_count', 'vms_allowed', 'boot_salt')
+              'smmu_cfg_num', 'actlr', 'max_share_count', 'vms_allowed', 'boot_salt',
+              'pin_slots', 'pin_max_pages')
 
     def __init__(self, **kw):
         for f in self.FIELDS:
@@ -94,7 +99,8 @@ def sample_layout(ram_pages=LAYOUT_TEST['KCORE_RAM_MAX_PAGES'], core_pages=2048,
                   host_mmio=list(FAKE_HOST_MMIO),
                   smmu_cfg_num=[T['KCORE_SMMU_CFG_NUM_0'], T['KCORE_SMMU_CFG_NUM_1']],
                   actlr=0x7, max_share_count=T['KCORE_MAX_SHARE_COUNT'], vms_allowed=True,
-                  boot_salt=True)
+                  boot_salt=True, pin_slots=KCORE_PIN_SLOTS,
+                  pin_max_pages=T['KCORE_PIN_MAX_PAGES'])
 
 
 def _u64(x):
@@ -109,7 +115,7 @@ class _Table(list):
         return list(self)
 
 
-class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
+class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec, PinSpec):
     """The spec's shared state `sdt` and the shadow contexts, with KCore's entry points.
 
     The state keeps the spec's names; the parts the driver reads whole are callable
@@ -147,6 +153,9 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
         self.streams = {}
         self.shadow_ctxts = {(vmid, vcpuid): new_ctxt(is_vm(vmid))
                              for vmid in range(COREVISOR) for vcpuid in range(KCORE_MAX_VCPUS)}
+        # D60: one pinned extent (base, size) per slot, none at first; their pages.
+        self.pin = [(0, 0)] * L.pin_slots
+        self.pinned_pages = 0
         # Bookkeeping for invariants() only: reverse maps pfn -> {(principal, gfn)} of the
         # npts and pfn -> {(smmu_id, iova gfn)} of the spts (mapped entries), and the pages
         # a clear_vm_page gave back that nobody has written since.
@@ -215,6 +224,8 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
 
     def host_stage2_fault(self, addr):
         return self.local_map_host(_u64(addr))
+
+    # host_pin(slot, base, size): D60's kcore_host_pin (spec_pin.py).
 
     def vcpu_run(self, vmid, vcpuid, run):
         return self.vcpu_run_process(_u64(vmid), _u64(vcpuid), run)
@@ -304,6 +315,7 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
              self.spts.spt_pgd_next, self.spts.spt_pmd_next),
             {k: tuple(c) for k, c in self.shadow_ctxts.items()},
             dict(self.streams),  # D42
+            self.pin_table(),  # D60
         )
 
     # ================================================================================
@@ -339,16 +351,20 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
             out.append('device context %d (of %d) maps iova gfn %#x to pfn %#x (owner %d, gfn %#x)'
                        % (sid, vmid, gfn, pfn, owner, pgfn))
 
-    def _check_page(self, pfn, out):
+    def _check_page(self, pfn, out, cover):
         owner, count, _gfn = self.s2page(pfn)
+        pins = cover.get(pfn, 0)
+        if pins and owner != HOSTVISOR:
+            out.append('pinned page %#x is owned by %d (D60)' % (pfn, owner))
         if pfn in self.cleared and not (owner == HOSTVISOR and self.flatmem.get(pfn) == 0):
             out.append('page %#x given back by clear_vm_page is not known-zero' % pfn)
         if owner == HOSTVISOR and pfn in self.flatmem and self.flatmem[pfn] is None:
             out.append('host page %#x holds a value the model does not know' % pfn)
         if owner == HOSTVISOR:
             n = sum(1 for sid, _g in self.dmap.get(pfn, ()) if self.smmu_vmid[sid] != INVALID)
-            if count != n:
-                out.append('host page %#x: count %d, device mappings %d (D31)' % (pfn, count, n))
+            if count != n + pins:
+                out.append('host page %#x: count %d, device mappings %d, pin extents %d (D31, D60)'
+                           % (pfn, count, n, pins))
 
     def invariants(self, pages=None):
         """Violations of the security invariants, as strings:
@@ -362,11 +378,14 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
             known-zero, and no host-owned page holds a value the model does not know
             (no VM data reaches the host without a clear);
           - every host page's count equals its number of device mappings in allocated
-            contexts (D31); (full check) every context's nr_mapped equals its entries.
+            contexts (D31) plus the number of pinned extents covering it, and every
+            pinned page is the host's (D60); (full check) every context's nr_mapped
+            equals its entries, and pinned_pages the pages of the extents.
         `pages`: an iterable of numbers, each checked as a pfn (its s2page and every
         mapping of it) and as a gfn / iova gfn (every principal's and allocated
         context's entry there): the cheap per-step check. None: everything."""
         out = []
+        cover = self.pin_cover()
         allocated = [sid for sid in range(EL2_SMMU_CFG_SIZE) if self.smmu_vmid[sid] != INVALID]
         # D42: a device is attached only to an allocated context (a freed context
         # keeps its table until the next alloc: a device left on it would reach
@@ -388,7 +407,7 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
                     self._check_npt_entry(p, gfn, self.npts[p].pt[gfn], out)
                 for sid, gfn in self.dmap.get(x, ()):
                     self._check_dev_entry(sid, gfn, self.spts.spt_pt[sid][gfn], out)
-                self._check_page(x, out)
+                self._check_page(x, out, cover)
             return out
         # Everything, from the tables themselves (the reverse maps are checked too).
         rmap, dmap = {}, {}
@@ -408,6 +427,9 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec):
                 out.append('context %d: %d mappings, nr_mapped %d' % (sid, n, self.smmu_nr_mapped[sid]))
         if rmap != self.rmap or dmap != self.dmap:
             out.append('model bookkeeping: reverse maps differ from the tables')
-        for pfn in set(self.s2page) | self.cleared:
-            self._check_page(pfn, out)
+        for pfn in set(self.s2page) | self.cleared | set(cover):
+            self._check_page(pfn, out, cover)
+        pages = sum(len(extent_pfns(*e)) for e in self.pin)
+        if pages != self.pinned_pages:
+            out.append('pinned_pages %d, the extents have %d (D60)' % (self.pinned_pages, pages))
         return out

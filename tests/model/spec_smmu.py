@@ -193,7 +193,7 @@ class SmmuSpec:
             return -KE_OWNER
         if self.spts.spt_pt[sid].get(gfn, ZERO2)[1] != 0:
             return -KE_EXIST  # D31: no overwrite
-        if page[0] == HOSTVISOR and not page[1] < EL2_SMMU_CFG_SIZE + KCORE_PIN_SLOTS:
+        if page[0] == HOSTVISOR and not page[1] < EL2_SMMU_CFG_SIZE + self.layout.pin_slots:
             return -KE_FULL  # D31 (D60: pins count too): no silent stop of the count
         pte_ = (pfn * PAGE_SIZE) | PAGE_SMMU  # D31: KCore's descriptor, not the host's bits
         rc = self.local_spt_map_h(cbndx, index, iova, pte_)

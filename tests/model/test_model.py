@@ -839,6 +839,93 @@ def test_smmu_pool_exhaustion():
     assert m.invariants() == []
 
 
+# ---- D60: pinned host pages ------------------------------------------------------------------
+def test_host_pin_d60():
+    """kcore_host_pin: the refusals in the C's order, changing nothing (R1); an extent's
+    pages (partial ones too) get one count per extent covering them, released when the
+    slot's extent moves or goes; the bound on all pinned pages; a pinned page stays the
+    host's to use, but no path takes it (-KE_BUSY)."""
+    L, m = mk()
+    mx, n = L.pin_max_pages, L.pin_slots
+    P = PAGE_SIZE
+    H = RAM0 + 200                                                   # some host pages
+    assert refused(m, m.host_pin, n, H * P, P) == -KE_RANGE             # no such slot
+    assert refused(m, m.host_pin, n, 0, 0) == -KE_RANGE
+    assert refused(m, m.host_pin, 0, KVM_ADDR_SPACE, 1) == -KE_RANGE
+    assert refused(m, m.host_pin, 0, KVM_ADDR_SPACE - P, P + 1) == -KE_RANGE   # past the end
+    assert refused(m, m.host_pin, 0, H * P, MASK) == -KE_RANGE          # wraps
+    assert refused(m, m.host_pin, 0, 1 << 52, (mx + 1) * P) == -KE_RANGE       # range first,
+    assert refused(m, m.host_pin, 0, CORE0 * P, (mx + 1) * P) == -KE_FULL      # then length,
+    assert refused(m, m.host_pin, 0, 0, KVM_ADDR_SPACE) == -KE_FULL
+    assert refused(m, m.host_pin, 0, CORE0 * P, P) == -KE_OWNER                # then owners
+    assert refused(m, m.host_pin, 0, (CORE0 - 1) * P + 8, P) == -KE_OWNER      # into KCore's
+    assert refused(m, m.host_pin, 0, 0x9000 * P, P) == -KE_OWNER               # not RAM
+    vmid = boot_vm(m, verify=False)                                   # READY, image remapped
+    img = IMG_PFNS[0] + 2 * (vmid - 1)
+    other = IMG_PFNS[0] + 2 * boot_vm(m) - 2                          # a VERIFIED VM's page
+    assert refused(m, m.host_pin, 0, (other - 1) * P, 2 * P) == -KE_OWNER
+    # an unaligned extent covers its partial pages: H and H + 1
+    assert m.host_pin(0, H * P + 0x800, P) == 0
+    assert [m.s2page(H + i) for i in range(3)] == [(HOSTVISOR, 1, H), (HOSTVISOR, 1, H + 1),
+                                                   (HOSTVISOR, 0, H + 2)]
+    assert m.pin_table() == (((H * P + 0x800, P),) + ((0, 0),) * (n - 1), 2)
+    # another slot over H + 1: counted twice
+    assert m.host_pin(1, (H + 1) * P, 2 * P) == 0
+    assert [m.s2page(H + i)[1] for i in range(4)] == [1, 2, 1, 0] and m.pinned_pages == 4
+    assert m.invariants() == []
+    # the host still uses its pinned pages (and maps them for its devices: one count more)...
+    assert m.host_store((H + 1) * P, 0x77) == 'stored'
+    assert hc(m, 'SMMU_ALLOC', 0, HOSTVISOR, 0) == 0
+    assert hc(m, 'SMMU_MAP', 0, 0, (H + 1) * P, (H + 1) * P) == 0
+    assert m.s2page(H + 1)[1] == 3 and m.invariants() == []
+    # ...but no path takes one: a mapping request, an SMMU assign, an import, VERIFY_VM
+    running = started_vm(m)
+    assert refused(m, map_req, m, running, 0x80000000, H + 1) == -KE_BUSY
+    assert refused(m, map_req, m, running, 0x80000000, H & ~511, 2) == -KE_BUSY
+    assert hc(m, 'SMMU_ALLOC', 1, vmid, 0) == 0
+    assert refused(m, hc, m, 'SMMU_ASSIGN', 1, 0, H, 0x40010) == -KE_BUSY
+    assert refused(m, hc, m, 'LOAD_DECRYPT_BUF', vmid, H * P) == -KE_BUSY
+    assert m.host_pin(2, img * P, P) == 0                             # an image page
+    assert refused(m, hc, m, 'VERIFY_VM', vmid) == -KE_BUSY
+    # moving a slot: the new extent is counted, the old one released
+    assert m.host_pin(0, (H + 1) * P, 1) == 0
+    assert [m.s2page(H + i)[1] for i in range(4)] == [0, 3, 1, 0] and m.pinned_pages == 4
+    assert m.host_pin(1 << 32, H * P, P) == 0                         # slot is a u32: slot 0
+    assert m.pin[0] == (H * P, P)
+    assert [m.s2page(H + i)[1] for i in range(4)] == [1, 2, 1, 0]
+    # release: size 0 (its base does not matter)
+    assert m.host_pin(2, MASK, 0) == 0
+    assert m.pin[2] == (0, 0) and m.s2page(img)[1] == 0 and m.pinned_pages == 3
+    assert m.host_pin(2, 0, 0) == 0                                   # nothing to release
+    assert hc(m, 'VERIFY_VM', vmid) == 0
+    # the bound: all slots together; a moved extent's own pages are given back first
+    B = RAM0 + 400
+    assert m.host_pin(3, B * P, (mx - 3) * P) == 0                    # 3 + 21 = 24
+    assert m.pinned_pages == mx
+    assert refused(m, m.host_pin, 4, (B + 100) * P, 1) == -KE_FULL
+    assert refused(m, m.host_pin, 3, B * P + 1, (mx - 3) * P) == -KE_FULL     # one page more
+    assert refused(m, m.host_pin, 0, H * P, 2 * P) == -KE_FULL
+    assert m.host_pin(0, (B + 100) * P, P) == 0                       # 1 for 1
+    assert m.host_pin(0, 0, 0) == 0 and m.pinned_pages == mx - 1
+    assert m.host_pin(3, B * P, (mx - 2) * P) == 0                    # 21 for 22
+    assert m.host_pin(1, 0, 0) == 0
+    assert m.host_pin(3, B * P + 1, mx * P - 1) == 0                  # mx pages, unaligned
+    assert m.pinned_pages == mx and m.invariants() == []
+    assert refused(m, m.host_pin, 3, B * P + 1, mx * P) == -KE_FULL   # mx + 1 pages
+    for slot in range(n):
+        assert m.host_pin(slot, 0, 0) == 0
+    assert m.pin_table() == (((0, 0),) * n, 0)
+    assert m.s2page(H + 1)[1] == 1 and m.s2page(B)[1] == 0           # the device mapping
+    assert m.invariants() == []
+    # the invariants see a count or a total that is off
+    assert m.host_pin(5, H * P, P) == 0
+    m.s2page[H] = (HOSTVISOR, 0, H)
+    assert any('pin' in v for v in m.invariants([H]))
+    m.s2page[H] = (HOSTVISOR, 1, H)
+    m.pinned_pages += 1
+    assert any('pinned_pages' in v for v in m.invariants())
+
+
 # ---- invariants ---------------------------------------------------------------------------------
 def test_smmu_attach_detach_d36():
     L, m = mk()
