@@ -81,6 +81,10 @@ static void init_s2page(void)
 			pg->gfn = pfn + SMMU_HOST_OFFSET;
 		}
 	}
+	/* D60: every count is 0, so no extent is pinned. */
+	for (u32 slot = 0; slot < KCORE_PIN_SLOTS; slot++)
+		kc.pin[slot] = (struct phys_range){ 0, 0 };
+	kc.pinned_pages = 0;
 }
 
 static void init_zero_bytes(void *p, u64 n)

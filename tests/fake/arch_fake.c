@@ -211,10 +211,6 @@ void fake_machine_reset(void)
 	p.pool_base = p.core_start + (1UL << 20); /* after a pretend 1 MB image */
 	p.host_mmio = host_mmio;
 	p.host_mmio_num = sizeof(host_mmio) / sizeof(host_mmio[0]);
-	/* D60: kcore_init leaves the pins to .bss, zero at EL2 where it runs
-	 * once; here kc outlives every reset. */
-	memset(kc.pin, 0, sizeof(kc.pin));
-	kc.pinned_pages = 0;
 	kcore_init(&p);
 	/* D52: a boot salt (all zero, as the model's export.py assumes), so that
 	 * SAVE_* works; tests of its refusal clear it (kcore_set_boot_salt). */
