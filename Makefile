@@ -16,7 +16,7 @@ B := build
 SMMU ?= 1
 ifeq ($(SMMU),0)
 B := build/nosmmu
-IMG_SMMU_SRCS :=
+IMG_SMMU_SRCS := smmu/none/smmu_none.c
 IMG_SMMU_FLAGS := -DKCORE_NO_SMMU
 else
 IMG_SMMU_SRCS := $(sort $(wildcard smmu/v3/*.c))
@@ -153,7 +153,7 @@ QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/ima
 	tests/qemu/host/export.c tests/qemu/host/smp.c tests/qemu/host/smp_entry.S \
 	tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S tests/qemu/host/devices.c tests/qemu/host/lpi.c tests/qemu/host/pmu.c \
 	tests/qemu/guests/fp.S boot/fmt.c
-QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Itests/qemu/host
+QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Iarch/arm64 -Itests/qemu/host
 # The guest (tests/qemu/guests): EL1, MMU off, linked at its load IPA, a flat
 # binary that the test host embeds (guest_image.S, .incbin).
 GUEST_SRCS := tests/qemu/guests/start.S tests/qemu/guests/guest.c tests/qemu/guests/fp.S boot/fmt.c
@@ -317,7 +317,7 @@ $(TEST_IMAGES_H): tests/unit/make-test-images.py scripts/sign-image $(SIGN_KEY_I
 
 $(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a $(wildcard tests/unit/*.h) $(TEST_IMAGES_H)
 	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(KEYS_DIR) -Itests/unit $< $(B)/host/libkcore.a -o $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(KEYS_DIR) -Itests/unit -Iarch/arm64 $< $(B)/host/libkcore.a -o $@
 
 # Unit tests of EL2 code built for the host (#included): their sources.
 $(B)/host/unit/test_cpu_power: arch/arm64/cpu_power.h

@@ -2,13 +2,12 @@
 #include "kcore/arch.h"
 #include "kcore/errno.h"
 #include "kcore/lock.h"
+#include "kcore/smmu_hw.h"
 #include "kcore/state.h"
 
-#include "boot.h"
+#include "el2.h"
+#include "home.h"
 #include "sysreg.h"
-#ifndef KCORE_NO_SMMU
-#include "smmuv3.h"
-#endif
 
 /* KCore's EL2 table maps all RAM at its physical address. */
 void *arch_phys_to_virt(phys_addr_t pa)
@@ -78,58 +77,29 @@ void arch_tlbi_el2_va(u64 va)
 	isb();
 }
 
-/* ---- the SMMU (issue 5): smmu/v3/ drives it; built without it (SMMU=0,
- * a board without an SMMU) there is no device context in hardware, and the
- * core refuses every SMMU call (arch_smmu_available, D43). ---- */
 /* D45: the platform policy (include/kcore/arch.h). */
 bool arch_dma_policy_allows_vms(void)
 {
 #ifdef KCORE_INSECURE_DMA
 	return true; /* the named opt-in: VMs run, unprotected from device DMA */
 #else
-	return arch_smmu_available();
+	return smmu_hw_available();
 #endif
-}
-
-#ifndef KCORE_NO_SMMU
-bool arch_smmu_available(void)
-{
-	return smmuv3_ready();
-}
-
-void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova)
-{
-	smmuv3_tlbi(index, cbndx, iova);
-}
-
-void arch_smmu_tlbi_ctx(u32 index, u32 cbndx)
-{
-	smmuv3_tlbi_ctx(index, cbndx);
-}
-
-void arch_smmu_attach(u32 index, u32 stream, u32 cbndx)
-{
-	smmuv3_attach(index, stream, cbndx);
-}
-
-void arch_smmu_detach(u32 index, u32 stream)
-{
-	smmuv3_detach(index, stream);
 }
 
 /* SMMU_POLL_EVENT (several result registers, so not through the core's
  * kcore_host_call): one recorded device fault, under the SMMU lock. */
 void el2_smmu_poll_event(u64 *x)
 {
-	struct smmuv3_event ev;
+	struct smmu_hw_event ev;
 	int got;
 
-	if (!smmuv3_ready()) {
+	if (!smmu_hw_available()) {
 		x[0] = (u64)-KE_NOTSUPP;
 		return;
 	}
 	lock_acquire(SMMU_ID);
-	got = smmuv3_poll_event(&ev);
+	got = smmu_hw_poll_event(&ev);
 	lock_release(SMMU_ID);
 	x[0] = (u64)got;
 	x[1] = got ? ev.stream : 0;
@@ -137,35 +107,6 @@ void el2_smmu_poll_event(u64 *x)
 	x[3] = got ? ev.type : 0;
 	x[4] = got ? (ev.index | (u64)ev.read << 32) : 0;
 }
-#else
-bool arch_smmu_available(void)
-{
-	return false;
-}
-
-void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova)
-{
-}
-
-void arch_smmu_tlbi_ctx(u32 index, u32 cbndx)
-{
-}
-
-void arch_smmu_attach(u32 index, u32 stream, u32 cbndx)
-{
-	arch_halt("smmu: attach without an SMMU", stream, cbndx);
-}
-
-void arch_smmu_detach(u32 index, u32 stream)
-{
-}
-
-void el2_smmu_poll_event(u64 *x)
-{
-	x[0] = (u64)-KE_NOTSUPP;
-}
-#endif
-/* ---- end SMMU ---- */
 
 void arch_dcache_clean_page(phys_addr_t pa)
 {
@@ -214,7 +155,7 @@ u32 arch_cpu_id(void)
 	u64 id = mpidr_cpu_index(mpidr);
 
 	if (id >= KCORE_MAX_CPUS) { /* not arch_halt: it prints this CPU's id */
-		uart_printf_nolock("KCORE HALT: CPU MPIDR 0x%lx beyond KCORE_MAX_CPUS\n", mpidr);
+		console_printf_nolock("KCORE HALT: CPU MPIDR 0x%lx beyond KCORE_MAX_CPUS\n", mpidr);
 		psci_system_off();
 	}
 	return (u32)id;
@@ -227,6 +168,6 @@ void arch_cpu_relax(void)
 
 void arch_halt(const char *why, u64 a, u64 b)
 {
-	uart_printf_nolock("KCORE HALT: %s (0x%lx, 0x%lx) on cpu %u\n", why, a, b, arch_cpu_id());
+	console_printf_nolock("KCORE HALT: %s (0x%lx, 0x%lx) on cpu %u\n", why, a, b, arch_cpu_id());
 	psci_system_off();
 }
