@@ -114,26 +114,31 @@ el2: $(B)/el2/kcore-core.o
 
 # ---- KCore for Linux's nVHE image (issue 12, docs/linux.md) -------------------
 # The same core sources (kcore/, smmu/, crypto/, the keys), the SMMU driver of
-# the Linux home (smmu/none until KCore takes the SMMU inside Linux) and the
-# mem* helpers, as one relocatable object whose only global symbols are the
-# entry points of arch/arm64/linux/exports.txt (so nothing clashes in the
-# nVHE namespace), checked for what the nVHE image can carry. The kernel is
-# built without unwind tables (hyp.lds keeps no .eh_frame). A core change
-# rebuilds this object and relinks vmlinux, not the kernel.
+# the Linux home (smmu/none until KCore takes the SMMU inside Linux), the
+# arch layer for it (arch/arm64/cpu_ops.c, shared with the standalone image,
+# and arch/arm64/linux/) and the mem* helpers, as one relocatable object
+# whose only global symbols are the entry points of
+# arch/arm64/linux/exports.txt (nothing clashes in the nVHE namespace) and
+# which needs only the nVHE symbols of arch/arm64/linux/nvhe-symbols.txt,
+# checked for what the nVHE image can carry. The kernel is built without
+# unwind tables (hyp.lds keeps no .eh_frame). A core change rebuilds this
+# object and relinks vmlinux, not the kernel.
 LK := $(B)/linux-kcore
-LK_CFLAGS := $(EL2_CFLAGS) -fno-asynchronous-unwind-tables -fno-unwind-tables \
+LK_CFLAGS := $(EL2_CFLAGS) -Iarch/arm64 -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-tree-loop-distribute-patterns
-LK_SRCS := $(CORE_SRCS) smmu/none/smmu_none.c arch/arm64/mem.c
+LK_SRCS := $(CORE_SRCS) smmu/none/smmu_none.c arch/arm64/mem.c arch/arm64/cpu_ops.c \
+	$(wildcard arch/arm64/linux/*.c)
 LK_OBJS := $(LK_SRCS:%.c=$(LK)/%.o)
 LK_EXPORTS := arch/arm64/linux/exports.txt
-$(LK_OBJS): $(LK)/%.o: %.c $(CORE_HDRS)
+LK_NVHE_SYMS := arch/arm64/linux/nvhe-symbols.txt
+$(LK_OBJS): $(LK)/%.o: %.c $(CORE_HDRS) $(wildcard arch/arm64/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(LK_CFLAGS) -c $< -o $@
-$(LK)/kcore-hyp.o: $(LK_OBJS) $(LK_EXPORTS) scripts/check-nvhe-object.sh
+$(LK)/kcore-hyp.o: $(LK_OBJS) $(LK_EXPORTS) $(LK_NVHE_SYMS) scripts/check-nvhe-object.sh
 	$(Q)$(CROSS)ld -r -o $@.all $(LK_OBJS)
 	$(Q)$(CROSS)objcopy --keep-global-symbols=$(LK_EXPORTS) $@.all $@
 	$(Q)rm -f $@.all
-	$(Q)scripts/check-nvhe-object.sh $(CROSS) $@ $(LK_EXPORTS) || { rm -f $@; exit 1; }
+	$(Q)scripts/check-nvhe-object.sh $(CROSS) $@ $(LK_EXPORTS) $(LK_NVHE_SYMS) || { rm -f $@; exit 1; }
 linux-kcore: $(LK)/kcore-hyp.o
 
 # ---- the EL2 image for QEMU virt (boot/, arch/arm64/) --------------------------
