@@ -304,7 +304,7 @@ $(B)/linux/bare.bin: tests/linux/guests/start.S tests/linux/guests/bare.c tests/
 		-mstrict-align -fno-pic -static -Wl,-T,tests/linux/guests/guest.ld -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -o $(B)/linux/bare.elf tests/linux/guests/start.S tests/linux/guests/bare.c
 	$(Q)$(CROSS)objcopy -O binary $(B)/linux/bare.elf $@
-linux-kernel:
+linux-kernel: $(LK)/kcore-hyp.o
 	$(Q)scripts/linux/build
 linux-initramfs: linux-kernel $(B)/linux/vmm $(B)/linux/bare.bin
 	$(Q)scripts/linux/fetch-debian-kernel.sh $(B)/linux/debian-Image
