@@ -16,7 +16,7 @@ B := build
 SMMU ?= 1
 ifeq ($(SMMU),0)
 B := build/nosmmu
-IMG_SMMU_SRCS :=
+IMG_SMMU_SRCS := smmu/none/smmu_none.c
 IMG_SMMU_FLAGS := -DKCORE_NO_SMMU
 else
 IMG_SMMU_SRCS := $(sort $(wildcard smmu/v3/*.c))
@@ -112,6 +112,35 @@ $(B)/el2/kcore-core.o: $(EL2_OBJS) scripts/check-freestanding.sh
 
 el2: $(B)/el2/kcore-core.o
 
+# ---- KCore for Linux's nVHE image (issue 12, docs/linux.md) -------------------
+# The same core sources (kcore/, smmu/, crypto/, the keys), the SMMU driver of
+# the Linux home (smmu/none until KCore takes the SMMU inside Linux), the
+# arch layer for it (arch/arm64/cpu_ops.c, shared with the standalone image,
+# and arch/arm64/linux/) and the mem* helpers, as one relocatable object
+# whose only global symbols are the entry points of
+# arch/arm64/linux/exports.txt (nothing clashes in the nVHE namespace) and
+# which needs only the nVHE symbols of arch/arm64/linux/nvhe-symbols.txt,
+# checked for what the nVHE image can carry. The kernel is built without
+# unwind tables (hyp.lds keeps no .eh_frame). A core change rebuilds this
+# object and relinks vmlinux, not the kernel.
+LK := $(B)/linux-kcore
+LK_CFLAGS := $(EL2_CFLAGS) -Iarch/arm64 -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fno-tree-loop-distribute-patterns
+LK_SRCS := $(CORE_SRCS) smmu/none/smmu_none.c arch/arm64/mem.c arch/arm64/cpu_ops.c \
+	$(wildcard arch/arm64/linux/*.c)
+LK_OBJS := $(LK_SRCS:%.c=$(LK)/%.o)
+LK_EXPORTS := arch/arm64/linux/exports.txt
+LK_NVHE_SYMS := arch/arm64/linux/nvhe-symbols.txt
+$(LK_OBJS): $(LK)/%.o: %.c $(CORE_HDRS) $(wildcard arch/arm64/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc $(LK_CFLAGS) -c $< -o $@
+$(LK)/kcore-hyp.o: $(LK_OBJS) $(LK_EXPORTS) $(LK_NVHE_SYMS) scripts/check-nvhe-object.sh
+	$(Q)$(CROSS)ld -r -o $@.all $(LK_OBJS)
+	$(Q)$(CROSS)objcopy --keep-global-symbols=$(LK_EXPORTS) $@.all $@
+	$(Q)rm -f $@.all
+	$(Q)scripts/check-nvhe-object.sh $(CROSS) $@ $(LK_EXPORTS) $(LK_NVHE_SYMS) || { rm -f $@; exit 1; }
+linux-kcore: $(LK)/kcore-hyp.o
+
 # ---- the EL2 image for QEMU virt (boot/, arch/arm64/) --------------------------
 IMG_CFLAGS := $(EL2_CFLAGS) -Iboot -Iarch/arm64 -fno-tree-loop-distribute-patterns $(IMG_SMMU_FLAGS)
 IMG_SRCS := $(sort $(wildcard boot/*.c arch/arm64/*.c)) boot/start.S arch/arm64/vectors.S \
@@ -153,7 +182,7 @@ QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/ima
 	tests/qemu/host/export.c tests/qemu/host/smp.c tests/qemu/host/smp_entry.S \
 	tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S tests/qemu/host/devices.c tests/qemu/host/lpi.c tests/qemu/host/pmu.c \
 	tests/qemu/guests/fp.S boot/fmt.c
-QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Itests/qemu/host
+QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Iarch/arm64 -Itests/qemu/host
 # The guest (tests/qemu/guests): EL1, MMU off, linked at its load IPA, a flat
 # binary that the test host embeds (guest_image.S, .incbin).
 GUEST_SRCS := tests/qemu/guests/start.S tests/qemu/guests/guest.c tests/qemu/guests/fp.S boot/fmt.c
@@ -275,7 +304,7 @@ $(B)/linux/bare.bin: tests/linux/guests/start.S tests/linux/guests/bare.c tests/
 		-mstrict-align -fno-pic -static -Wl,-T,tests/linux/guests/guest.ld -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -o $(B)/linux/bare.elf tests/linux/guests/start.S tests/linux/guests/bare.c
 	$(Q)$(CROSS)objcopy -O binary $(B)/linux/bare.elf $@
-linux-kernel:
+linux-kernel: $(LK)/kcore-hyp.o
 	$(Q)scripts/linux/build
 linux-initramfs: linux-kernel $(B)/linux/vmm $(B)/linux/bare.bin
 	$(Q)scripts/linux/fetch-debian-kernel.sh $(B)/linux/debian-Image
@@ -317,7 +346,7 @@ $(TEST_IMAGES_H): tests/unit/make-test-images.py scripts/sign-image $(SIGN_KEY_I
 
 $(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a $(wildcard tests/unit/*.h) $(TEST_IMAGES_H)
 	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(KEYS_DIR) -Itests/unit $< $(B)/host/libkcore.a -o $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(KEYS_DIR) -Itests/unit -Iarch/arm64 $< $(B)/host/libkcore.a -o $@
 
 # Unit tests of EL2 code built for the host (#included): their sources.
 $(B)/host/unit/test_cpu_power: arch/arm64/cpu_power.h

@@ -1,17 +1,16 @@
-/* The standalone boot's internal interfaces (boot/ and arch/arm64/). */
+/* The standalone boot's internal interfaces (boot/ only: arch/arm64/ sees
+ * the home through arch/arm64/home.h). */
 #ifndef KCORE_BOOT_H
 #define KCORE_BOOT_H
 
 #include "kcore/state.h"
 #include "kcore/types.h"
+#include "el2.h"
+#include "home.h"
 #include "platform.h"
 
-/* boot/uart.c: the PL011 console. uart_printf takes a console lock so that
- * lines of several CPUs do not interleave. */
+/* boot/uart.c: the PL011 console; it implements home.h's console_printf. */
 void uart_putc(char c);
-__attribute__((format(printf, 1, 2))) void uart_printf(const char *fmt, ...);
-/* For arch_halt: prints without the lock (the holder may be the halting CPU). */
-__attribute__((format(printf, 1, 2))) void uart_printf_nolock(const char *fmt, ...);
 
 /* boot/dtb.c: a small flattened-device-tree reader. */
 bool dtb_valid(const void *fdt);
@@ -54,8 +53,6 @@ struct platform {
 	 * SMMU, redistributors, the ITS's control frame). */
 	struct phys_range el2_dev[PLAT_EL2_DEV_MAX];
 	u32 el2_dev_num;
-	u64 gicr_base, gicr_size; /* the redistributors found (0: none) */
-	u64 its_base, its_size;   /* the ITS (0: none) */
 	bool dma_isolated;        /* an SMMU KCore controls (D45) */
 	bool insecure_dma;        /* built with KCORE_INSECURE_DMA=1 (D45) */
 };
@@ -74,16 +71,9 @@ struct el2_mmu_regs {
 };
 extern struct el2_mmu_regs el2_mmu_regs;
 
-/* arch/arm64/arch.c: SMMU_POLL_EVENT's x0..x4 (include/kcore/abi.h). */
-void el2_smmu_poll_event(u64 *x);
 /* boot/main.c: the SMMU named by the DTB taken over (smmu/v3), if any. */
 void boot_smmu(const void *dtb);
 
-/* arch/arm64/zero.c: zero [pa, pa + size) (page aligned) with DC ZVA (or
- * stores where DCZID_EL0.DZP forbids it) and clean it to PoC, completed;
- * the DC ZVA block in bytes (0: prohibited). EL2 MMU on. */
-void zero_clean_poc(phys_addr_t pa, u64 size);
-u64 zero_block_size(void);
 
 /* boot/ram_zero.c: zero every RAM page the host receives at boot except
  * its boot payload (docs/abi.md, "Boot payload and RAM zeroing"); powers
@@ -91,35 +81,8 @@ u64 zero_block_size(void);
 void boot_zero_host_ram(const void *dtb, u64 ram_base, u64 ram_size, u64 core_start,
 			u64 core_end);
 
-/* arch/arm64/reset.c: the host's PSCI SYSTEM_OFF / SYSTEM_RESET: every VM
- * page and VM context scrubbed, then forwarded; never returns to the host.
- * (The gate each VCPU_RUN passes: arch/arm64/reset.h.) */
-__attribute__((noreturn)) void host_psci_system_off_reset(u64 fn);
 
-/* arch/arm64/psci.c: PSCI 1.1 MEM_PROTECT at boot where the firmware offers it. */
-void psci_mem_protect_init(void);
 
-/* arch/arm64/traps.c */
-extern u64 host_mdcr_el2, guest_mdcr_el2, guest_hcr_el2, guest_cptr_el2;
-extern bool cpu_has_trf, cpu_has_spe;
-void host_stage2_init(void);
-void el2_trap(u64 kind, void *frame);
-void el2_host_sync(u64 esr, void *frame); /* vectors.S: the host's AArch64 sync exceptions */
-/* arch/arm64/psci.c: PSCI calls to the firmware (SMC). */
-u64 psci_smc(u64 fn, u64 a1, u64 a2, u64 a3);
-__attribute__((noreturn)) void psci_system_off(void);
-
-/* boot/start.S */
-__attribute__((noreturn)) void enter_host(u64 entry, u64 arg, u64 sp_el2);
-/* The entry KCore gives the firmware for a secondary CPU (PSCI CPU_ON):
- * at EL2, MMU off, x0 = the CPU's index; it calls secondary_main. */
-extern char secondary_entry[];
-
-/* arch/arm64/smp.c: the host's PSCI CPU_ON / CPU_OFF, through KCore's own
- * entry; secondary_main brings a started CPU up to the host. */
-u64 host_psci_cpu_on(u64 target_mpidr, u64 entry, u64 context);
-u64 host_psci_cpu_off(void);
-__attribute__((noreturn)) void secondary_main(u64 cpu);
 
 /* Linker symbols (boot/kcore.ld.S). */
 extern char __image_start[], __text_end[], __rodata_end[], __bss_start[], __bss_end[],

@@ -20,6 +20,7 @@
 #include "platform.h"
 
 struct platform plat;
+struct home_platform home;
 
 #define RAW_MAX 96 /* ranges before merging (QEMU virt needs about 30) */
 
@@ -60,13 +61,13 @@ static void el2_dev_add(u64 base, u64 size)
 
 static void say_host(const struct dtb_node *n, u64 base, u64 size, const char *what)
 {
-	uart_printf("kcore: MMIO host: %s [0x%lx, +0x%lx): %s\n", n->name, base, size, what);
+	console_printf("kcore: MMIO host: %s [0x%lx, +0x%lx): %s\n", n->name, base, size, what);
 	range_add(allow, &allow_num, base, size);
 }
 
 static void say_withheld(const struct dtb_node *n, u64 base, u64 size, const char *why)
 {
-	uart_printf("kcore: MMIO withheld: %s [0x%lx, +0x%lx): %s\n", n->name, base, size, why);
+	console_printf("kcore: MMIO withheld: %s [0x%lx, +0x%lx): %s\n", n->name, base, size, why);
 	range_add(deny, &deny_num, base, size);
 }
 
@@ -91,8 +92,8 @@ static void dma_master(const struct dtb_node *n, bool behind_smmu, const char *w
 		return;
 	}
 	if (insecure_dma) {
-		uart_printf("kcore: INSECURE DMA: %s is a DMA master KCore does not isolate\n",
-			    n->name);
+		console_printf("kcore: INSECURE DMA: %s is a DMA master KCore does not isolate\n",
+			       n->name);
 		all_regs(n, true, what);
 		return;
 	}
@@ -128,13 +129,13 @@ static void gic_redistributors(const struct dtb_node *n, u64 base, u64 size)
 		if (typer & GICR_TYPER_LAST)
 			break;
 	}
-	uart_printf("kcore: MMIO mediated: %s redistributors [0x%lx, +0x%lx): LPI-table "
+	console_printf("kcore: MMIO mediated: %s redistributors [0x%lx, +0x%lx): LPI-table "
 		    "pages KCore's, the rest the host's\n", n->name, base, off);
 	range_add(allow, &allow_num, base, off);
 	if (off < size)
 		say_withheld(n, base + off, size - off, "no redistributor there");
-	plat.gicr_base = base;
-	plat.gicr_size = off;
+	home.gicr_base = base;
+	home.gicr_size = off;
 	el2_dev_add(base, off);
 }
 
@@ -169,8 +170,7 @@ static void gic_v2(const struct dtb_node *n)
 		say_host(n, base, size, "GIC CPU interface (plain)");
 	if (dtb_node_reg(n, 2, &base, &size)) {
 		say_withheld(n, base, size, "GICH, the virtual interface control: KCore's");
-		if (base != QEMU_GICV2_GICH_BASE)
-			arch_halt("devices: GICH is not where KCore was built for", base, size);
+		home.gich_base = base;
 		el2_dev_add(base, size);
 	}
 	if (dtb_node_reg(n, 3, &base, &size))
@@ -189,14 +189,14 @@ static void gic_its(const struct dtb_node *n)
 
 	if (!dtb_node_reg(n, 0, &base, &size) || size < 2 * ITS_TRANSLATER_FRAME)
 		return all_regs(n, false, "an ITS KCore cannot place");
-	uart_printf("kcore: MMIO mediated: %s [0x%lx, +0x%lx): the ITS's control frame "
+	console_printf("kcore: MMIO mediated: %s [0x%lx, +0x%lx): the ITS's control frame "
 		    "KCore's, GITS_TRANSLATER the host's\n", n->name, base, size);
 	range_add(deny, &deny_num, base, ITS_TRANSLATER_FRAME);
 	range_add(deny, &deny_num, base + ITS_TRANSLATER_FRAME + PAGE_SIZE,
 		  size - ITS_TRANSLATER_FRAME - PAGE_SIZE);
 	range_add(allow, &allow_num, base + ITS_TRANSLATER_FRAME, PAGE_SIZE);
-	plat.its_base = base;
-	plat.its_size = size;
+	home.its_base = base;
+	home.its_size = size;
 	el2_dev_add(base, ITS_TRANSLATER_FRAME);
 }
 
@@ -332,7 +332,7 @@ static void merge_into_plat(void)
 			continue;
 		}
 		if (plat.host_mmio_num == KCORE_HOST_MMIO_MAX) {
-			uart_printf("kcore: MMIO withheld: [0x%lx, +0x%lx): the allow-list is full "
+			console_printf("kcore: MMIO withheld: [0x%lx, +0x%lx): the allow-list is full "
 				    "(KCORE_HOST_MMIO_MAX)\n", allow[i].base, allow[i].size);
 			continue;
 		}
@@ -355,11 +355,11 @@ void platform_from_dtb(const void *dtb, u64 ram_base, u64 ram_size)
 	/* KCore's console, shared with the host (README, "Security"). */
 	el2_dev_add(QEMU_UART_BASE, PAGE_SIZE);
 	if (!dtb || dtb_for_each_node(dtb, classify, NULL) != 0)
-		uart_printf("kcore: no DTB: every device withheld from the host\n");
+		console_printf("kcore: no DTB: every device withheld from the host\n");
 	for (u32 i = 0; i < deny_num; i++)
 		subtract(deny[i]);
 	subtract((struct phys_range){ ram_base, ram_size });
 	merge_into_plat();
-	uart_printf("kcore: MMIO allow-list: %u ranges; every other device frame withheld\n",
-		    plat.host_mmio_num);
+	console_printf("kcore: MMIO allow-list: %u ranges; every other device frame withheld\n",
+		       plat.host_mmio_num);
 }

@@ -63,42 +63,42 @@ static u64 host_image_extent(u64 ram_end)
 
 	if (ext < HOST_IMAGE_EXTENT_OFF + 8 || ext > HOST_IMAGE_MAX_SIZE ||
 	    HOST_IMAGE_BASE + ext > ram_end) {
-		uart_printf("kcore: host image extent 0x%lx (at 0x%x) is not in (24 B, %u MB] "
-			    "inside RAM: not entering it\n",
-			    ext, HOST_IMAGE_BASE + HOST_IMAGE_EXTENT_OFF, HOST_IMAGE_MAX_SIZE >> 20);
-		psci_system_off();
-	}
-	return ext;
-}
-
-static void keep_payload(const void *dtb, u64 ram_base, u64 ram_end, u64 image_ext)
-{
-	u64 a, b;
-
-	keep_add(HOST_IMAGE_BASE, image_ext, ram_base, ram_end);
-	if (!dtb)
-		return;
-	keep_add((u64)(uintptr_t)dtb, dtb_total_size(dtb), ram_base, ram_end);
-	if (chosen_u64(dtb, "linux,initrd-start", &a) && chosen_u64(dtb, "linux,initrd-end", &b) &&
-	    b > a)
-		keep_add(a, b - a, ram_base, ram_end);
-	for (u32 i = 0; dtb_memreserve(dtb, i, &a, &b) == 0; i++)
-		keep_add(a, b, ram_base, ram_end);
-}
-
-/* KCore's own memory is COREVISOR's (kcore_init): kept too, not zeroed
- * here (its image is loaded, its BSS zeroed by start.S, its pools by
- * kcore_init). */
-void boot_zero_host_ram(const void *dtb, u64 ram_base, u64 ram_size, u64 core_start,
-			u64 core_end)
-{
-	u64 ram_end = ram_base + ram_size, ext = host_image_extent(ram_end);
-	u64 zeroed = 0, at = ram_base, t0, t1;
-
-	keep_payload(dtb, ram_base, ram_end, ext);
-	keep_add(core_start, core_end - core_start, ram_base, ram_end);
-	for (u32 i = 0; i < nkeeps; i++)
-		uart_printf("kcore: boot payload kept: [0x%lx, 0x%lx)\n", keeps[i].base, keeps[i].end);
+		console_printf("kcore: host image extent 0x%lx (at 0x%x) is not in (24 B, %u MB] "
+			       "inside RAM: not entering it\n",
+			       ext, HOST_IMAGE_BASE + HOST_IMAGE_EXTENT_OFF, HOST_IMAGE_MAX_SIZE >> 20);
+		   psci_system_off();
+	   }
+	   return ext;
+   }
+   
+   static void keep_payload(const void *dtb, u64 ram_base, u64 ram_end, u64 image_ext)
+   {
+	   u64 a, b;
+   
+	   keep_add(HOST_IMAGE_BASE, image_ext, ram_base, ram_end);
+	   if (!dtb)
+		   return;
+	   keep_add((u64)(uintptr_t)dtb, dtb_total_size(dtb), ram_base, ram_end);
+	   if (chosen_u64(dtb, "linux,initrd-start", &a) && chosen_u64(dtb, "linux,initrd-end", &b) &&
+	       b > a)
+		   keep_add(a, b - a, ram_base, ram_end);
+	   for (u32 i = 0; dtb_memreserve(dtb, i, &a, &b) == 0; i++)
+		   keep_add(a, b, ram_base, ram_end);
+   }
+   
+   /* KCore's own memory is COREVISOR's (kcore_init): kept too, not zeroed
+    * here (its image is loaded, its BSS zeroed by start.S, its pools by
+    * kcore_init). */
+   void boot_zero_host_ram(const void *dtb, u64 ram_base, u64 ram_size, u64 core_start,
+			   u64 core_end)
+   {
+	   u64 ram_end = ram_base + ram_size, ext = host_image_extent(ram_end);
+	   u64 zeroed = 0, at = ram_base, t0, t1;
+   
+	   keep_payload(dtb, ram_base, ram_end, ext);
+	   keep_add(core_start, core_end - core_start, ram_base, ram_end);
+	   for (u32 i = 0; i < nkeeps; i++)
+		   console_printf("kcore: boot payload kept: [0x%lx, 0x%lx)\n", keeps[i].base, keeps[i].end);
 	t0 = read_sysreg(cntpct_el0);
 	for (u32 i = 0; i <= nkeeps; i++) {
 		u64 end = i < nkeeps ? keeps[i].base : ram_end;
@@ -111,8 +111,8 @@ void boot_zero_host_ram(const void *dtb, u64 ram_base, u64 ram_size, u64 core_st
 			at = keeps[i].end;
 	}
 	t1 = read_sysreg(cntpct_el0);
-	uart_printf("kcore: host RAM zeroed: %lu MB in %lu ms (%s%lu-byte blocks, cleaned to PoC)\n",
-		    zeroed >> 20, (t1 - t0) * 1000 / read_sysreg(cntfrq_el0),
-		    zero_block_size() ? "DC ZVA, " : "stores, DZP set; ",
-		    zero_block_size() ? zero_block_size() : 16);
+	console_printf("kcore: host RAM zeroed: %lu MB in %lu ms (%s%lu-byte blocks, cleaned to PoC)\n",
+		       zeroed >> 20, (t1 - t0) * 1000 / read_sysreg(cntfrq_el0),
+		       zero_block_size() ? "DC ZVA, " : "stores, DZP set; ",
+		       zero_block_size() ? zero_block_size() : 16);
 }

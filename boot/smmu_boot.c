@@ -17,17 +17,17 @@ void boot_smmu(const void *dtb)
 	u64 base, size;
 
 	if (!dtb || dtb_compatible(dtb, "arm,smmu-v3", &base, &size) != 0) {
-		uart_printf("kcore: no SMMUv3 in the DTB: device DMA is not isolated; SMMU calls "
-			    "refused\n");
+		console_printf("kcore: no SMMUv3 in the DTB: device DMA is not isolated; SMMU calls "
+			       "refused\n");
 		return;
 	}
 	if (s2page_get(base >> PAGE_SHIFT).owner != COREVISOR)
 		arch_halt("boot: the SMMU is on the host's MMIO allow-list", base, size);
 	smmuv3_init(base);
-	uart_printf("kcore: SMMUv3 at 0x%lx: %u streams abort until attached, %u contexts\n", base,
-		    KCORE_SMMU_STREAMS, KCORE_SMMU_CFG_NUM_0);
+	console_printf("kcore: SMMUv3 at 0x%lx: %u streams abort until attached, %u contexts\n", base,
+		       KCORE_SMMU_STREAMS, KCORE_SMMU_CFG_NUM_0);
 #else
 	(void)dtb;
-	uart_printf("kcore: built without the SMMU driver (SMMU=0): SMMU calls refused\n");
+	console_printf("kcore: built without the SMMU driver (SMMU=0): SMMU calls refused\n");
 #endif
 }

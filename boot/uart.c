@@ -56,7 +56,7 @@ void uart_putc(char c)
 	*uart_reg(UART_DR) = (u8)c;
 }
 
-void uart_printf_nolock(const char *fmt, ...)
+void console_printf_nolock(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -65,7 +65,7 @@ void uart_printf_nolock(const char *fmt, ...)
 	va_end(ap);
 }
 
-void uart_printf(const char *fmt, ...)
+void console_printf(const char *fmt, ...)
 {
 	va_list ap;
 

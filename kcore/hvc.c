@@ -13,6 +13,7 @@
 #include "kcore/core.h"
 #include "kcore/errno.h"
 #include "kcore/smmu.h"
+#include "kcore/smmu_hw.h"
 #include "kcore/state.h"
 #include "kcore/vcpu.h"
 
@@ -274,13 +275,13 @@ long kcore_host_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	case KCORE_HC_SMMU_MAP:
 	case KCORE_HC_SMMU_CLEAR:
 	case KCORE_HC_SMMU_IOVA_TO_PHYS:
-		if (!arch_smmu_available())
+		if (!smmu_hw_available())
 			return -KE_NOTSUPP; /* D43: no SMMU on this machine */
 		return hvc_smmu_call(fn, a1, a2, a3, a4);
 	/* ---- SMMU devices (issue 5) ---- */
 	case KCORE_HC_SMMU_ATTACH:
 	case KCORE_HC_SMMU_DETACH:
-		if (!arch_smmu_available())
+		if (!smmu_hw_available())
 			return -KE_NOTSUPP;
 		return hvc_smmu_attach_call(fn, a1, a2, a3);
 	/* ---- end SMMU devices ---- */

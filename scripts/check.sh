@@ -15,8 +15,12 @@ echo "check: cppcheck (EL2 boot, arch and the QEMU test host)"
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
 	--inline-suppr --suppress=missingIncludeSystem --suppress=unusedFunction \
 	-Iinclude -Iboot -Iarch/arm64 -Itests/qemu/host -Ismmu/v3 boot/*.c arch/arm64/*.c tests/qemu/host/*.c \
-	smmu/v3/*.c \
+	smmu/v3/*.c smmu/none/*.c \
 	tests/qemu/guests/*.c tests/qemu/bench/*.c
+echo "check: cppcheck (the arch layer for Linux's nVHE image)"
+cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
+	--inline-suppr --suppress=missingIncludeSystem --suppress=unusedFunction \
+	-Iinclude -Iarch/arm64 arch/arm64/linux/*.c
 # ==== Linux test bed (issue 6): the VMM and its bare-metal guest ====
 echo "check: cppcheck (the Linux test bed: tests/linux)"
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \

@@ -7,7 +7,7 @@ starts from deep states instead of having to find them."""
 import os
 import sys
 
-HC = 0xC6000000
+HC = 0xC6001000
 
 
 def small(k):   # val(): selector 0 -> small value

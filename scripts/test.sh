@@ -28,6 +28,10 @@ $MAKE -s host >"$log/build-host.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 30 "$
 if [ $rc -ne 0 ]; then echo "$pass passed, $((fail + 1)) failed"; exit 1; fi
 
 $MAKE -s qemu-images >"$log/build-qemu.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 30 "$log/build-qemu.log"; count "build EL2 image + test hosts" $rc
+# The core as an object for Linux's nVHE image, checked for what nVHE can
+# carry (scripts/check-nvhe-object.sh), and the check's own refusals.
+$MAKE -s linux-kcore >"$log/build-linux-kcore.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 30 "$log/build-linux-kcore.log"; count "build linux-kcore (nVHE object, checked)" $rc
+scripts/check-nvhe-object.sh --self-test "${CROSS:-aarch64-linux-gnu-}" | sed 's/^/  /'; count "nVHE object check refuses bad objects" "${PIPESTATUS[0]}"
 
 echo "== static analysis (make check: cppcheck, clang-tidy)"
 scripts/check.sh >"$log/check.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 20 "$log/check.log"; count "static analysis" $rc

@@ -11,6 +11,7 @@
 #include "kcore/errno.h"
 #include "kcore/lock.h"
 #include "kcore/smmu.h"
+#include "kcore/smmu_hw.h"
 #include "kcore/state.h"
 
 /* R3: iovas index three-level tables; gfns of SMMU-assigned pages fit in
@@ -126,9 +127,9 @@ long local_free_smmu_pgd(u32 cbndx, u32 index)
 	for (u32 s = 0; s < KCORE_SMMU_STREAMS; s++)
 		if (kc.smmu_stream[index][s] == cbndx) {
 			kc.smmu_stream[index][s] = SMMU_NO_CTX;
-			arch_smmu_detach(index, s);
+			smmu_hw_detach(index, s);
 		}
-	arch_smmu_tlbi_ctx(index, cbndx);
+	smmu_hw_tlbi_ctx(index, cbndx);
 	return 0;
 }
 
@@ -305,7 +306,7 @@ long local_smmu_attach(u32 stream, u32 cbndx, u32 index)
 	if (smmu_stream_pinned(index, stream))
 		return -KE_BUSY;
 	kc.smmu_stream[index][stream] = (u8)cbndx;
-	arch_smmu_attach(index, stream, cbndx);
+	smmu_hw_attach(index, stream, cbndx);
 	return 0;
 }
 
@@ -321,6 +322,6 @@ long local_smmu_detach(u32 stream, u32 index)
 	if (kc.smmu_stream[index][stream] == SMMU_NO_CTX)
 		return 0;
 	kc.smmu_stream[index][stream] = SMMU_NO_CTX;
-	arch_smmu_detach(index, stream);
+	smmu_hw_detach(index, stream);
 	return 0;
 }

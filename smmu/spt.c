@@ -15,6 +15,7 @@
 #include "kcore/errno.h"
 #include "kcore/lock.h"
 #include "kcore/smmu.h"
+#include "kcore/smmu_hw.h"
 #include "kcore/state.h"
 
 #define SPT_ENTRIES 512UL
@@ -213,7 +214,7 @@ static void spt_unmap(u32 index, u32 cbndx, u64 iova)
 	if (!slot || spt_read(slot) == 0)
 		return;
 	spt_write(slot, 0);
-	arch_smmu_tlbi(index, cbndx, iova & ~(PAGE_SIZE - 1));
+	smmu_hw_tlbi(index, cbndx, iova & ~(PAGE_SIZE - 1));
 }
 
 /* spec: local_spt_map_h */
@@ -240,7 +241,7 @@ long local_spt_map_h(u32 cbndx, u32 index, u64 addr, u64 pte)
 	spt_write(slot, pte);
 	/* A device may have cached the old translation. */
 	if (old != 0 && old != pte)
-		arch_smmu_tlbi(index, cbndx, addr & ~(PAGE_SIZE - 1));
+		smmu_hw_tlbi(index, cbndx, addr & ~(PAGE_SIZE - 1));
 	return 0;
 }
 
@@ -251,5 +252,5 @@ void spt_reset(u32 index, u32 cbndx)
 	lock_assert_held(SPT_ID);
 	spt_check_args(index, cbndx, 0);
 	spt_zero_page(spt_root(index, cbndx));
-	arch_smmu_tlbi_ctx(index, cbndx);
+	smmu_hw_tlbi_ctx(index, cbndx);
 }

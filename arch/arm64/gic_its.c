@@ -22,8 +22,9 @@
 #include "kcore/core.h"
 #include "kcore/errno.h"
 
-#include "boot.h"
+#include "el2.h"
 #include "gic_mediate.h"
+#include "home.h"
 #include "sysreg.h"
 
 #define GITS_CTLR 0x0
@@ -80,7 +81,7 @@ static u64 cwriter;
 
 static u64 its_reg(u64 off)
 {
-	return plat.its_base + off;
+	return home.its_base + off;
 }
 
 static bool its_stopped(void)
@@ -300,7 +301,7 @@ void its_mediate_init(void)
 	while (!its_stopped() && ++spins < DRAIN_SPINS)
 		;
 	if (!its_stopped())
-		arch_halt("boot: the ITS does not become quiescent", plat.its_base,
+		arch_halt("boot: the ITS does not become quiescent", home.its_base,
 			  gic_mmio_read(its_reg(GITS_CTLR), 4));
 	gic_mmio_write(its_reg(GITS_CBASER), 8, 0);
 	for (u32 n = 0; n < GITS_BASER_NUM; n++) {

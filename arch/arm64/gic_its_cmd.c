@@ -18,8 +18,9 @@
 #include "kcore/core.h"
 #include "kcore/errno.h"
 
-#include "boot.h"
+#include "el2.h"
 #include "gic_mediate.h"
+#include "home.h"
 
 #define GITS_TYPER 0x8
 #define TYPER_ITT_ENTRY_BYTES(t) ((((t) >> 4) & 0xF) + 1)
@@ -135,7 +136,7 @@ static void batch_end(bool keep)
 
 bool its_cmds_take(u8 *kcore_queue, u64 host_queue, u64 queue_bytes, u64 from, u64 to)
 {
-	u64 typer = gic_mmio_read(plat.its_base + GITS_TYPER, 8);
+	u64 typer = gic_mmio_read(home.its_base + GITS_TYPER, 8);
 
 	for (u64 off = from; off != to; off = (off + CMD_BYTES) % queue_bytes) {
 		const volatile u64 *src = arch_phys_to_virt(host_queue + off);

@@ -21,8 +21,9 @@
 #include "kcore/core.h"
 #include "kcore/errno.h"
 
-#include "boot.h"
+#include "el2.h"
 #include "gic_mediate.h"
+#include "home.h"
 
 #define GICR_CTLR 0x0
 #define GICR_CTLR_ENABLE_LPIS (1UL << 0)
@@ -147,8 +148,8 @@ bool gicr_mediate(u64 ipa, struct mmio_access *a)
  * it. The others get both bases 0, so no firmware-left table survives. */
 void gicr_mediate_init(void)
 {
-	for (u64 off = 0; off < plat.gicr_size;) {
-		u64 rd = plat.gicr_base + off;
+	for (u64 off = 0; off < home.gicr_size;) {
+		u64 rd = home.gicr_base + off;
 		u64 typer = gic_mmio_read(rd + GICR_TYPER, 8);
 		u64 stride = (typer & GICR_TYPER_VLPIS) ? 4 * GIC_FRAME : 2 * GIC_FRAME;
 

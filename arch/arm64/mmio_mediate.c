@@ -17,8 +17,9 @@
 #include "kcore/constants.h"
 #include "kcore/state.h"
 
-#include "boot.h"
+#include "el2.h"
 #include "gic_mediate.h"
+#include "home.h"
 #include "mmio_mediate.h"
 #include "sysreg.h"
 
@@ -39,10 +40,10 @@ static enum mediated_kind mediated_page(u64 ipa, struct mmio_access *a, bool *id
 
 	*id_page = page_off >= ITS_ID_PAGE;
 	a->off = page_off;
-	if (plat.its_size && ipa - plat.its_base < GIC_FRAME &&
+	if (home.its_size && ipa - home.its_base < GIC_FRAME &&
 	    (page_off < PAGE_SIZE || *id_page))
 		return MED_ITS;
-	if (plat.gicr_size && ipa - plat.gicr_base < plat.gicr_size &&
+	if (home.gicr_size && ipa - home.gicr_base < home.gicr_size &&
 	    (page_off < PAGE_SIZE || *id_page))
 		return MED_GICR; /* every mediated redistributor page is a frame's page 0 or 15 */
 	return MED_NONE;
@@ -53,7 +54,7 @@ bool gic_refuse(const char *what, u64 a, u64 b)
 	static u32 refusals;
 
 	if (++refusals <= REFUSALS_PRINTED)
-		uart_printf("kcore: GIC: refused: %s (0x%lx, 0x%lx)\n", what, a, b);
+		console_printf("kcore: GIC: refused: %s (0x%lx, 0x%lx)\n", what, a, b);
 	return false;
 }
 
@@ -144,7 +145,7 @@ bool host_mmio_mediate(u64 ipa, u64 esr, u64 *x)
 /* Boot, before the host runs: no table base of the firmware's survives. */
 void mmio_mediate_init(void)
 {
-	if (plat.its_size)
+	if (home.its_size)
 		its_mediate_init();
 	gicr_mediate_init();
 }

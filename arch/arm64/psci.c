@@ -1,6 +1,7 @@
 /* PSCI calls to the firmware. On QEMU virt with virtualization=on the
  * conduit is SMC (QEMU emulates the firmware). */
-#include "boot.h"
+#include "el2.h"
+#include "home.h"
 #include "sysreg.h"
 
 #define PSCI_SYSTEM_OFF 0x84000008UL
@@ -42,11 +43,11 @@ void psci_mem_protect_init(void)
 	long r;
 
 	if (f < 0) {
-		uart_printf("kcore: PSCI MEM_PROTECT: not offered by the firmware (PSCI_FEATURES "
-			    "-> %ld): only KCore's boot zeroing and reset scrub hold\n", f);
+		console_printf("kcore: PSCI MEM_PROTECT: not offered by the firmware (PSCI_FEATURES "
+			       "-> %ld): only KCore's boot zeroing and reset scrub hold\n", f);
 		return;
 	}
 	r = (long)psci_smc(PSCI_MEM_PROTECT, 1, 0, 0);
-	uart_printf("kcore: PSCI MEM_PROTECT on (was %s): the firmware scrubs RAM after an "
-		    "unclean reset\n", r == 0 ? "off" : r == 1 ? "on" : "refused");
+	console_printf("kcore: PSCI MEM_PROTECT on (was %s): the firmware scrubs RAM after an "
+		       "unclean reset\n", r == 0 ? "off" : r == 1 ? "on" : "refused");
 }

@@ -21,7 +21,8 @@
 #include "kcore/lock.h"
 #include "kcore/state.h"
 
-#include "boot.h"
+#include "el2.h"
+#include "home.h"
 #include "reset.h"
 #include "sysreg.h"
 
@@ -43,8 +44,8 @@ static void reset_wait_guests(u32 self)
 		       read_sysreg(cntpct_el0) - t0 < wait)
 			arch_cpu_relax();
 		if (__atomic_load_n(&reset_in_guest[c], __ATOMIC_SEQ_CST))
-			uart_printf("kcore: reset: cpu %u still in a guest after %u ms: scrubbing "
-				    "anyway (D64)\n", c, RESET_WAIT_MS);
+			console_printf("kcore: reset: cpu %u still in a guest after %u ms: scrubbing "
+				       "anyway (D64)\n", c, RESET_WAIT_MS);
 	}
 }
 
@@ -93,15 +94,15 @@ void host_psci_system_off_reset(u64 fn)
 	lock_acquire(S2PAGE_ID);
 	pages = reset_scrub_vm_pages();
 	reset_scrub_vm_contexts();
-	uart_printf("kcore: reset scrub: %lu VM pages and the VMs' vCPU contexts zeroed and "
-		    "cleaned to PoC in %lu us\n",
-		    pages, (read_sysreg(cntpct_el0) - t0) * 1000000 / read_sysreg(cntfrq_el0));
-	uart_printf("kcore: host PSCI %s\n", fn == PSCI_SYSTEM_OFF ? "SYSTEM_OFF: powering off"
-								 : "SYSTEM_RESET: resetting");
+	console_printf("kcore: reset scrub: %lu VM pages and the VMs' vCPU contexts zeroed and "
+		       "cleaned to PoC in %lu us\n",
+		       pages, (read_sysreg(cntpct_el0) - t0) * 1000000 / read_sysreg(cntfrq_el0));
+	console_printf("kcore: host PSCI %s\n", fn == PSCI_SYSTEM_OFF ? "SYSTEM_OFF: powering off"
+								    : "SYSTEM_RESET: resetting");
 	/* S2PAGE stays held: nothing changes owner, and no VM runs, until the
 	 * machine is gone. */
 	psci_smc(fn, 0, 0, 0);
-	uart_printf("kcore: the firmware returned from the host's PSCI call: VMs scrubbed, "
-		    "powering off\n");
+	console_printf("kcore: the firmware returned from the host's PSCI call: VMs scrubbed, "
+		       "powering off\n");
 	psci_system_off();
 }

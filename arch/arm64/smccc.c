@@ -29,7 +29,8 @@
  *    only if both are mitigated or not required. */
 #include "kcore/types.h"
 
-#include "boot.h"
+#include "el2.h"
+#include "home.h"
 #include "smccc.h"
 #include "sysreg.h"
 
@@ -107,14 +108,14 @@ void smccc_init(void)
 	else
 		kcore_bhb_mode = bhb_loop_count(midr);
 	__asm__ volatile("dsb ish" : : : "memory"); /* seen by every CPU before the host runs */
-	uart_printf("kcore: SMCCC 1.1: Spectre-v2 %s; Spectre-BHB %s (loop %lu); firmware SMCCC "
-		    "0x%lx\n",
-		    v2_unaffected ? "not affected" : v2_firmware ? "mitigated by the firmware (WORKAROUND_1)"
-								 : "VULNERABLE (no firmware WORKAROUND_1)",
-		    bhb_unaffected ? "not affected"
-				   : kcore_bhb_mode == KCORE_BHB_CLRBHB ? "cleared by CLRBHB on entry"
-									: "cleared by a branch loop on entry",
-		    kcore_bhb_mode == KCORE_BHB_CLRBHB ? 0 : kcore_bhb_mode, fw);
+	console_printf("kcore: SMCCC 1.1: Spectre-v2 %s; Spectre-BHB %s (loop %lu); firmware SMCCC "
+		       "0x%lx\n",
+		       v2_unaffected ? "not affected" : v2_firmware ? "mitigated by the firmware (WORKAROUND_1)"
+								    : "VULNERABLE (no firmware WORKAROUND_1)",
+		       bhb_unaffected ? "not affected"
+				      : kcore_bhb_mode == KCORE_BHB_CLRBHB ? "cleared by CLRBHB on entry"
+									   : "cleared by a branch loop on entry",
+		       kcore_bhb_mode == KCORE_BHB_CLRBHB ? 0 : kcore_bhb_mode, fw);
 }
 
 static u64 wa1_state(void)

@@ -11,11 +11,10 @@
 #include "kcore/arch.h"
 #include "kcore/state.h"
 
-#include "boot.h"
 #include "cpu_power.h"
+#include "el2.h"
+#include "home.h"
 #include "sysreg.h"
-
-_Static_assert(BOOT_MAX_CPUS == KCORE_MAX_CPUS, "boot/platform.h BOOT_MAX_CPUS");
 
 #define PSCI_CPU_ON_64 0xC4000003UL
 #define PSCI_CPU_OFF 0x84000002UL
@@ -59,8 +58,8 @@ u64 host_psci_cpu_on(u64 target_mpidr, u64 entry, u64 context)
 	dsb(ish);
 	ret = psci_smc(PSCI_CPU_ON_64, target_mpidr, (u64)(uintptr_t)secondary_entry, cpu);
 	if (ret != 0) {
-		uart_printf("kcore: PSCI CPU_ON of cpu %u refused by the firmware (%ld)\n", cpu,
-			    (long)ret);
+		console_printf("kcore: PSCI CPU_ON of cpu %u refused by the firmware (%ld)\n", cpu,
+			       (long)ret);
 		cpu_power_claim_refused(&cpu_boot[cpu].power, prev);
 	}
 	return ret;
@@ -74,7 +73,7 @@ u64 host_psci_cpu_off(void)
 	u32 cpu = arch_cpu_id();
 	u64 ret;
 
-	uart_printf("kcore: cpu %u: host PSCI CPU_OFF\n", cpu);
+	console_printf("kcore: cpu %u: host PSCI CPU_OFF\n", cpu);
 	cpu_power_off_begin(&cpu_boot[cpu].power);
 	ret = psci_smc(PSCI_CPU_OFF, 0, 0, 0);
 	cpu_power_off_refused(&cpu_boot[cpu].power); /* still here: the firmware said no */
@@ -92,9 +91,9 @@ void secondary_main(u64 index)
 	entry = cpu_boot[cpu].entry;
 	context = cpu_boot[cpu].context;
 	host_stage2_init();
-	uart_printf("kcore: cpu %u up (MPIDR 0x%lx): host stage 2 on, entering the host at EL1, "
-		    "pc 0x%lx\n",
-		    cpu, read_sysreg(mpidr_el1), entry);
+	console_printf("kcore: cpu %u up (MPIDR 0x%lx): host stage 2 on, entering the host at EL1, "
+		       "pc 0x%lx\n",
+		       cpu, read_sysreg(mpidr_el1), entry);
 	cpu_power_started(&cpu_boot[cpu].power);
-	enter_host(entry, context, (u64)(uintptr_t)&el2_stacks[cpu][EL2_STACK_SIZE]);
+	enter_host(entry, context, home_el2_stack_top(cpu));
 }

@@ -15,7 +15,8 @@
 #include "kcore/errno.h"
 #include "kcore/state.h"
 
-#include "boot.h"
+#include "el2.h"
+#include "home.h"
 #include "mmio_mediate.h"
 #include "pmu.h"
 #include "smccc.h"
@@ -155,12 +156,12 @@ static void host_refusal_report(u64 esr, u64 ipa, long ret)
 	u64 n = __atomic_fetch_add(&host_refusals, 1, __ATOMIC_RELAXED);
 
 	if (n < HOST_REFUSALS_PRINTED)
-		uart_printf("kcore: host %s at IPA 0x%lx (pc 0x%lx) refused (%ld): abort injected\n",
-			    ESR_EC(esr) == ESR_ELx_EC_IABT_LOW ? "fetch" :
-			    (esr & ESR_ELx_WNR) ? "write" : "read",
-			    ipa, read_sysreg(elr_el2), ret);
+		console_printf("kcore: host %s at IPA 0x%lx (pc 0x%lx) refused (%ld): abort injected\n",
+			       ESR_EC(esr) == ESR_ELx_EC_IABT_LOW ? "fetch" :
+			       (esr & ESR_ELx_WNR) ? "write" : "read",
+			       ipa, read_sysreg(elr_el2), ret);
 	else if (n == HOST_REFUSALS_PRINTED)
-		uart_printf("kcore: more refused host accesses: counted, no longer printed\n");
+		console_printf("kcore: more refused host accesses: counted, no longer printed\n");
 }
 
 static void host_abort(u64 esr, struct trap_frame *f)
@@ -295,14 +296,14 @@ void el2_host_sync(u64 esr, void *frame)
 			write_sysreg(read_sysreg(elr_el2) + 4, elr_el2);
 			break;
 		}
-		uart_printf("kcore: host system register access (ESR 0x%lx) at pc 0x%lx: "
-			    "undefined instruction injected\n",
-			    esr, read_sysreg(elr_el2));
+		console_printf("kcore: host system register access (ESR 0x%lx) at pc 0x%lx: "
+			       "undefined instruction injected\n",
+			       esr, read_sysreg(elr_el2));
 		host_inject(ESR_EL1_INJECTED, 0);
 		break;
 	default:
-		uart_printf("kcore: host trap ESR 0x%lx at pc 0x%lx: undefined instruction injected\n",
-			    esr, read_sysreg(elr_el2));
+		console_printf("kcore: host trap ESR 0x%lx at pc 0x%lx: undefined instruction injected\n",
+			       esr, read_sysreg(elr_el2));
 		host_inject(ESR_EL1_INJECTED, 0);
 		break;
 	}
@@ -314,7 +315,7 @@ void el2_trap(u64 kind, void *frame)
 		el2_host_sync(read_sysreg(esr_el2), frame);
 		return;
 	}
-	uart_printf_nolock("kcore: exception kind %lu at EL2: ESR 0x%lx ELR 0x%lx FAR 0x%lx\n", kind,
-			   read_sysreg(esr_el2), read_sysreg(elr_el2), read_sysreg(far_el2));
+	console_printf_nolock("kcore: exception kind %lu at EL2: ESR 0x%lx ELR 0x%lx FAR 0x%lx\n", kind,
+			      read_sysreg(esr_el2), read_sysreg(elr_el2), read_sysreg(far_el2));
 	arch_halt("unexpected exception", kind, read_sysreg(elr_el2));
 }

@@ -25,7 +25,8 @@
 #include "kcore/errno.h"
 #include "kcore/state.h"
 
-#include "boot.h"
+#include "el2.h"
+#include "home.h"
 #include "pmu.h"
 #include "reset.h"
 #include "sysreg.h"

@@ -21,6 +21,7 @@
  * the guest at the instruction after its HVC, every other register (GPRs,
  * EL1 system registers, FP/SIMD) untouched in the CPU. */
 
+#include "reg_pairs.h"
 #include "smccc.h"
 
 #define FRAME_SIZE 256	/* struct trap_frame: x0..x30 and a pad */
@@ -28,28 +29,13 @@
 
 /* The registers C may clobber (x2..x18, x30; x0, x1 are saved by the entry). */
 	.macro	save_caller_regs
-	stp	x2, x3, [sp, #16]
-	stp	x4, x5, [sp, #32]
-	stp	x6, x7, [sp, #48]
-	stp	x8, x9, [sp, #64]
-	stp	x10, x11, [sp, #80]
-	stp	x12, x13, [sp, #96]
-	stp	x14, x15, [sp, #112]
-	stp	x16, x17, [sp, #128]
+	gpr_pairs stp, sp, 0, 2, 17
 	str	x18, [sp, #144]
 	str	x30, [sp, #240]
 	.endm
 
 	.macro	restore_caller_regs_eret
-	ldp	x0, x1, [sp, #0]
-	ldp	x2, x3, [sp, #16]
-	ldp	x4, x5, [sp, #32]
-	ldp	x6, x7, [sp, #48]
-	ldp	x8, x9, [sp, #64]
-	ldp	x10, x11, [sp, #80]
-	ldp	x12, x13, [sp, #96]
-	ldp	x14, x15, [sp, #112]
-	ldp	x16, x17, [sp, #128]
+	gpr_pairs ldp, sp, 0, 0, 17
 	ldr	x18, [sp, #144]
 	ldr	x30, [sp, #240]
 	add	sp, sp, #FRAME_SIZE
@@ -151,19 +137,11 @@ el2_trap_return:
  * arch/arm64/pmu.c) may read or write any register. x0 = ESR. */
 el2_host_sync_full:
 	save_caller_regs
-	stp	x19, x20, [sp, #152]
-	stp	x21, x22, [sp, #168]
-	stp	x23, x24, [sp, #184]
-	stp	x25, x26, [sp, #200]
-	stp	x27, x28, [sp, #216]
+	gpr_pairs stp, sp, 0, 19, 28
 	str	x29, [sp, #232]
 	mov	x1, sp
 	bl	el2_host_sync
-	ldp	x19, x20, [sp, #152]
-	ldp	x21, x22, [sp, #168]
-	ldp	x23, x24, [sp, #184]
-	ldp	x25, x26, [sp, #200]
-	ldp	x27, x28, [sp, #216]
+	gpr_pairs ldp, sp, 0, 19, 28
 	ldr	x29, [sp, #232]
 	restore_caller_regs_eret
 
@@ -224,38 +202,26 @@ el2_guest_vectors:
 guest_exit_save:
 	mrs	x1, tpidr_el2
 	ldr	x1, [x1]		// p->gregs: the shadow context's x0..x30
-	stp	x2, x3, [x1, #16]
-	stp	x4, x5, [x1, #32]
-	stp	x6, x7, [x1, #48]
-	stp	x8, x9, [x1, #64]
-	stp	x10, x11, [x1, #80]
-	stp	x12, x13, [x1, #96]
-	stp	x14, x15, [x1, #112]
-	stp	x16, x17, [x1, #128]
-	stp	x18, x19, [x1, #144]
-	stp	x20, x21, [x1, #160]
-	stp	x22, x23, [x1, #176]
-	stp	x24, x25, [x1, #192]
-	stp	x26, x27, [x1, #208]
-	stp	x28, x29, [x1, #224]
+	gpr_pairs stp, x1, 0, 2, 29
 	str	x30, [x1, #240]
 	ldp	x2, x3, [sp], #16
 	stp	x2, x3, [x1, #0]
 	b	__guest_exit
 
+/* The guest's registers C may clobber, for a call answered without an
+ * exit: x2..x17 at 8 * n - 16 (x2 at 0), then x18 and x30; its x0, x1
+ * pushed above them. */
+	.macro	save_fast_regs
+	stp	x2, x3, [sp, #-144]!
+	gpr_pairs stp, sp, -16, 4, 17
+	stp	x18, x30, [sp, #128]
+	.endm
+
 /* An SMCCC architecture call of the guest (D54), answered without a VM
  * exit (arch/arm64/smccc.c): its x0 := the answer, every other register as
  * it was (SMCCC 1.1 lets x1..x3 change; KCore keeps them). */
 guest_smccc_entry:
-	stp	x2, x3, [sp, #-144]!
-	stp	x4, x5, [sp, #16]
-	stp	x6, x7, [sp, #32]
-	stp	x8, x9, [sp, #48]
-	stp	x10, x11, [sp, #64]
-	stp	x12, x13, [sp, #80]
-	stp	x14, x15, [sp, #96]
-	stp	x16, x17, [sp, #112]
-	stp	x18, x30, [sp, #128]
+	save_fast_regs
 	ldr	x1, [sp, #152]		// the guest's x1 (x0 is still in place)
 	bl	guest_smccc_fast	// x0 := the answer
 	b	guest_fast_return
@@ -263,28 +229,14 @@ guest_smccc_entry:
 /* The grant/revoke fast path: x1 = 0 (grant) or 1 (revoke), the guest's x2
  * (address) and x3 (size) in place, its x0, x1 pushed. */
 guest_share_entry:
-	stp	x2, x3, [sp, #-144]!
-	stp	x4, x5, [sp, #16]
-	stp	x6, x7, [sp, #32]
-	stp	x8, x9, [sp, #48]
-	stp	x10, x11, [sp, #64]
-	stp	x12, x13, [sp, #80]
-	stp	x14, x15, [sp, #96]
-	stp	x16, x17, [sp, #112]
-	stp	x18, x30, [sp, #128]
+	save_fast_regs
 	mov	x0, x1
 	mov	x1, x2
 	mov	x2, x3
 	mrs	x3, tpidr_el2
 	bl	guest_share_fast	// x0 := the guest's new x0
 guest_fast_return:
-	ldp	x4, x5, [sp, #16]
-	ldp	x6, x7, [sp, #32]
-	ldp	x8, x9, [sp, #48]
-	ldp	x10, x11, [sp, #64]
-	ldp	x12, x13, [sp, #80]
-	ldp	x14, x15, [sp, #96]
-	ldp	x16, x17, [sp, #112]
+	gpr_pairs ldp, sp, -16, 4, 17
 	ldp	x18, x30, [sp, #128]
 	ldp	x2, x3, [sp], #144
 	ldr	x1, [sp, #8]

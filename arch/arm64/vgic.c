@@ -27,7 +27,7 @@
 #include "kcore/errno.h"
 #include "kcore/state.h"
 
-#include "platform.h"
+#include "home.h"
 #include "sysreg.h"
 #include "vgic.h"
 
@@ -71,7 +71,7 @@ static u32 lr_used[KCORE_MAX_CPUS];
 
 static volatile u32 *gich(u32 off)
 {
-	return (volatile u32 *)(uintptr_t)(QEMU_GICV2_GICH_BASE + off);
+	return (volatile u32 *)(uintptr_t)(home.gich_base + off);
 }
 
 void vgic_init(void)

@@ -3,7 +3,8 @@
  * VM pages before a reset (arch/arm64/reset.c). Through KCore's EL2 linear
  * map (RAM is Normal write-back there: DC ZVA faults on Device memory, so
  * never with the MMU off). */
-#include "boot.h"
+#include "el2.h"
+#include "home.h"
 #include "sysreg.h"
 
 #define DCZID_DZP (1UL << 4) /* DC ZVA prohibited */

@@ -7,7 +7,11 @@
 
 #include "kcore/types.h"
 
-#define KCORE_HC_BASE 0xC6000000UL
+/* 0xC6001000 + n: Linux's KVM uses 0xC6000000 + n for its own host
+ * hypercalls (KVM_HOST_SMCCC_ID(n)), which KCore refuses inside Linux; the
+ * two ranges must not meet (issue 12). A guest's grant/revoke ids
+ * (constants.h, 0xC6000100/101) are guest HVCs, another namespace. */
+#define KCORE_HC_BASE 0xC6001000UL
 #define KCORE_HC(n) (KCORE_HC_BASE + (n))
 
 enum kcore_hc {

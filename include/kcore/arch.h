@@ -25,26 +25,12 @@ void arch_tlbi_s2_ipa(vmid_t vmid, ipa_t ipa);
 void arch_tlbi_s2_vmid(vmid_t vmid);
 /* Invalidate KCore's own EL2 stage-1 entry for one VA. */
 void arch_tlbi_el2_va(u64 va);
-/* Invalidate one device translation (SMMU `index`, context `cbndx`), with a
- * completed sync, or the whole context. */
-void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova);
-void arch_smmu_tlbi_ctx(u32 index, u32 cbndx);
-/* Whether device contexts exist on this machine at all (an SMMU was found
- * and is under KCore's control). Without one, every SMMU call is refused
- * with -KE_NOTSUPP (D43). */
-bool arch_smmu_available(void);
 /* D45, platform policy: whether VMs may boot. True where device DMA is
  * isolated by an SMMU under KCore's control, or where KCore was built with
  * the explicit opt-in KCORE_INSECURE_DMA=1 (VMs then run unprotected from
  * device DMA, and the boot banner says so). Otherwise VERIFY_VM is refused
  * with -KE_NOTSUPP. */
 bool arch_dma_policy_allows_vms(void);
-/* Point stream (device) `stream` of SMMU `index` at context `cbndx`, or
- * make it abort every transaction (detach); the hardware's cached
- * configuration for the stream is invalidated, with a completed sync, before
- * return. The core decides (kc.smmu_stream, D42); this only programs it. */
-void arch_smmu_attach(u32 index, u32 stream, u32 cbndx);
-void arch_smmu_detach(u32 index, u32 stream);
 /* Clean a page to the point of coherency (after scrubbing it). */
 void arch_dcache_clean_page(phys_addr_t pa);
 /* Clean and invalidate [pa, pa + size) to the point of coherency, completed

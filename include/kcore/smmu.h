@@ -24,7 +24,7 @@ struct spt_entry {
 struct spt_entry spt_lookup(u32 index, u32 cbndx, u64 iova_gfn);
 
 /* spec: local_spt_map_h (pte 0 unmaps). 0 or -KE_NOMEM, nothing changed on
- * error. A removed or changed entry is invalidated (arch_smmu_tlbi). Needs SPT. */
+ * error. A removed or changed entry is invalidated (smmu_hw_tlbi). Needs SPT. */
 long local_spt_map_h(u32 cbndx, u32 index, u64 addr, u64 pte);
 long spt_map_check(u32 cbndx, u32 index, u64 addr);
 /* Empty a context's table (its root page is zeroed; like the spec, pool

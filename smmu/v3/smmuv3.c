@@ -6,7 +6,6 @@
 #include "kcore/lock.h"
 #include "kcore/state.h"
 
-#include "boot.h"
 #include "smmuv3.h"
 #include "sysreg.h"
 
@@ -276,7 +275,7 @@ void smmuv3_init(u64 base)
 	smmu.ready = true;
 }
 
-bool smmuv3_ready(void)
+bool smmu_hw_available(void)
 {
 	return smmu.ready;
 }
@@ -289,7 +288,7 @@ static bool is_ours(u32 index)
 }
 
 /* ---- invalidation ---- */
-void smmuv3_tlbi(u32 index, u32 cbndx, u64 iova)
+void smmu_hw_tlbi(u32 index, u32 cbndx, u64 iova)
 {
 	if (!is_ours(index))
 		return;
@@ -298,7 +297,7 @@ void smmuv3_tlbi(u32 index, u32 cbndx, u64 iova)
 	cmd_sync();
 }
 
-void smmuv3_tlbi_ctx(u32 index, u32 cbndx)
+void smmu_hw_tlbi_ctx(u32 index, u32 cbndx)
 {
 	if (!is_ours(index))
 		return;
@@ -313,7 +312,7 @@ static void cfgi_ste(u32 stream)
 	cmd(CMD_CFGI_STE | (u64)stream << 32, 1 /* leaf */);
 }
 
-void smmuv3_attach(u32 index, u32 stream, u32 cbndx)
+void smmu_hw_attach(u32 index, u32 stream, u32 cbndx)
 {
 	u64 *ste;
 
@@ -328,7 +327,7 @@ void smmuv3_attach(u32 index, u32 stream, u32 cbndx)
 	cmd_sync();
 }
 
-void smmuv3_detach(u32 index, u32 stream)
+void smmu_hw_detach(u32 index, u32 stream)
 {
 	if (!is_ours(index) || stream >= KCORE_SMMU_STREAMS)
 		return;
@@ -339,7 +338,7 @@ void smmuv3_detach(u32 index, u32 stream)
 }
 
 /* ---- events ---- */
-int smmuv3_poll_event(struct smmuv3_event *ev)
+int smmu_hw_poll_event(struct smmu_hw_event *ev)
 {
 	u32 prod, idx;
 	const u64 *rec;

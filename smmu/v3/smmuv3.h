@@ -17,6 +17,7 @@
 #ifndef KCORE_SMMUV3_H
 #define KCORE_SMMUV3_H
 
+#include "kcore/smmu_hw.h"
 #include "kcore/types.h"
 
 /* Take over the SMMUv3 whose registers are at `base` (mapped in KCore's
@@ -24,22 +25,7 @@
  * SMMU cannot do what KCore needs (stage 1, AArch64 tables, 4 KB granule,
  * coherent table walks, enough stream ids). */
 void smmuv3_init(u64 base);
-bool smmuv3_ready(void);
 
-/* The hardware side of the arch boundary (include/kcore/arch.h). */
-void smmuv3_tlbi(u32 index, u32 cbndx, u64 iova);
-void smmuv3_tlbi_ctx(u32 index, u32 cbndx);
-void smmuv3_attach(u32 index, u32 stream, u32 cbndx);
-void smmuv3_detach(u32 index, u32 stream);
-
-/* One recorded fault: 1 and *ev filled, 0 if the event queue is empty. */
-struct smmuv3_event {
-	u32 index;  /* SMMU instance */
-	u32 type;   /* SMMUv3 event number (0x10 F_TRANSLATION, ...) */
-	u32 stream; /* StreamID */
-	u32 read;   /* 1: the access was a read (RnW) */
-	u64 iova;   /* InputAddr */
-};
-int smmuv3_poll_event(struct smmuv3_event *ev);
-
+/* The driver interface (include/kcore/smmu_hw.h) is implemented in
+ * smmuv3.c: smmu_hw_available is "taken over". */
 #endif

@@ -11,6 +11,7 @@
 #include "fake.h"
 #include "kcore/arch.h"
 #include "kcore/core.h"
+#include "kcore/smmu_hw.h"
 #include "kcore/state.h"
 
 static u8 *ram;
@@ -101,8 +102,8 @@ static void record(u32 kind, u32 a, u32 b, u64 addr)
 void arch_tlbi_s2_ipa(vmid_t vmid, ipa_t ipa) { record(FAKE_TLBI_S2_IPA, vmid, 0, ipa); }
 void arch_tlbi_s2_vmid(vmid_t vmid) { record(FAKE_TLBI_S2_VMID, vmid, 0, 0); }
 void arch_tlbi_el2_va(u64 va) { record(FAKE_TLBI_EL2_VA, COREVISOR, 0, va); }
-void arch_smmu_tlbi(u32 index, u32 cbndx, u64 iova) { record(FAKE_SMMU_TLBI, index, cbndx, iova); }
-void arch_smmu_tlbi_ctx(u32 index, u32 cbndx) { record(FAKE_SMMU_TLBI_CTX, index, cbndx, 0); }
+void smmu_hw_tlbi(u32 index, u32 cbndx, u64 iova) { record(FAKE_SMMU_TLBI, index, cbndx, iova); }
+void smmu_hw_tlbi_ctx(u32 index, u32 cbndx) { record(FAKE_SMMU_TLBI_CTX, index, cbndx, 0); }
 
 /* The fake SMMU: a stream table of context numbers (reset with the machine). */
 static u32 stream_ctx[KCORE_SMMU_NUM][KCORE_SMMU_STREAMS];
@@ -115,13 +116,13 @@ static void fake_streams_reset(void)
 }
 
 u32 fake_stream_ctx(u32 index, u32 stream) { return stream_ctx[index][stream]; }
-bool arch_smmu_available(void) { return true; }
+bool smmu_hw_available(void) { return true; }
 /* D45: the fake machine has an SMMU; a test may take the policy away. */
 bool fake_dma_policy_allows_vms = true;
 static const u8 fake_salt[32];
 bool arch_dma_policy_allows_vms(void) { return fake_dma_policy_allows_vms; }
 
-void arch_smmu_attach(u32 index, u32 stream, u32 cbndx)
+void smmu_hw_attach(u32 index, u32 stream, u32 cbndx)
 {
 	if (index >= KCORE_SMMU_NUM || stream >= KCORE_SMMU_STREAMS || cbndx >= KCORE_SMMU_MAX_CFG)
 		arch_halt("fake smmu: attach out of range", stream, cbndx);
@@ -129,7 +130,7 @@ void arch_smmu_attach(u32 index, u32 stream, u32 cbndx)
 	record(FAKE_SMMU_ATTACH, index, cbndx, stream);
 }
 
-void arch_smmu_detach(u32 index, u32 stream)
+void smmu_hw_detach(u32 index, u32 stream)
 {
 	if (index >= KCORE_SMMU_NUM || stream >= KCORE_SMMU_STREAMS)
 		arch_halt("fake smmu: detach out of range", index, stream);

@@ -198,7 +198,7 @@ KE_NOFUNC = 12
 KE_EXIST = 13
 
 # ---- abi.h -----------------------------------------------------------------
-KCORE_HC_BASE = 0xC6000000
+KCORE_HC_BASE = 0xC6001000
 
 
 def KCORE_HC(n):

@@ -2,6 +2,7 @@
  * EL1 vectors. Every access it makes is a stage-2 fault the first time:
  * KCore maps the page, or injects an abort that lands in host_vectors. */
 #include "platform.h"
+#include "reg_pairs.h"
 #ifdef SCENARIO_RESET
 #include "reset.h"
 #endif
@@ -57,38 +58,11 @@ host_vectors:
 	.endr
 
 host_vector_common:
-	stp	x2, x3, [sp, #16]
-	stp	x4, x5, [sp, #32]
-	stp	x6, x7, [sp, #48]
-	stp	x8, x9, [sp, #64]
-	stp	x10, x11, [sp, #80]
-	stp	x12, x13, [sp, #96]
-	stp	x14, x15, [sp, #112]
-	stp	x16, x17, [sp, #128]
-	stp	x18, x19, [sp, #144]
-	stp	x20, x21, [sp, #160]
-	stp	x22, x23, [sp, #176]
-	stp	x24, x25, [sp, #192]
-	stp	x26, x27, [sp, #208]
-	stp	x28, x29, [sp, #224]
+	gpr_pairs stp, sp, 0, 2, 29
 	str	x30, [sp, #240]
 	mov	x1, sp
 	bl	host_exception
-	ldp	x0, x1, [sp, #0]
-	ldp	x2, x3, [sp, #16]
-	ldp	x4, x5, [sp, #32]
-	ldp	x6, x7, [sp, #48]
-	ldp	x8, x9, [sp, #64]
-	ldp	x10, x11, [sp, #80]
-	ldp	x12, x13, [sp, #96]
-	ldp	x14, x15, [sp, #112]
-	ldp	x16, x17, [sp, #128]
-	ldp	x18, x19, [sp, #144]
-	ldp	x20, x21, [sp, #160]
-	ldp	x22, x23, [sp, #176]
-	ldp	x24, x25, [sp, #192]
-	ldp	x26, x27, [sp, #208]
-	ldp	x28, x29, [sp, #224]
+	gpr_pairs ldp, sp, 0, 0, 29
 	ldr	x30, [sp, #240]
 	add	sp, sp, #256
 	eret

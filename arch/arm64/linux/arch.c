@@ -1,0 +1,61 @@
+/* The arch boundary (include/kcore/arch.h) inside Linux 6.1's nVHE EL2
+ * image, the home-specific part (the shared CPU operations are
+ * ../cpu_ops.c). It reaches the nVHE image only through the symbols of
+ * nvhe-symbols.txt, which scripts/check-nvhe-object.sh enforces:
+ *  - physical to virtual through pKVM's hyp linear map (6.1's setup.c maps
+ *    every memblock region of RAM at EL2: recreate_hyp_mappings);
+ *  - a halt is hyp_panic (the host's log gets the hyp PC; KCore's reason
+ *    and arguments are kept in kcore_halt_reason for a debugger);
+ *  - no SMMU is KCore's inside Linux yet, so VMs do not boot (D45: VERIFY_VM
+ *    -KE_NOTSUPP), and the image remap window, which only VERIFY_VM reads,
+ *    is not mapped: reaching it is a broken invariant.
+ * KCore's CPUs are numbered from MPIDR as standalone (mpidr_cpu_index). */
+#include "kcore/arch.h"
+#include "kcore/constants.h"
+
+#include "sysreg.h"
+
+/* nVHE's own (arch/arm64/kvm/hyp/include/nvhe/memory.h, nvhe/switch.c). */
+extern s64 hyp_physvirt_offset;
+__attribute__((noreturn)) void hyp_panic(void);
+
+/* Why KCore halted, for whoever reads hyp memory after the panic. */
+struct kcore_halt_reason {
+	const char *why;
+	u64 a, b;
+	u32 cpu;
+};
+static struct kcore_halt_reason kcore_halt_reason;
+
+void *arch_phys_to_virt(phys_addr_t pa)
+{
+	return (void *)(uintptr_t)((s64)pa - hyp_physvirt_offset);
+}
+
+const void *arch_remap_window(u64 va, u64 len)
+{
+	arch_halt("remap window: not mapped inside Linux yet", va, len);
+}
+
+bool arch_dma_policy_allows_vms(void)
+{
+	return false;
+}
+
+u32 arch_cpu_id(void)
+{
+	u64 id = mpidr_cpu_index(read_sysreg(mpidr_el1));
+
+	if (id >= KCORE_MAX_CPUS)
+		hyp_panic(); /* not arch_halt: it records this CPU's id */
+	return (u32)id;
+}
+
+void arch_halt(const char *why, u64 a, u64 b)
+{
+	kcore_halt_reason.why = why;
+	kcore_halt_reason.a = a;
+	kcore_halt_reason.b = b;
+	kcore_halt_reason.cpu = arch_cpu_id();
+	hyp_panic();
+}
