@@ -1,15 +1,16 @@
-/* The GICv3 ITS (D60). It writes memory at addresses the host programs:
+/* The GICv3 ITS (D61). It writes memory at addresses the host programs:
  * its tables (GITS_BASER<n>: devices, collections), its command queue
  * (GITS_CBASER: it reads commands there and the commands name more
  * memory, each device's interrupt translation table). KCore mediates page
  * 0 of its control frame:
  *
  *  - GITS_BASER<n>: written only while the ITS is off and quiescent (it
- *    uses no table then); KCore writes the host's value with Indirect
- *    forced to 0 (a two-level table's second level would be memory the ITS
- *    writes that no base names), reads back what the ITS kept (Type, page
- *    and entry sizes are the ITS's), and pins the table it describes, or
- *    puts the old value back and refuses.
+ *    uses no table then). The ITS gets KCore's own table (64 KB, zeroed),
+ *    with the host's attributes and page size and Indirect forced to 0 (a
+ *    two-level table's second level would be memory the ITS writes that no
+ *    base names); the host reads back its own value with what the ITS kept
+ *    (Type, page and entry sizes are the ITS's). A GICv4 vPE table is
+ *    refused.
  *  - GITS_CBASER: the host's value is kept for the host to read back; the
  *    ITS gets KCore's own queue of the same size (at most 64 KB) and the
  *    host's queue is pinned. A GITS_CWRITER write copies the new commands
@@ -91,14 +92,6 @@ static bool its_stopped(void)
 	return !(ctlr & GITS_CTLR_ENABLED) && (ctlr & GITS_CTLR_QUIESCENT);
 }
 
-/* A table the ITS will read: zero in memory, whatever its attributes. */
-static void table_zero(u8 *t, u64 bytes)
-{
-	for (u64 i = 0; i < bytes; i += 8)
-		*(u64 *)(void *)(t + i) = 0;
-	arch_dcache_clean_inval_poc((u64)(uintptr_t)t, bytes);
-}
-
 u64 its_device_ids(void)
 {
 	return device_ids;
@@ -127,7 +120,7 @@ static u64 baser_install(u32 n, u64 type, u64 v)
 	u64 reg = its_reg(GITS_BASER0 + 8 * n), pa = (u64)(uintptr_t)kcore_table(type), now;
 	u64 pages = BASER_PAGES(v), max = ITS_TABLE_BYTES / baser_page_bytes(v);
 
-	table_zero(kcore_table(type), ITS_TABLE_BYTES);
+	zero_clean_poc(pa, ITS_TABLE_BYTES); /* zero in memory, whatever its attributes */
 	now = (v & BASER_KEPT) | pa | ((pages < max ? pages : max) - 1) | BASER_VALID;
 	gic_mmio_write(reg, 8, now & ~BASER_INDIRECT);
 	now = gic_mmio_read(reg, 8);
@@ -188,6 +181,20 @@ static bool cbaser_write(u64 v)
 	return true;
 }
 
+/* The commands [from, to) of KCore's queue, to the point of coherency: the
+ * ITS reads memory, whatever the queue's attributes. */
+static void cmdq_clean(u64 from, u64 to, u64 queue_bytes)
+{
+	u64 q = (u64)(uintptr_t)kcore_cmdq;
+
+	if (from <= to) {
+		arch_dcache_clean_inval_poc(q + from, to - from);
+		return;
+	}
+	arch_dcache_clean_inval_poc(q + from, queue_bytes - from);
+	arch_dcache_clean_inval_poc(q, to);
+}
+
 /* Waits, bounded, for the ITS to consume its queue up to CWRITER. */
 static bool its_drained(void)
 {
@@ -207,7 +214,7 @@ static bool cwriter_write(u64 v)
 		return gic_refuse("GITS_CWRITER beyond the queue", to, bytes);
 	if (!its_cmds_take(kcore_cmdq, CBASER_PA(host_cbaser), bytes, cwriter, to))
 		return false;
-	arch_dcache_clean_inval_poc((u64)(uintptr_t)kcore_cmdq, CMDQ_MAX_BYTES);
+	cmdq_clean(cwriter, to, bytes);
 	cwriter = to;
 	gic_mmio_write(its_reg(GITS_CWRITER), 8, to | (v & CQ_RETRY));
 	/* Unmapped devices' tables stay pinned until the ITS has passed the

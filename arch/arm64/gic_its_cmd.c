@@ -1,4 +1,4 @@
-/* The ITS commands KCore lets through (D60), taken from the host's queue
+/* The ITS commands KCore lets through (D61), taken from the host's queue
  * into KCore's own (gic_its.c). A command is copied first and checked in
  * the copy, so the host cannot change it after the check. The commands of
  * one GITS_CWRITER write are taken whole or not at all.

@@ -1,4 +1,4 @@
-/* The redistributors' LPI tables (D60): GICR_PROPBASER (the LPI
+/* The redistributors' LPI tables (D61; the pins: D60): GICR_PROPBASER (the LPI
  * configuration table: one byte per LPI, the first for INTID 8192) and
  * GICR_PENDBASER (the pending table: one bit per INTID from 0) point the
  * redistributor at memory it reads and writes. KCore lets a base through
@@ -71,7 +71,7 @@ static u64 prop_table_bytes(u64 idbits)
 }
 
 /* A table base: pinned first, then written; the pages of the base it
- * replaces go after (pin_set releases them). Refused: nothing changes. */
+ * replaces go after (kcore_host_pin releases them). Refused: nothing changes. */
 static bool table_base_write(u32 rd, u64 reg, u64 v)
 {
 	u64 ctlr = gic_mmio_read(rd_base[rd] + GICR_CTLR, 4);
