@@ -142,11 +142,11 @@ $(LK)/kcore-hyp.o: $(LK_OBJS) $(LK_EXPORTS) $(LK_NVHE_SYMS) scripts/check-nvhe-o
 linux-kcore: $(LK)/kcore-hyp.o
 
 # ---- the EL2 image for QEMU virt (boot/, arch/arm64/) --------------------------
-IMG_CFLAGS := $(EL2_CFLAGS) -Iboot -Iarch/arm64 -fno-tree-loop-distribute-patterns $(IMG_SMMU_FLAGS)
-IMG_SRCS := $(sort $(wildcard boot/*.c arch/arm64/*.c)) boot/start.S arch/arm64/vectors.S \
+IMG_CFLAGS := $(EL2_CFLAGS) -Iboot -Iplatform -Iarch/arm64 -fno-tree-loop-distribute-patterns $(IMG_SMMU_FLAGS)
+IMG_SRCS := $(sort $(wildcard boot/*.c platform/*.c arch/arm64/*.c)) boot/start.S arch/arm64/vectors.S \
 	arch/arm64/switch.S $(IMG_SMMU_SRCS)
 IMG_OBJS := $(patsubst %,$(B)/el2/img/%.o,$(IMG_SRCS))
-IMG_HDRS := $(wildcard include/kcore/*.h boot/*.h arch/arm64/*.h smmu/v3/*.h)
+IMG_HDRS := $(wildcard include/kcore/*.h boot/*.h platform/*.h arch/arm64/*.h smmu/v3/*.h)
 
 $(B)/el2/img/%.c.o: %.c $(IMG_HDRS)
 	@mkdir -p $(dir $@)
@@ -181,14 +181,14 @@ QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/ima
 	tests/qemu/host/reset.c \
 	tests/qemu/host/export.c tests/qemu/host/smp.c tests/qemu/host/smp_entry.S \
 	tests/qemu/host/hostlib.c tests/qemu/host/guest_image.S tests/qemu/host/devices.c tests/qemu/host/lpi.c tests/qemu/host/pmu.c \
-	tests/qemu/guests/fp.S boot/fmt.c
-QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Iarch/arm64 -Itests/qemu/host
+	tests/qemu/guests/fp.S platform/fmt.c
+QHOST_CFLAGS := $(EL2_CFLAGS) -Iboot -Iplatform -Iarch/arm64 -Itests/qemu/host
 # The guest (tests/qemu/guests): EL1, MMU off, linked at its load IPA, a flat
 # binary that the test host embeds (guest_image.S, .incbin).
-GUEST_SRCS := tests/qemu/guests/start.S tests/qemu/guests/guest.c tests/qemu/guests/fp.S boot/fmt.c
+GUEST_SRCS := tests/qemu/guests/start.S tests/qemu/guests/guest.c tests/qemu/guests/fp.S platform/fmt.c
 $(B)/qemu/guest.bin: $(GUEST_SRCS) tests/qemu/guests/guest.ld $(IMG_HDRS)
 	@mkdir -p $(dir $@)
-	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -mstrict-align -Iboot -Wl,-T,tests/qemu/guests/guest.ld \
+	$(Q)$(CROSS)gcc $(EL2_CFLAGS) -mstrict-align -Iboot -Iplatform -Wl,-T,tests/qemu/guests/guest.ld \
 		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $(B)/qemu/guest.elf $(GUEST_SRCS)
 	$(Q)$(CROSS)objcopy -O binary $(B)/qemu/guest.elf $@
 # The one-file guests: spin (tests/qemu/guests/spin.S, an HVC loop, for the
@@ -224,7 +224,7 @@ $(B)/qemu/host-%.elf: $(QHOST_SRCS) $(wildcard tests/qemu/host/*.h) $(B)/qemu/ho
 # (SMMU=0) that `nosmmu` boots. ----
 QEMU_SCENARIOS += dma nosmmu
 DMA_HOST_SRCS := tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/host/dma.c \
-	boot/fmt.c boot/dtb.c
+	platform/fmt.c platform/dtb.c
 $(B)/qemu/host-dma.elf $(B)/qemu/host-nosmmu.elf: $(B)/qemu/host-%.elf: $(DMA_HOST_SRCS) \
 		tests/qemu/host/hostlib.h $(B)/qemu/host.ld $(IMG_HDRS)
 	@mkdir -p $(dir $@)
@@ -274,11 +274,11 @@ $(B)/qemu/bench-big.signed.bin: $(SIGN_KEY_ID) scripts/sign-image
 	@mkdir -p $(dir $@)
 	$(Q)$(PY) -c "import sys; sys.stdout.buffer.write(bytes((i * 131 + 7) & 255 for i in range((1 << 20) - 128)))" >$(B)/qemu/bench-big.bin
 	$(Q)$(PY) scripts/sign-image --key $(SIGN_KEY) --load-addr 0x40000000 $(B)/qemu/bench-big.bin $@ >/dev/null
-$(B)/qemu/bench.elf: $(B)/qemu/bench-big.signed.bin tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/host/hostlib.h tests/qemu/bench/bench.c boot/fmt.c \
+$(B)/qemu/bench.elf: $(B)/qemu/bench-big.signed.bin tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/host/hostlib.h tests/qemu/bench/bench.c platform/fmt.c \
 		tests/qemu/bench/guest_image.S $(B)/qemu/bench-guest.signed.bin $(B)/qemu/host.ld $(IMG_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(QHOST_CFLAGS) -Wl,-T,$(B)/qemu/host.ld -Wl,--build-id=none -o $@ \
-		tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/bench/bench.c boot/fmt.c \
+		tests/qemu/host/start.S tests/qemu/host/hostlib.c tests/qemu/bench/bench.c platform/fmt.c \
 		tests/qemu/bench/guest_image.S
 all: $(B)/qemu/bench.elf
 bench: deps $(B)/el2/kcore-bench.elf $(B)/qemu/bench.elf
@@ -346,11 +346,11 @@ $(TEST_IMAGES_H): tests/unit/make-test-images.py scripts/sign-image $(SIGN_KEY_I
 
 $(B)/host/unit/%: tests/unit/%.c $(B)/host/libkcore.a $(wildcard tests/unit/*.h) $(TEST_IMAGES_H)
 	@mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(KEYS_DIR) -Itests/unit -Iarch/arm64 $< $(B)/host/libkcore.a -o $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(KEYS_DIR) -Itests/unit -Iarch/arm64 -Iplatform -Iboot $< $(B)/host/libkcore.a -o $@
 
 # Unit tests of EL2 code built for the host (#included): their sources.
 $(B)/host/unit/test_cpu_power: arch/arm64/cpu_power.h
-$(B)/host/unit/test_uart: boot/uart.c boot/fmt.c
+$(B)/host/unit/test_uart: boot/uart.c platform/fmt.c
 
 # The crypto interop tests' tool (tests/crypto/openssl-interop.sh).
 $(B)/host/ed25519-verify-cli: tests/crypto/ed25519-verify-cli.c $(B)/host/libkcore.a $(CORE_HDRS)

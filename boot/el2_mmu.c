@@ -8,7 +8,7 @@
  *                             scrubs and reads host and VM pages): 2 MB
  *                             blocks, level 3 where RAM ends inside a block
  *                             or shares one with KCore's memory
- *   KCore's devices           device pages (boot/devices.c: the PL011, a
+ *   KCore's devices           device pages (platform/devices.c: the PL011, a
  *                             GICv2's GICH, the SMMUv3, the redistributors,
  *                             the ITS's control frame)
  * The image remap window (KCORE_REMAP_START) is filled later by the core.

@@ -99,6 +99,13 @@ static void boot_dma_policy(void)
 			       "refused (-KE_NOTSUPP); KCORE_INSECURE_DMA=1 opts in to unprotected VMs\n");
 }
 
+/* platform/devices.c's device reads: KCore's MMU is still off, so a
+ * physical address is Device memory. */
+u64 platform_dev_read64(u64 pa)
+{
+	return *(volatile u64 *)(uintptr_t)pa;
+}
+
 void boot_main(u64 dtb_arg)
 {
 	const void *dtb = boot_find_dtb(dtb_arg);
@@ -116,6 +123,8 @@ void boot_main(u64 dtb_arg)
 	console_printf("kcore: RAM [0x%lx, 0x%lx), %lu MB\n", ram_base, ram_base + ram_size,
 		    ram_size >> 20);
 
+	/* KCore's console, shared with the host (README, "Security"). */
+	platform_el2_dev_add(QEMU_UART_BASE, PAGE_SIZE);
 	platform_from_dtb(dtb, ram_base, ram_size);
 	p.host_mmio = plat.host_mmio;
 	p.host_mmio_num = plat.host_mmio_num;

@@ -1,5 +1,5 @@
 /* The SMMU at boot: the DTB names it ("arm,smmu-v3"); KCore takes it over
- * before the host runs. The host can never reach it: boot/devices.c keeps
+ * before the host runs. The host can never reach it: platform/devices.c keeps
  * it off the host's MMIO allow-list and puts it in KCore's EL2 table (D44). Without one (a board without an SMMU, or SMMU=0), every SMMU call
  * is refused (-KE_NOTSUPP, D43). */
 #include "kcore/arch.h"

@@ -14,7 +14,7 @@ echo "check: cppcheck (EL2 boot, arch and the QEMU test host)"
 # (performance-no-int-to-ptr) is what they are for.
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
 	--inline-suppr --suppress=missingIncludeSystem --suppress=unusedFunction \
-	-Iinclude -Iboot -Iarch/arm64 -Itests/qemu/host -Ismmu/v3 boot/*.c arch/arm64/*.c tests/qemu/host/*.c \
+	-Iinclude -Iboot -Iplatform -Iarch/arm64 -Itests/qemu/host -Ismmu/v3 boot/*.c platform/*.c arch/arm64/*.c tests/qemu/host/*.c \
 	smmu/v3/*.c smmu/none/*.c \
 	tests/qemu/guests/*.c tests/qemu/bench/*.c
 echo "check: cppcheck (the arch layer for Linux's nVHE image)"

@@ -9,12 +9,12 @@
 
 /* The console. console_printf takes a lock so that the lines of several
  * CPUs do not interleave; the _nolock form is arch_halt's (the holder may
- * be the halting CPU). Formats: boot/fmt.c's (%s %c %d %u %x %lx %lu %ld). */
+ * be the halting CPU). Formats: platform/fmt.c's (%s %c %d %u %x %lx %lu %ld). */
 __attribute__((format(printf, 1, 2))) void console_printf(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void console_printf_nolock(const char *fmt, ...);
 
 /* The platform's facts arch/ needs, as the home found them (standalone:
- * the DTB, boot/devices.c). 0: the machine has none. */
+ * the DTB, platform/devices.c). 0: the machine has none. */
 struct home_platform {
 	u64 gicr_base, gicr_size; /* the GICv3 redistributors */
 	u64 its_base, its_size;   /* the GICv3 ITS */

@@ -7,7 +7,7 @@
 
 #include "ut.h"
 
-#include "../../boot/fmt.c"
+#include "../../platform/fmt.c"
 #include "../../boot/uart.c"
 
 static u32 fake_pl011[0x1000 / 4];

@@ -17,7 +17,7 @@ void host_main(void);
 void host_exception(u64 kind, u64 *frame);
 
 /* The console: one character (waits while the UART's FIFO is full), and
- * printf over boot/fmt.c. */
+ * printf over platform/fmt.c. */
 void host_putc(char c);
 __attribute__((format(printf, 1, 2))) void hprintf(const char *fmt, ...);
 

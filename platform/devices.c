@@ -16,8 +16,9 @@
 #include "kcore/arch.h"
 #include "kcore/state.h"
 
-#include "boot.h"
-#include "platform.h"
+#include "devices.h"
+#include "dtb.h"
+#include "home.h"
 
 struct platform plat;
 struct home_platform home;
@@ -50,7 +51,7 @@ static void range_add(struct phys_range *r, u32 *n, u64 base, u64 size)
 	(*n)++;
 }
 
-static void el2_dev_add(u64 base, u64 size)
+void platform_el2_dev_add(u64 base, u64 size)
 {
 	if (plat.el2_dev_num == PLAT_EL2_DEV_MAX)
 		arch_halt("devices: too many device ranges for KCore's own map", base, size);
@@ -105,7 +106,7 @@ static void dma_master(const struct dtb_node *n, bool behind_smmu, const char *w
  * mediated, and so are a GICv4 frame's VLPI_base pages (VPROPBASER,
  * VPENDBASER); the rest (SGI_base: the PPI/SGI enables and priorities) is
  * plain. The frames are found as the host would: GICR_TYPER.VLPIS gives the
- * stride, .Last the end (read with KCore's MMU off: Device memory). */
+ * stride, .Last the end (read through the home: platform_dev_read64). */
 #define GICR_TYPER 0x8
 #define GICR_TYPER_VLPIS (1UL << 1)
 #define GICR_TYPER_LAST (1UL << 4)
@@ -116,7 +117,7 @@ static void gic_redistributors(const struct dtb_node *n, u64 base, u64 size)
 	u64 off = 0;
 
 	while (off + 2 * GICR_FRAME <= size) {
-		u64 typer = *(volatile u64 *)(uintptr_t)(base + off + GICR_TYPER);
+		u64 typer = platform_dev_read64(base + off + GICR_TYPER);
 		u64 stride = (typer & GICR_TYPER_VLPIS) ? 4 * GICR_FRAME : 2 * GICR_FRAME;
 
 		if (off + stride > size)
@@ -136,7 +137,7 @@ static void gic_redistributors(const struct dtb_node *n, u64 base, u64 size)
 		say_withheld(n, base + off, size - off, "no redistributor there");
 	home.gicr_base = base;
 	home.gicr_size = off;
-	el2_dev_add(base, off);
+	platform_el2_dev_add(base, off);
 }
 
 /* "arm,gic-v3": GICD, the redistributor region, then (optional, GICv2
@@ -171,7 +172,7 @@ static void gic_v2(const struct dtb_node *n)
 	if (dtb_node_reg(n, 2, &base, &size)) {
 		say_withheld(n, base, size, "GICH, the virtual interface control: KCore's");
 		home.gich_base = base;
-		el2_dev_add(base, size);
+		platform_el2_dev_add(base, size);
 	}
 	if (dtb_node_reg(n, 3, &base, &size))
 		say_host(n, base, size, "GICV, the virtual CPU interface (plain)");
@@ -197,7 +198,7 @@ static void gic_its(const struct dtb_node *n)
 	range_add(allow, &allow_num, base + ITS_TRANSLATER_FRAME, PAGE_SIZE);
 	home.its_base = base;
 	home.its_size = size;
-	el2_dev_add(base, ITS_TRANSLATER_FRAME);
+	platform_el2_dev_add(base, ITS_TRANSLATER_FRAME);
 }
 
 /* A PCIe host bridge: its config space (reg) and its windows (ranges). */
@@ -224,7 +225,7 @@ static void kcore_own(const struct dtb_node *n)
 
 	for (u32 i = 0; dtb_node_reg(n, i, &base, &size); i++) {
 		say_withheld(n, base, size, "KCore's own (the SMMU)");
-		el2_dev_add(base, size);
+		platform_el2_dev_add(base, size);
 	}
 }
 
@@ -352,8 +353,6 @@ void platform_from_dtb(const void *dtb, u64 ram_base, u64 ram_size)
 #endif
 	plat.dma_isolated = dma_isolated;
 	plat.insecure_dma = insecure_dma;
-	/* KCore's console, shared with the host (README, "Security"). */
-	el2_dev_add(QEMU_UART_BASE, PAGE_SIZE);
 	if (!dtb || dtb_for_each_node(dtb, classify, NULL) != 0)
 		console_printf("kcore: no DTB: every device withheld from the host\n");
 	for (u32 i = 0; i < deny_num; i++)

@@ -5,7 +5,7 @@
  * bounds-checked against the header's sizes and
  * done byte by byte, because it runs with the MMU off, where an unaligned
  * access would fault. */
-#include "boot.h"
+#include "dtb.h"
 
 #define FDT_MAGIC 0xD00DFEEDU
 #define FDT_BEGIN_NODE 1U

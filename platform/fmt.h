@@ -1,9 +1,9 @@
 /* A minimal printf formatter over a character sink, shared by KCore's
- * console (boot/uart.c) and the test host (tests/qemu/host). Conversions:
+ * consoles (boot/uart.c, arch/arm64/linux/console.c) and the test host (tests/qemu/host). Conversions:
  * %d %i %u %x %p %s %c %%, with an optional '0' flag, a width and 'l'/'ll'/'z'
  * modifiers; %p prints 0x and 16 hex digits. */
-#ifndef KCORE_BOOT_FMT_H
-#define KCORE_BOOT_FMT_H
+#ifndef KCORE_PLATFORM_FMT_H
+#define KCORE_PLATFORM_FMT_H
 
 #include <stdarg.h>
 
