@@ -124,14 +124,14 @@ el2: $(B)/el2/kcore-core.o
 # unwind tables (hyp.lds keeps no .eh_frame). A core change rebuilds this
 # object and relinks vmlinux, not the kernel.
 LK := $(B)/linux-kcore
-LK_CFLAGS := $(EL2_CFLAGS) -Iarch/arm64 -fno-asynchronous-unwind-tables -fno-unwind-tables \
+LK_CFLAGS := $(EL2_CFLAGS) -Iarch/arm64 -Iplatform -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-tree-loop-distribute-patterns
 LK_SRCS := $(CORE_SRCS) smmu/none/smmu_none.c arch/arm64/mem.c arch/arm64/cpu_ops.c \
-	$(wildcard arch/arm64/linux/*.c)
+	arch/arm64/host_inject.c arch/arm64/pmu.c $(wildcard platform/*.c arch/arm64/linux/*.c)
 LK_OBJS := $(LK_SRCS:%.c=$(LK)/%.o)
 LK_EXPORTS := arch/arm64/linux/exports.txt
 LK_NVHE_SYMS := arch/arm64/linux/nvhe-symbols.txt
-$(LK_OBJS): $(LK)/%.o: %.c $(CORE_HDRS) $(wildcard arch/arm64/*.h)
+$(LK_OBJS): $(LK)/%.o: %.c $(CORE_HDRS) $(wildcard arch/arm64/*.h arch/arm64/linux/*.h platform/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc $(LK_CFLAGS) -c $< -o $@
 $(LK)/kcore-hyp.o: $(LK_OBJS) $(LK_EXPORTS) $(LK_NVHE_SYMS) scripts/check-nvhe-object.sh
@@ -304,11 +304,15 @@ $(B)/linux/bare.bin: tests/linux/guests/start.S tests/linux/guests/bare.c tests/
 		-mstrict-align -fno-pic -static -Wl,-T,tests/linux/guests/guest.ld -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -o $(B)/linux/bare.elf tests/linux/guests/start.S tests/linux/guests/bare.c
 	$(Q)$(CROSS)objcopy -O binary $(B)/linux/bare.elf $@
+$(B)/linux/kcore-probe: tests/linux/probe/kcore-probe.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
 linux-kernel: $(LK)/kcore-hyp.o
 	$(Q)scripts/linux/build
-linux-initramfs: linux-kernel $(B)/linux/vmm $(B)/linux/bare.bin
+linux-initramfs: linux-kernel $(B)/linux/vmm $(B)/linux/bare.bin $(B)/linux/kcore-probe
 	$(Q)scripts/linux/fetch-debian-kernel.sh $(B)/linux/debian-Image
-	$(Q)scripts/linux/initramfs $(B)/linux/vmm $(B)/linux/bare.bin $(B)/linux/Image $(B)/linux/debian-Image
+	$(Q)scripts/linux/initramfs $(B)/linux/vmm $(B)/linux/bare.bin $(B)/linux/kcore-probe \
+		$(B)/linux/Image $(B)/linux/debian-Image
 linux-test: linux-initramfs
 	$(Q)tests/linux/run.sh
 linux-bench: linux-initramfs

@@ -128,6 +128,8 @@ void boot_main(u64 dtb_arg)
 	platform_from_dtb(dtb, ram_base, ram_size);
 	p.host_mmio = plat.host_mmio;
 	p.host_mmio_num = plat.host_mmio_num;
+	p.core_more = NULL; /* KCore's memory is one range: its image and pools */
+	p.core_more_num = 0;
 	/* kc is zero (BSS), so layout_pool_bytes() is the pools' size. */
 	p.ram_base = ram_base;
 	p.ram_size = ram_size;

@@ -55,11 +55,20 @@ static void init_check_params(const struct kcore_boot_params *p)
 		arch_halt("kcore_init: MMIO allow-list too long", p->host_mmio_num, KCORE_HOST_MMIO_MAX);
 	for (u32 i = 0; i < p->host_mmio_num; i++)
 		init_check_mmio_range(p, i);
+	if (p->core_more_num > KCORE_CORE_MORE_MAX)
+		arch_halt("kcore_init: too many core ranges", p->core_more_num, KCORE_CORE_MORE_MAX);
+	for (u32 i = 0; i < p->core_more_num; i++) {
+		const struct phys_range *r = &p->core_more[i];
+
+		if (!page_aligned(r->base) || !page_aligned(r->size) || r->size == 0 ||
+		    r->base < p->ram_base || r->base > ram_end || r->size > ram_end - r->base)
+			arch_halt("kcore_init: core range outside RAM", r->base, r->size);
+	}
 }
 
 /* Every RAM page is the host's, mapped (later, on fault) at its own
  * address; KCore's memory is COREVISOR's and backs no guest frame. */
-static void init_s2page(void)
+static void init_s2page(const struct kcore_boot_params *p)
 {
 	pfn_t base = KCORE_RAM_BASE >> PAGE_SHIFT;
 	pfn_t core_lo = kc.core_start >> PAGE_SHIFT;
@@ -79,6 +88,14 @@ static void init_s2page(void)
 		} else {
 			pg->owner = HOSTVISOR;
 			pg->gfn = pfn + SMMU_HOST_OFFSET;
+		}
+	}
+	for (u32 r = 0; r < p->core_more_num; r++) {
+		pfn_t first = p->core_more[r].base >> PAGE_SHIFT;
+
+		for (u64 i = 0; i < p->core_more[r].size >> PAGE_SHIFT; i++) {
+			kc.s2page[first - base + i].owner = COREVISOR;
+			kc.s2page[first - base + i].gfn = INVALID64;
 		}
 	}
 	/* D60: every count is 0, so no extent is pinned. */
@@ -136,7 +153,7 @@ void kcore_init(const struct kcore_boot_params *p)
 	kc.host_mmio_num = p->host_mmio_num;
 	for (u32 i = 0; i < p->host_mmio_num; i++)
 		kc.host_mmio[i] = p->host_mmio[i];
-	init_s2page();
+	init_s2page(p);
 	init_vms();
 	init_shadow();
 	init_zero_bytes(&kc.spt, sizeof(kc.spt));

@@ -20,7 +20,7 @@ cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance
 echo "check: cppcheck (the arch layer for Linux's nVHE image)"
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
 	--inline-suppr --suppress=missingIncludeSystem --suppress=unusedFunction \
-	-Iinclude -Iarch/arm64 arch/arm64/linux/*.c
+	-Iinclude -Iarch/arm64 -Iplatform arch/arm64/linux/*.c
 # ==== Linux test bed (issue 6): the VMM and its bare-metal guest ====
 echo "check: cppcheck (the Linux test bed: tests/linux)"
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \

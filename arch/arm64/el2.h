@@ -22,6 +22,14 @@ __attribute__((noreturn)) void host_psci_system_off_reset(u64 fn);
 /* arch/arm64/psci.c: PSCI 1.1 MEM_PROTECT at boot where the firmware offers it. */
 void psci_mem_protect_init(void);
 
+/* arch/arm64/host_inject.c: enter the host's EL1 synchronous vector with
+ * esr_el1/far (host_inject), an external abort for the host's own data or
+ * instruction abort of syndrome esr (host_inject_abort), and the console
+ * line of a refused host access (the first few; then only counted). */
+void host_inject(u64 esr_el1, u64 far);
+void host_inject_abort(u64 esr, u64 far);
+void host_refusal_report(u64 esr, u64 ipa, long ret);
+
 /* arch/arm64/traps.c */
 extern u64 host_mdcr_el2, guest_mdcr_el2, guest_hcr_el2, guest_cptr_el2;
 extern bool cpu_has_trf, cpu_has_spe;

@@ -144,7 +144,14 @@ struct kcore_boot_params {
 	 * at most KCORE_HOST_MMIO_MAX, not overlapping. */
 	const struct phys_range *host_mmio;
 	u32 host_mmio_num;
+	/* More of KCore's memory, outside [core_start, core_end): inside Linux,
+	 * the nVHE image's text, rodata and bss, its per-CPU areas and stacks
+	 * and pKVM's pool. Page-aligned ranges inside RAM, at most
+	 * KCORE_CORE_MORE_MAX; they may overlap. COREVISOR's from boot on. */
+	const struct phys_range *core_more;
+	u32 core_more_num;
 };
+#define KCORE_CORE_MORE_MAX 64U
 /* Bytes of page-table pool (all principals and the SMMU) from pool_base. */
 u64 layout_pool_bytes(void);
 /* Set up every table and owner. Halts if the parameters are inconsistent. */

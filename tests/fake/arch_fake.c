@@ -177,6 +177,9 @@ u32 fake_events_count(void) { return nevents < MAX_EVENTS ? nevents : MAX_EVENTS
 const struct fake_event *fake_events(void) { return events; }
 void fake_events_clear(void) { nevents = 0; }
 
+const struct phys_range *fake_core_more;
+u32 fake_core_more_num;
+
 void fake_machine_reset(void)
 {
 	static const struct phys_range host_mmio[] = FAKE_HOST_MMIO;
@@ -212,6 +215,8 @@ void fake_machine_reset(void)
 	p.pool_base = p.core_start + (1UL << 20); /* after a pretend 1 MB image */
 	p.host_mmio = host_mmio;
 	p.host_mmio_num = sizeof(host_mmio) / sizeof(host_mmio[0]);
+	p.core_more = fake_core_more;
+	p.core_more_num = fake_core_more_num;
 	kcore_init(&p);
 	/* D52: a boot salt (all zero, as the model's export.py assumes), so that
 	 * SAVE_* works; tests of its refusal clear it (kcore_set_boot_salt). */

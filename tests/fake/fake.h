@@ -46,6 +46,10 @@ struct fake_event {
 
 /* Set up RAM (zeroed) and call kcore_init. Safe to call again: resets all. */
 void fake_machine_reset(void);
+/* More of KCore's memory for the next fake_machine_reset (the Linux home's
+ * hyp ranges); NULL, 0 by default. */
+extern const struct phys_range *fake_core_more;
+extern u32 fake_core_more_num;
 /* D45: arch_dma_policy_allows_vms() (true unless a test clears it; reset
  * sets it again). */
 extern bool fake_dma_policy_allows_vms;

@@ -6,8 +6,10 @@
 # with Debian's own arm64 kernel as the Linux guest (mode debian), and in
 # each checks that KVM initialised in that mode, that the VMM's errors are
 # clear, that the bare-metal guest and the Linux guest print what they
-# should, and that everything powers off in time.
-#   tests/linux/run.sh [nvhe|protected|gicv2|debian ...]     (default: all four)
+# should, and that everything powers off in time. Mode kcore boots the same
+# Image with kvm-arm.mode=kcore (KCore owns the host's stage 2) and runs
+# KCore's isolation probes (tests/linux/probe) instead of guests.
+#   tests/linux/run.sh [nvhe|protected|gicv2|debian|kcore ...]  (default: all five)
 # Needs build/linux/Image and build/linux/host-initrd.cpio (make linux-initramfs).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +17,7 @@ OUT=build/linux
 QEMU=${QEMU:-qemu-system-aarch64}
 TIMEOUT=${LINUX_TEST_TIMEOUT:-900}
 modes=("$@")
-[ ${#modes[@]} -gt 0 ] || modes=(nvhe protected gicv2 debian)
+[ ${#modes[@]} -gt 0 ] || modes=(nvhe protected gicv2 debian kcore)
 for f in "$OUT/Image" "$OUT/host-initrd.cpio" "$OUT/host-initrd-debian.cpio"; do
 	[ -f "$f" ] || { echo "linux-test: $f missing (make linux-initramfs)" >&2; exit 1; }
 done
@@ -37,18 +39,25 @@ for mode in "${modes[@]}"; do
 	protected) kmode=protected gic=3 tests=all initrd=host-initrd.cpio guest_kernel='guest: Linux 6.1.' ;;
 	gicv2) kmode=nvhe gic=2 tests=all initrd=host-initrd.cpio guest_kernel='guest: Linux 6.1.' ;;
 	debian) kmode=nvhe gic=3 tests=linux initrd=host-initrd-debian.cpio guest_kernel='guest: Linux 6.1.0-' ;;
-	*) echo "linux-test: unknown mode '$mode' (nvhe, protected, gicv2, debian)" >&2; exit 2 ;;
+	kcore) kmode=kcore gic=3 tests=kcore initrd=host-initrd.cpio guest_kernel= ;;
+	*) echo "linux-test: unknown mode '$mode' (nvhe, protected, gicv2, debian, kcore)" >&2; exit 2 ;;
 	esac
+	# KCore mode runs on cortex-a72 (docs/linux.md: no SVE/PAuth/MTE for a
+	# guest to trap on, a 44-bit PA for KCore's level-0 stage 2, 4 LRs);
+	# the host boots without LPIs until KCore adopts the host's LPI tables.
+	cpu=max,pauth-impdef=on extra=
+	[ "$kmode" = kcore ] && cpu=cortex-a72 extra=irqchip.gicv3_nolpi=1
 	case "$kmode" in
 	nvhe) kvm_line='kvm [1]: Hyp mode initialized successfully' ;;
 	protected) kvm_line='kvm [1]: Protected nVHE mode initialized successfully' ;;
+	kcore) kvm_line="kvm [1]: KCore mode initialized successfully: KCore owns the host's stage 2" ;;
 	esac
 	log=$OUT/test-$mode.log
 	echo "linux-test: $mode: kvm-arm.mode=$kmode, GICv$gic (log: $log)"
 	start=$(date +%s)
-	timeout "$TIMEOUT" "$QEMU" -M virt,virtualization=on,gic-version=$gic -cpu max,pauth-impdef=on \
+	timeout "$TIMEOUT" "$QEMU" -M virt,virtualization=on,gic-version=$gic -cpu $cpu \
 		-smp 2 -m 2G -nographic -no-reboot -kernel "$OUT/Image" -initrd "$OUT/$initrd" \
-		-append "console=ttyAMA0 kvm-arm.mode=$kmode kcore.test=$tests panic=-1" \
+		-append "console=ttyAMA0 kvm-arm.mode=$kmode kcore.test=$tests panic=-1 $extra" \
 		< /dev/null > "$log" 2>&1
 	rc=$?
 	tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
@@ -56,9 +65,33 @@ for mode in "${modes[@]}"; do
 	if [ $rc -eq 124 ]; then
 		fail=$((fail + 1)); echo "  FAIL timed out after $TIMEOUT s"; tail -5 "$log"
 	fi
+	check "$log" "KVM initialised ($kmode)" "$kvm_line"
+	if [ "$tests" = kcore ]; then
+		check "$log" "KCore reserved its pools at boot" "kvm [0]: KCore: reserved"
+		check "$log" "KCore took the host's RAM and the hyp ranges" "kcore: RAM [0x40000000, 0xc0000000) the host's; KCore's: its pools"
+		check "$log" "KCore classified the host's devices (default-deny)" "kcore: MMIO allow-list:"
+		check "$log" "fw_cfg's DMA interface withheld" "kcore: MMIO withheld: fw-cfg@9020000"
+		check "$log" "the ITS's control frame KCore's" "kcore: MMIO mediated: its@8080000"
+		check "$log" "both CPUs online under KCore" "smp: Brought up 1 node, 2 CPUs"
+		check "$log" "probe: KCore's no-op hypercall" "kcore-probe: ok   KCore's no-op hypercall answered 0"
+		check "$log" "probe: a host page reads through the probe" "kcore-probe: ok   read a host page"
+		for what in "the nVHE text" "the nVHE rodata" "the nVHE bss" "KCore's ownership table" "KCore's pool"; do
+			check "$log" "probe: read $what refused (SIGBUS)" "kcore-probe: ok   read $what"
+		done
+		for what in "the nVHE text" "the nVHE bss" "KCore's ownership table" "KCore's pool"; do
+			check "$log" "probe: write $what refused (SIGBUS)" "kcore-probe: ok   write $what"
+		done
+		check "$log" "probe: all 23 of KVM's host hypercalls refused (-EPERM)" "kcore-probe: ok   KVM hypercall" 23
+		check "$log" "probe: KVM_CREATE_VM refused" "kcore-probe: ok   KVM_CREATE_VM: Operation not supported"
+		check "$log" "probe: the host and KCore still run" "kcore-probe: ok   the host and KCore still run"
+		check "$log" "probe: no check failed" "kcore-probe: 36 passed, 0 failed"
+		check "$log" "no hyp panic, no oops" "host: kcore-probe exit 0"
+		check "$log" "the VMM says KVM_CREATE_VM is refused" "vmm: KVM_CREATE_VM: Operation not supported"
+		check "$log" "powered off" "host: tests done"
+		continue
+	fi
 	nvm=1
 	[ "$tests" = all ] && nvm=2
-	check "$log" "KVM initialised ($kmode)" "$kvm_line"
 	check "$log" "VMM uses the in-kernel vGICv$gic" "vCPU(s), vGICv$gic" $nvm
 	if [ "$tests" = all ]; then
 		check "$log" "error: bad image" "not an arm64 Linux Image"

@@ -112,6 +112,39 @@ static void test_map_host(void)
 	done();
 }
 
+/* KCore's further ranges (the Linux home's hyp text, bss, stacks...) are
+ * COREVISOR's from boot: the host cannot map a page of them, and the pages
+ * around them stay the host's. */
+static void test_map_host_core_more(void)
+{
+	static const struct phys_range more[] = {
+		{ (HPFN + 8) << PAGE_SHIFT, 2 * PAGE_SIZE },
+		{ (HPFN + 9) << PAGE_SHIFT, 2 * PAGE_SIZE }, /* overlapping is allowed */
+		{ (HPFN + 20) << PAGE_SHIFT, PAGE_SIZE },
+	};
+
+	fake_core_more = more;
+	fake_core_more_num = 3;
+	reset();
+	fake_core_more = NULL;
+	fake_core_more_num = 0;
+	for (u64 pfn = HPFN + 8; pfn < HPFN + 11; pfn++) {
+		CHECK_EQ(s2page_get(pfn).owner, COREVISOR);
+		CHECK_EQ(local_map_host(pfn << PAGE_SHIFT), -KE_OWNER);
+	}
+	CHECK_EQ(local_map_host((HPFN + 20) << PAGE_SHIFT), -KE_OWNER);
+	CHECK_EQ(npt_lookup(HOSTVISOR, HPFN + 20).level, 0);
+	CHECK_EQ(local_map_host((HPFN + 7) << PAGE_SHIFT), 0);
+	CHECK_EQ(local_map_host((HPFN + 11) << PAGE_SHIFT), 0);
+	CHECK_EQ(local_map_host((HPFN + 19) << PAGE_SHIFT), 0);
+	CHECK_EQ(s2page_get(HPFN + 21).owner, HOSTVISOR);
+	done();
+	/* the next reset has none */
+	reset();
+	CHECK_EQ(s2page_get(HPFN + 8).owner, HOSTVISOR);
+	done();
+}
+
 /* The host pool runs out: -KE_NOMEM, nothing mapped. */
 static void test_map_host_nomem(void)
 {
@@ -611,7 +644,7 @@ static void test_assign_caches(void)
 	done();
 }
 
-UT_MAIN(UT(test_assign_caches), UT(test_map_host), UT(test_map_host_nomem), UT(test_assign), UT(test_clear_vm_page),
+UT_MAIN(UT(test_assign_caches), UT(test_map_host), UT(test_map_host_core_more), UT(test_map_host_nomem), UT(test_assign), UT(test_clear_vm_page),
 	UT(test_prot_and_map_page), UT(test_prot_and_map_nomem), UT(test_prot_and_map_block),
 	UT(test_map_io), UT(test_grant_revoke_page), UT(test_grant_revoke_range),
 	UT(test_crypt_bufs))

@@ -13,6 +13,8 @@
 #include "kcore/arch.h"
 #include "kcore/constants.h"
 
+#include "devices.h"
+#include "kcore_linux.h"
 #include "sysreg.h"
 
 /* nVHE's own (arch/arm64/kvm/hyp/include/nvhe/memory.h, nvhe/switch.c). */
@@ -58,4 +60,31 @@ void arch_halt(const char *why, u64 a, u64 b)
 	kcore_halt_reason.b = b;
 	kcore_halt_reason.cpu = arch_cpu_id();
 	hyp_panic();
+}
+
+/* platform/devices.c's device reads (the redistributors' GICR_TYPER, at
+ * init): through a device mapping the glue makes at EL2, one page at a
+ * time (the last one kept: the reads walk the frames in order). */
+static u64 dev_va(u64 pa)
+{
+	static u64 mapped_page, mapped_va;
+	u64 page = pa & ~(PAGE_SIZE - 1);
+
+	if (page != mapped_page || mapped_va == 0) {
+		mapped_va = kcore_glue_map_device(page, PAGE_SIZE);
+		mapped_page = page;
+		if (mapped_va == 0)
+			arch_halt("linux: the glue cannot map a device page", pa, 0);
+	}
+	return mapped_va + (pa - page);
+}
+
+u64 platform_dev_read64(u64 pa)
+{
+	return *(volatile u64 *)(uintptr_t)dev_va(pa);
+}
+
+u32 linux_dev_read32(u64 pa)
+{
+	return *(volatile u32 *)(uintptr_t)dev_va(pa);
 }

@@ -1,0 +1,171 @@
+/* The host's isolation probes in KCore mode (tests/linux/run.sh, mode
+ * kcore): through the test-only /dev/kcore_test (CONFIG_KVM_ARM_KCORE_TEST)
+ * the host tries what KCore must refuse, each in a child process so that a
+ * refusal (SIGBUS) ends only the child:
+ *   - reading and writing KCore's pages: the nVHE text, rodata and bss, the
+ *     ownership table (KCore's `kc`), KCore's page-table pool;
+ *   - every one of KVM's own host hypercalls (0xC6000000 + n) after the
+ *     host was deprivileged: -EPERM;
+ *   - KVM_CREATE_VM: refused until VMs run through KCore (issue 13).
+ * A host page filled with a known pattern is read through the same path
+ * first, so a SIGBUS is KCore's refusal, not a broken probe. Prints one
+ * "kcore-probe: ok|FAIL ..." line per check and a summary. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+struct kcore_test_info {
+	uint64_t hyp_text_pa, hyp_rodata_pa, hyp_bss_pa, hyp_bss_size;
+	uint64_t owner_table_pa, pool_pa, pool_size;
+	uint64_t host_page_pa, host_page_pattern;
+};
+
+#define KCORE_TEST_INFO _IOR('K', 1, struct kcore_test_info)
+#define KCORE_TEST_NOP _IO('K', 2)
+#define KCORE_TEST_HCALL _IOW('K', 3, uint64_t)
+
+/* Linux 6.1's enum __kvm_host_smccc_func (arch/arm64/include/asm/kvm_asm.h). */
+static const char *const stock_hcalls[] = {
+	"__kvm_hyp_init", "__kvm_get_mdcr_el2", "__pkvm_init",
+	"__pkvm_create_private_mapping", "__pkvm_cpu_set_vector", "__kvm_enable_ssbs",
+	"__vgic_v3_init_lrs", "__vgic_v3_get_gic_config", "__pkvm_prot_finalize",
+	"__pkvm_host_share_hyp", "__pkvm_host_unshare_hyp", "__kvm_adjust_pc",
+	"__kvm_vcpu_run", "__kvm_flush_vm_context", "__kvm_tlb_flush_vmid_ipa",
+	"__kvm_tlb_flush_vmid", "__kvm_flush_cpu_context", "__kvm_timer_set_cntvoff",
+	"__vgic_v3_read_vmcr", "__vgic_v3_write_vmcr", "__vgic_v3_save_aprs",
+	"__vgic_v3_restore_aprs", "__pkvm_vcpu_init_traps",
+};
+
+static int dev = -1, passed, failed;
+
+static void result(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void result(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("kcore-probe: %s ", ok ? "ok  " : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+enum access { READ, WRITE };
+
+/* In a child: map the page at pa, touch it. Exit 0 if the access completed
+ * (the value read is written to the pipe), 3 if the mapping failed. */
+static int probe(uint64_t pa, enum access how, uint64_t *value)
+{
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe(fds) != 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		volatile uint64_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, dev,
+					    (off_t)(pa & ~4095ULL));
+		uint64_t v = 0;
+
+		if (p == MAP_FAILED)
+			_exit(3);
+		if (how == READ)
+			v = p[(pa & 4095) / 8];
+		else
+			p[(pa & 4095) / 8] = 0x6b636f7265ULL; /* "kcore" */
+		if (write(fds[1], &v, sizeof(v)) != sizeof(v))
+			_exit(4);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		close(fds[0]);
+		return -1;
+	}
+	if (value && read(fds[0], value, sizeof(*value)) != sizeof(*value))
+		*value = 0;
+	close(fds[0]);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static void expect_refused(const char *what, uint64_t pa, enum access how)
+{
+	int r = probe(pa, how, NULL);
+
+	result(r == 128 + SIGBUS, "%s %s [0x%llx]: %s", how == READ ? "read" : "write", what,
+	       (unsigned long long)pa,
+	       r == 128 + SIGBUS ? "SIGBUS (refused by KCore)" :
+	       r == 0		  ? "the access went through" :
+				    "unexpected end of the probe");
+}
+
+int main(void)
+{
+	struct kcore_test_info info;
+	uint64_t v = 0;
+	long r;
+	int kvm;
+
+	dev = open("/dev/kcore_test", O_RDWR);
+	if (dev < 0) {
+		printf("kcore-probe: FAIL /dev/kcore_test: %s\n", strerror(errno));
+		return 1;
+	}
+	r = ioctl(dev, KCORE_TEST_NOP);
+	result(r == 0, "KCore's no-op hypercall answered %ld", r);
+	if (ioctl(dev, KCORE_TEST_INFO, &info) != 0) {
+		printf("kcore-probe: FAIL KCORE_TEST_INFO: %s\n", strerror(errno));
+		return 1;
+	}
+	r = probe(info.host_page_pa, READ, &v);
+	result(r == 0 && v == info.host_page_pattern,
+	       "read a host page [0x%llx] through the probe: 0x%llx", (unsigned long long)info.host_page_pa,
+	       (unsigned long long)v);
+
+	expect_refused("the nVHE text", info.hyp_text_pa, READ);
+	expect_refused("the nVHE text", info.hyp_text_pa, WRITE);
+	expect_refused("the nVHE rodata", info.hyp_rodata_pa, READ);
+	expect_refused("the nVHE bss", info.hyp_bss_pa, READ);
+	expect_refused("the nVHE bss", info.hyp_bss_pa + info.hyp_bss_size - 8, WRITE);
+	expect_refused("KCore's ownership table", info.owner_table_pa, READ);
+	expect_refused("KCore's ownership table", info.owner_table_pa, WRITE);
+	expect_refused("KCore's pool", info.pool_pa, READ);
+	expect_refused("KCore's pool", info.pool_pa + info.pool_size - 8, WRITE);
+
+	for (unsigned n = 0; n < sizeof(stock_hcalls) / sizeof(stock_hcalls[0]); n++) {
+		r = ioctl(dev, KCORE_TEST_HCALL, (unsigned long)n);
+		result(r < 0 && errno == EPERM, "KVM hypercall %u (%s): %s", n, stock_hcalls[n],
+		       r < 0 ? strerror(errno) : "accepted");
+	}
+
+	kvm = open("/dev/kvm", O_RDWR);
+	r = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
+	result(kvm >= 0 && r < 0 && errno == EOPNOTSUPP, "KVM_CREATE_VM: %s",
+	       r < 0 ? strerror(errno) : "a VM was created");
+
+	/* After all of it the host still runs, and so does KCore. */
+	r = probe(info.host_page_pa, READ, &v);
+	result(r == 0 && v == info.host_page_pattern && ioctl(dev, KCORE_TEST_NOP) == 0,
+	       "the host and KCore still run after the probes");
+	printf("kcore-probe: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
