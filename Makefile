@@ -291,7 +291,8 @@ gdb: $(B)/el2/kcore.elf $(B)/qemu/host-hello.elf
 
 # ==== Linux test bed (issue 6): tests/linux, scripts/linux ====================
 # Debian's Linux 6.1 as an arm64 KVM host in QEMU with a small VMM and two
-# guests; stock KVM (nVHE) and pKVM baselines. Not part of `make test`.
+# guests; stock KVM (nVHE), pKVM and KCore mode (kvm-arm.mode=kcore, patches/linux).
+# `make test` builds it (kernel included) and runs linux-test (scripts/test.sh).
 # linux-kernel: build/linux/Image (scripts/linux/build, incremental);
 # linux-test: tests/linux/run.sh; linux-bench: tests/linux/bench.sh.
 LINUX_VMM_SRCS := $(wildcard tests/linux/vmm/*.c)

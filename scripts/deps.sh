@@ -26,4 +26,6 @@ if [ ${#need[@]} -gt 0 ]; then
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# The Linux test bed (make test boots it): kernel build tools, the 6.1 source.
+"$(dirname "$0")/linux/deps.sh"
 echo "deps: ok"

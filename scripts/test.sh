@@ -88,6 +88,21 @@ line=$(QEMU_GIC=2 tests/qemu/run.sh vm two-vms smp images export dma devices pmu
 grep -E '^(PASS|FAIL|  \|)' "$log/qemu-gicv2.log" | sed 's/^/  /'
 if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "qemu GICv2 (did not run)" 1; fi
 
+echo "== Linux test bed: Debian's 6.1 with patches/linux, booted as stock nVHE, pKVM and KCore mode"
+# The kernel from scratch on a clean clone (scripts/linux/build), the
+# initramfs (busybox, the VMM, the guests, KCore's probe), then
+# tests/linux/run.sh: its checks count one each.
+t1=$(date +%s)
+$MAKE -s linux-initramfs >"$log/build-linux.log" 2>&1; rc=$?
+[ $rc -eq 0 ] || tail -n 30 "$log/build-linux.log"
+count "build Linux 6.1 + patch series + initramfs ($(( $(date +%s) - t1 )) s)" $rc
+if [ $rc -eq 0 ]; then
+	line=$(tests/linux/run.sh 2>&1 | tee "$log/linux.log" | tail -n 1)
+	grep -E '^linux-test: [a-z]+:|  FAIL' "$log/linux.log" | sed 's/^/  /'
+	echo "  $line"
+	if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "linux test bed (did not run)" 1; fi
+fi
+
 echo "== mutants (each must be caught)"
 scripts/run-mutants.sh >"$log/mutants.log" 2>&1
 grep -E '^(caught|MISSED|BROKEN)' "$log/mutants.log" | sed 's/^/  /'
