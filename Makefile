@@ -125,7 +125,7 @@ el2: $(B)/el2/kcore-core.o
 # object and relinks vmlinux, not the kernel.
 LK := $(B)/linux-kcore
 LK_CFLAGS := $(EL2_CFLAGS) -Iarch/arm64 -Iplatform -fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-fno-tree-loop-distribute-patterns
+	-fno-tree-loop-distribute-patterns -fcallgraph-info=su
 LK_SRCS := $(CORE_SRCS) smmu/none/smmu_none.c arch/arm64/mem.c arch/arm64/cpu_ops.c \
 	arch/arm64/host_inject.c arch/arm64/pmu.c $(wildcard platform/*.c arch/arm64/linux/*.c)
 LK_OBJS := $(LK_SRCS:%.c=$(LK)/%.o)
@@ -140,6 +140,13 @@ $(LK)/kcore-hyp.o: $(LK_OBJS) $(LK_EXPORTS) $(LK_NVHE_SYMS) scripts/check-nvhe-o
 	$(Q)rm -f $@.all
 	$(Q)scripts/check-nvhe-object.sh $(CROSS) $@ $(LK_EXPORTS) $(LK_NVHE_SYMS) || { rm -f $@; exit 1; }
 linux-kcore: $(LK)/kcore-hyp.o
+# The deepest EL2 stack from each entry point of the object (GCC's call
+# graphs with stack usage, scripts/stack-depth.py): within 3,584 bytes, the
+# one-page nVHE hyp stack less 512 bytes for pKVM's frames on the way in.
+LK_STACK_LIMIT := 3584
+stack-depth: $(LK)/kcore-hyp.o
+	$(Q)$(PY) scripts/stack-depth.py --limit $(LK_STACK_LIMIT) --entries $(LK_EXPORTS) \
+		--indirect arch/arm64/linux/stack-indirect.txt $(LK_OBJS:%.o=%.ci)
 
 # ---- the EL2 image for QEMU virt (boot/, arch/arm64/) --------------------------
 IMG_CFLAGS := $(EL2_CFLAGS) -Iboot -Iplatform -Iarch/arm64 -fno-tree-loop-distribute-patterns $(IMG_SMMU_FLAGS)
@@ -436,5 +443,5 @@ clean:
 FORCE:
 # The signed images are kept (not deleted as intermediate files).
 .SECONDARY: $(B)/qemu/guest.signed.bin $(B)/qemu/bench-guest.signed.bin
-.PHONY: FORCE keys all el2 host deps unit model smp fuzz fuzz-smoke mutants test check clean kcore.elf \
+.PHONY: FORCE keys all el2 host deps stack-depth unit model smp fuzz fuzz-smoke mutants test check clean kcore.elf \
 	qemu-images qemu-test run bench gdb

@@ -25,7 +25,7 @@ cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance
 echo "check: cppcheck (the Linux test bed: tests/linux)"
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,style,performance,portability \
 	--inline-suppr --suppress=missingIncludeSystem --suppress=unusedFunction \
-	-Itests/linux/vmm tests/linux/vmm/*.c tests/linux/guests/*.c
+	-Itests/linux/vmm tests/linux/vmm/*.c tests/linux/guests/*.c tests/linux/probe/*.c
 # ==== end of the Linux test bed ====
 echo "check: clang-tidy"
 for f in $srcs; do
@@ -37,7 +37,7 @@ done
 echo "check: every mutant still applies"
 # A mutant that no longer applies is reported BROKEN only at the end of
 # make test's mutant run; this finds it in a second.
-for m in tests/mutants/*.patch tests/mutants-el2/*.patch; do
+for m in tests/mutants/*.patch tests/mutants-el2/*.patch tests/mutants-linux/*.patch; do
 	patch -p1 --dry-run -s -f < "$m" >/dev/null 2>&1 || { echo "check: $m does not apply"; exit 1; }
 done
 echo "check: ok"

@@ -32,6 +32,9 @@ $MAKE -s qemu-images >"$log/build-qemu.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -
 # carry (scripts/check-nvhe-object.sh), and the check's own refusals.
 $MAKE -s linux-kcore >"$log/build-linux-kcore.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 30 "$log/build-linux-kcore.log"; count "build linux-kcore (nVHE object, checked)" $rc
 scripts/check-nvhe-object.sh --self-test "${CROSS:-aarch64-linux-gnu-}" | sed 's/^/  /'; count "nVHE object check refuses bad objects" "${PIPESTATUS[0]}"
+# Its deepest EL2 stack from every entry point fits the one-page hyp stack.
+$MAKE -s stack-depth 2>&1 | tail -n 4 | cut -c1-200 | sed 's/^/  /'; count "EL2 stack depth inside Linux (make stack-depth)" "${PIPESTATUS[0]}"
+$PY scripts/stack-depth.py --self-test | sed 's/^/  /'; count "stack-depth check refuses bad graphs" "${PIPESTATUS[0]}"
 
 echo "== static analysis (make check: cppcheck, clang-tidy)"
 scripts/check.sh >"$log/check.log" 2>&1; rc=$?; [ $rc -eq 0 ] || tail -n 20 "$log/check.log"; count "static analysis" $rc
@@ -101,6 +104,10 @@ if [ $rc -eq 0 ]; then
 	grep -E '^linux-test: [a-z]+:|  FAIL' "$log/linux.log" | sed 's/^/  /'
 	echo "  $line"
 	if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "linux test bed (did not run)" 1; fi
+	echo "== Linux-mode mutants (tests/mutants-linux: each must fail make linux-test's kcore mode)"
+	line=$(scripts/run-linux-mutants.sh 2>&1 | tee "$log/linux-mutants.log" | tail -n 1)
+	grep -E '^(caught|MISSED|BROKEN)' "$log/linux-mutants.log" | cut -c1-160 | sed 's/^/  /'
+	if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "linux mutants (did not run)" 1; fi
 fi
 
 echo "== mutants (each must be caught)"

@@ -75,16 +75,18 @@ for mode in "${modes[@]}"; do
 		check "$log" "both CPUs online under KCore" "smp: Brought up 1 node, 2 CPUs"
 		check "$log" "probe: KCore's no-op hypercall" "kcore-probe: ok   KCore's no-op hypercall answered 0"
 		check "$log" "probe: a host page reads through the probe" "kcore-probe: ok   read a host page"
-		for what in "the nVHE text" "the nVHE rodata" "the nVHE bss" "KCore's ownership table" "KCore's pool"; do
+		for what in "the nVHE text" "the nVHE rodata" "the nVHE bss" "KCore's ownership table" "KCore's pool" \
+			"pKVM's pool" "CPU 0's hyp per-CPU area" "CPU 0's hyp stack"; do
 			check "$log" "probe: read $what refused (SIGBUS)" "kcore-probe: ok   read $what"
 		done
-		for what in "the nVHE text" "the nVHE bss" "KCore's ownership table" "KCore's pool"; do
+		for what in "the nVHE text" "the nVHE bss" "KCore's ownership table" "KCore's pool" \
+			"pKVM's pool" "CPU 0's hyp per-CPU area" "CPU 0's hyp stack"; do
 			check "$log" "probe: write $what refused (SIGBUS)" "kcore-probe: ok   write $what"
 		done
 		check "$log" "probe: all 23 of KVM's host hypercalls refused (-EPERM)" "kcore-probe: ok   KVM hypercall" 23
 		check "$log" "probe: KVM_CREATE_VM refused" "kcore-probe: ok   KVM_CREATE_VM: Operation not supported"
 		check "$log" "probe: the host and KCore still run" "kcore-probe: ok   the host and KCore still run"
-		check "$log" "probe: no check failed" "kcore-probe: 36 passed, 0 failed"
+		check "$log" "probe: no check failed" "kcore-probe: 42 passed, 0 failed"
 		check "$log" "no hyp panic, no oops" "host: kcore-probe exit 0"
 		check "$log" "the VMM says KVM_CREATE_VM is refused" "vmm: KVM_CREATE_VM: Operation not supported"
 		check "$log" "powered off" "host: tests done"

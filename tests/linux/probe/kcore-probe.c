@@ -3,7 +3,8 @@
  * the host tries what KCore must refuse, each in a child process so that a
  * refusal (SIGBUS) ends only the child:
  *   - reading and writing KCore's pages: the nVHE text, rodata and bss, the
- *     ownership table (KCore's `kc`), KCore's page-table pool;
+ *     ownership table (KCore's `kc`), KCore's page-table pool, pKVM's pool,
+ *     CPU 0's hyp per-CPU area and hyp stack;
  *   - every one of KVM's own host hypercalls (0xC6000000 + n) after the
  *     host was deprivileged: -EPERM;
  *   - KVM_CREATE_VM: refused until VMs run through KCore (issue 13).
@@ -29,6 +30,7 @@ struct kcore_test_info {
 	uint64_t hyp_text_pa, hyp_rodata_pa, hyp_bss_pa, hyp_bss_size;
 	uint64_t owner_table_pa, pool_pa, pool_size;
 	uint64_t host_page_pa, host_page_pattern;
+	uint64_t pkvm_pool_pa, hyp_percpu_pa, hyp_stack_pa;
 };
 
 #define KCORE_TEST_INFO _IOR('K', 1, struct kcore_test_info)
@@ -150,6 +152,12 @@ int main(void)
 	expect_refused("KCore's ownership table", info.owner_table_pa, WRITE);
 	expect_refused("KCore's pool", info.pool_pa, READ);
 	expect_refused("KCore's pool", info.pool_pa + info.pool_size - 8, WRITE);
+	expect_refused("pKVM's pool", info.pkvm_pool_pa, READ);
+	expect_refused("pKVM's pool", info.pkvm_pool_pa, WRITE);
+	expect_refused("CPU 0's hyp per-CPU area", info.hyp_percpu_pa, READ);
+	expect_refused("CPU 0's hyp per-CPU area", info.hyp_percpu_pa, WRITE);
+	expect_refused("CPU 0's hyp stack", info.hyp_stack_pa, READ);
+	expect_refused("CPU 0's hyp stack", info.hyp_stack_pa + 4096 - 8, WRITE);
 
 	for (unsigned n = 0; n < sizeof(stock_hcalls) / sizeof(stock_hcalls[0]); n++) {
 		r = ioctl(dev, KCORE_TEST_HCALL, (unsigned long)n);
