@@ -127,7 +127,9 @@ LK := $(B)/linux-kcore
 LK_CFLAGS := $(EL2_CFLAGS) -Iarch/arm64 -Iplatform -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fcallgraph-info=su
 LK_SRCS := $(CORE_SRCS) smmu/none/smmu_none.c arch/arm64/mem.c arch/arm64/cpu_ops.c \
-	arch/arm64/host_inject.c arch/arm64/pmu.c $(wildcard platform/*.c arch/arm64/linux/*.c)
+	arch/arm64/host_inject.c arch/arm64/pmu.c arch/arm64/zero.c arch/arm64/mmio_mediate.c \
+	arch/arm64/gic_redist.c arch/arm64/gic_its.c arch/arm64/gic_its_cmd.c \
+	$(wildcard platform/*.c arch/arm64/linux/*.c)
 LK_OBJS := $(LK_SRCS:%.c=$(LK)/%.o)
 LK_EXPORTS := arch/arm64/linux/exports.txt
 LK_NVHE_SYMS := arch/arm64/linux/nvhe-symbols.txt

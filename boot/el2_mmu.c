@@ -51,6 +51,18 @@ static void el2_map_pages(u64 start, u64 end, u64 attr)
 		el2_map(pa, 3, attr);
 }
 
+/* home.h: KCore's own EL2 table maps devices and KCore's memory at their
+ * physical addresses. */
+uintptr_t home_device_va(u64 pa)
+{
+	return (uintptr_t)pa;
+}
+
+u64 home_virt_to_phys(const void *va)
+{
+	return (u64)(uintptr_t)va;
+}
+
 void el2_mmu_init(phys_addr_t ram_base, u64 ram_size)
 {
 	u64 ram_end = ram_base + ram_size;

@@ -12,7 +12,10 @@
 #      own symbols the object's arch layer uses, arch/arm64/linux/
 #      nvhe-symbols.txt);
 #   4. global symbols exactly those of the exports list (everything else is
-#      local: no clash inside the nVHE namespace, e.g. memset).
+#      local: no clash inside the nVHE namespace, e.g. memset);
+#   5. no allocatable section aligned above a page: vmlinux.lds asserts
+#      that .hyp.bss starts where the kernel's BSS does, which a 64 KB-aligned
+#      array breaks ("HYP and Host BSS are misaligned") only at the kernel link.
 #   check-nvhe-object.sh CROSS OBJECT EXPORTS UNDEFINED-ALLOWED
 #   check-nvhe-object.sh --self-test CROSS   (the check refuses bad objects)
 set -euo pipefail
@@ -46,6 +49,11 @@ check() { # cross obj exports undefined-allowed
 	if [ -n "$bad" ]; then
 		echo "check-nvhe-object: $obj: undefined symbols outside $allowed:"; echo "$bad"; fail=1
 	fi
+	bad=$("${cross}readelf" -SW "$obj" | sed -n 's/^ *\[ *[0-9]*\] //p' |
+		awk '$2 != "NULL" && $7 ~ /A/ && $NF + 0 > 4096 { print $1 " (aligned " $NF ")" }')
+	if [ -n "$bad" ]; then
+		echo "check-nvhe-object: $obj: sections aligned above a page:"; echo "$bad"; fail=1
+	fi
 	bad=$(diff <("${cross}nm" -g --defined-only "$obj" | awk '{ print $3 }' | sort -u) \
 		<(list "$exports") || true)
 	if [ -n "$bad" ]; then
@@ -69,7 +77,8 @@ EOT
 	printf 'long kcore_entry(void);\nlong libc_thing(void);\nlong kcore_entry(void) { return libc_thing(); }\n' >"$d/undef.c"
 	printf 'long kcore_entry(void);\nlong other_global(void) { return 2; }\nlong kcore_entry(void) { return 1; }\n' >"$d/global.c"
 	printf '\t.text\n\t.global kcore_entry\nkcore_entry:\n\tret\n\t.section .rodata\n\t.word kcore_entry\n' >"$d/abs32.S"
-	for f in good data undef global abs32; do
+	printf 'long kcore_entry(void);\nstatic char big[65536] __attribute__((aligned(65536)));\nlong kcore_entry(void) { return (long)big; }\n' >"$d/align.c"
+	for f in good data undef global abs32 align; do
 		"${cross}gcc" -O2 -ffreestanding -fno-pic -fno-asynchronous-unwind-tables -fno-unwind-tables -c "$d/$f".[cS] -o "$d/$f.o"
 	done
 	if check "$cross" "$d/good.o" "$d/exports" "$d/allowed" >/dev/null; then n=$((n + 1)); else
@@ -78,13 +87,14 @@ EOT
 	for c in "data:sections the nVHE image cannot carry" \
 		"undef:undefined symbols outside" \
 		"global:global symbols are not the exports" \
-		"abs32:relocation types gen-hyprel refuses"; do
+		"abs32:relocation types gen-hyprel refuses" \
+		"align:sections aligned above a page"; do
 		f=${c%%:*}
 		if check "$cross" "$d/$f.o" "$d/exports" "$d/allowed" >"$d/$f.out" 2>&1 || ! grep -q "${c#*:}" "$d/$f.out"; then
 			echo "self-test: the $f object is not refused for its ${c#*:}"; fail=1
 		else n=$((n + 1)); fi
 	done
-	echo "check-nvhe-object self-test: $n of 5 cases as expected"
+	echo "check-nvhe-object self-test: $n of 6 cases as expected"
 	return $fail
 }
 

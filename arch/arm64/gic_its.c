@@ -67,8 +67,13 @@
  * host's table memory is never given to the ITS: a device table entry
  * names a device's ITT, so a table the host could write would let it aim
  * the ITS anywhere. */
-static u8 kcore_cmdq[CMDQ_MAX_BYTES] __attribute__((aligned(CMDQ_MAX_BYTES)));
-static u8 kcore_tables[2][ITS_TABLE_BYTES] __attribute__((aligned(ITS_TABLE_BYTES)));
+/* GITS_CBASER takes a 4 KB-aligned queue; a table of 64 KB ITS pages must
+ * be 64 KB aligned in physical memory. The tables are placed at run time in
+ * a page-aligned space one table larger than needed: no section needs more
+ * than page alignment (the nVHE image asserts its .hyp.bss starts where the
+ * kernel's does, which a 64 KB-aligned array would break). */
+static u8 kcore_cmdq[CMDQ_MAX_BYTES] __attribute__((aligned(PAGE_SIZE)));
+static u8 kcore_table_space[3 * ITS_TABLE_BYTES] __attribute__((aligned(PAGE_SIZE)));
 /* The host's GITS_BASER<n> as it reads them back. */
 static u64 host_baser[GITS_BASER_NUM];
 /* DeviceIDs KCore's device table holds (0: no table); the ID bits the host
@@ -108,7 +113,10 @@ static u64 baser_page_bytes(u64 v)
 /* KCore's table for a GITS_BASER of Type t (Devices or Collections). */
 static u8 *kcore_table(u64 type)
 {
-	return kcore_tables[type == BASER_TYPE_DEVICES ? 0 : 1];
+	u64 pa = home_virt_to_phys(kcore_table_space);
+	u64 skip = ((pa + ITS_TABLE_BYTES - 1) & ~(ITS_TABLE_BYTES - 1)) - pa;
+
+	return kcore_table_space + skip + (type == BASER_TYPE_DEVICES ? 0 : ITS_TABLE_BYTES);
 }
 
 /* A table KCore gives the ITS: the host's attributes and page size, its
@@ -117,7 +125,7 @@ static u8 *kcore_table(u64 type)
  * back, and its size cut again if its page size grew. */
 static u64 baser_install(u32 n, u64 type, u64 v)
 {
-	u64 reg = its_reg(GITS_BASER0 + 8 * n), pa = (u64)(uintptr_t)kcore_table(type), now;
+	u64 reg = its_reg(GITS_BASER0 + 8 * n), pa = home_virt_to_phys(kcore_table(type)), now;
 	u64 pages = BASER_PAGES(v), max = ITS_TABLE_BYTES / baser_page_bytes(v);
 
 	zero_clean_poc(pa, ITS_TABLE_BYTES); /* zero in memory, whatever its attributes */
@@ -161,7 +169,7 @@ static bool baser_write(u32 n, u64 v)
 static bool cbaser_write(u64 v)
 {
 	u64 bytes = (v & CBASER_VALID) ? CBASER_PAGES(v) * PAGE_SIZE : 0;
-	u64 kcore_pa = (u64)(uintptr_t)kcore_cmdq; /* arch_phys_to_virt: VA = PA at EL2 */
+	u64 kcore_pa = home_virt_to_phys(kcore_cmdq);
 	long ret;
 
 	if (!its_stopped())
@@ -185,7 +193,7 @@ static bool cbaser_write(u64 v)
  * ITS reads memory, whatever the queue's attributes. */
 static void cmdq_clean(u64 from, u64 to, u64 queue_bytes)
 {
-	u64 q = (u64)(uintptr_t)kcore_cmdq;
+	u64 q = home_virt_to_phys(kcore_cmdq); /* the cache operations take a PA */
 
 	if (from <= to) {
 		arch_dcache_clean_inval_poc(q + from, to - from);

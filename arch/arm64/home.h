@@ -22,6 +22,13 @@ struct home_platform {
 };
 extern struct home_platform home;
 
+/* Where KCore reaches a device register at EL2 (standalone: its own map,
+ * VA = PA; inside Linux: a hyp device mapping made at init), and the
+ * physical address of KCore's own memory a device is given (the ITS's
+ * tables and command queue). */
+uintptr_t home_device_va(u64 pa);
+u64 home_virt_to_phys(const void *va);
+
 /* The host's first entry at EL1 (with sp_el2 as this CPU's EL2 stack), a
  * secondary CPU's entry for PSCI CPU_ON (at EL2, MMU off, x0 = its index,
  * then secondary_main), and each CPU's EL2 stack. */

@@ -62,13 +62,13 @@ u64 gic_mmio_read(u64 pa, u32 size)
 {
 	switch (size) {
 	case 1:
-		return *(volatile u8 *)(uintptr_t)pa;
+		return *(volatile u8 *)home_device_va(pa);
 	case 2:
-		return *(volatile u16 *)(uintptr_t)pa;
+		return *(volatile u16 *)home_device_va(pa);
 	case 4:
-		return *(volatile u32 *)(uintptr_t)pa;
+		return *(volatile u32 *)home_device_va(pa);
 	default:
-		return *(volatile u64 *)(uintptr_t)pa;
+		return *(volatile u64 *)home_device_va(pa);
 	}
 }
 
@@ -76,16 +76,16 @@ void gic_mmio_write(u64 pa, u32 size, u64 v)
 {
 	switch (size) {
 	case 1:
-		*(volatile u8 *)(uintptr_t)pa = (u8)v;
+		*(volatile u8 *)home_device_va(pa) = (u8)v;
 		break;
 	case 2:
-		*(volatile u16 *)(uintptr_t)pa = (u16)v;
+		*(volatile u16 *)home_device_va(pa) = (u16)v;
 		break;
 	case 4:
-		*(volatile u32 *)(uintptr_t)pa = (u32)v;
+		*(volatile u32 *)home_device_va(pa) = (u32)v;
 		break;
 	default:
-		*(volatile u64 *)(uintptr_t)pa = v;
+		*(volatile u64 *)home_device_va(pa) = v;
 		break;
 	}
 }

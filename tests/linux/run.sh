@@ -88,6 +88,10 @@ for mode in "${modes[@]}"; do
 		check "$log" "probe: the host and KCore still run" "kcore-probe: ok   the host and KCore still run"
 		check "$log" "probe: no check failed" "kcore-probe: 42 passed, 0 failed"
 		check "$log" "no hyp panic, no oops" "host: kcore-probe exit 0"
+		check "$log" "CPU 1 off through PSCI" "host: cpu1 offline"
+		check "$log" "CPU 1 back on through PSCI (its GICR page 0 mediated)" "host: cpu1 back online"
+		check "$log" "probes on CPU 1 after PSCI CPU_ON: every one passes" "kcore-probe: on CPU 1"
+		check "$log" "probes on CPU 1: no check failed" "host: kcore-probe on cpu1 exit 0"
 		check "$log" "the VMM says KVM_CREATE_VM is refused" "vmm: KVM_CREATE_VM: Operation not supported"
 		check "$log" "powered off" "host: tests done"
 		continue

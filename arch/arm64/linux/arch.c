@@ -14,6 +14,7 @@
 #include "kcore/constants.h"
 
 #include "devices.h"
+#include "home.h"
 #include "kcore_linux.h"
 #include "sysreg.h"
 
@@ -77,6 +78,44 @@ static u64 dev_va(u64 pa)
 			arch_halt("linux: the glue cannot map a device page", pa, 0);
 	}
 	return mapped_va + (pa - page);
+}
+
+/* The device regions KCore reaches after init (the redistributors, the
+ * ITS's control frame), mapped once by linux_map_device. */
+#define DEVICE_REGIONS 4
+static struct {
+	u64 pa, size, va;
+} device_region[DEVICE_REGIONS];
+static u32 device_regions;
+
+void linux_map_device(u64 pa, u64 size)
+{
+	u64 va;
+
+	if (size == 0)
+		return;
+	if (device_regions == DEVICE_REGIONS)
+		arch_halt("linux: too many device regions", pa, size);
+	va = kcore_glue_map_device(pa, size);
+	if (va == 0)
+		arch_halt("linux: the glue cannot map a device region", pa, size);
+	device_region[device_regions].pa = pa;
+	device_region[device_regions].size = size;
+	device_region[device_regions].va = va;
+	device_regions++;
+}
+
+uintptr_t home_device_va(u64 pa)
+{
+	for (u32 i = 0; i < device_regions; i++)
+		if (pa - device_region[i].pa < device_region[i].size)
+			return (uintptr_t)(device_region[i].va + (pa - device_region[i].pa));
+	arch_halt("linux: a device register outside KCore's device regions", pa, 0);
+}
+
+u64 home_virt_to_phys(const void *va)
+{
+	return (u64)((s64)(uintptr_t)va + hyp_physvirt_offset);
 }
 
 u64 platform_dev_read64(u64 pa)

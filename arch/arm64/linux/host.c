@@ -9,6 +9,7 @@
 #include "el2.h"
 #include "home.h"
 #include "kcore_linux.h"
+#include "mmio_mediate.h"
 #include "pmu.h"
 #include "sysreg.h"
 
@@ -38,12 +39,14 @@ void kcore_linux_host_abort(u64 *x)
 	u64 ipa = (read_sysreg(hpfar_el2) & 0x00000FFFFFFFFFF0UL) << 8 | (far & 0xFFF);
 	long ret = -KE_OWNER;
 
-	(void)x;
 	if ((esr & FSC_TRANS_MASK) == FSC_TRANS) {
 		ret = kcore_host_stage2_fault(ipa);
 		if (ret == 0)
 			return; /* mapped: the access is retried */
 	}
+	/* D44 (c): a GIC register KCore mediates (the ITS, the LPI tables). */
+	if (ESR_EC(esr) == ESR_ELx_EC_DABT_LOW && host_mmio_mediate(ipa, esr, x))
+		return;
 	host_refusal_report(esr, ipa, ret);
 	host_inject_abort(esr, far);
 }

@@ -17,7 +17,9 @@
 #include "devices.h"
 #include "dtb.h"
 #include "home.h"
+#include "gic_mediate.h"
 #include "kcore_linux.h"
+#include "mmio_mediate.h"
 #include "pmu.h"
 #include "sysreg.h"
 
@@ -138,6 +140,10 @@ long kcore_linux_init(const struct kcore_linux_boot *b)
 	ret = check_lpis_off();
 	if (ret)
 		return ret;
+	/* D44 (c), D61: the redistributors and the ITS's control frame, which
+	 * KCore mediates for the host (their pages withheld from it). */
+	linux_map_device(home.gicr_base, home.gicr_size);
+	linux_map_device(home.its_base, home.its_size ? GIC_FRAME : 0);
 	for (u64 i = 0; i < b->nr_hyp; i++)
 		hyp_ranges[i] = (struct phys_range){ b->hyp[i][0], b->hyp[i][1] };
 	p.ram_base = b->ram_base;
@@ -150,6 +156,7 @@ long kcore_linux_init(const struct kcore_linux_boot *b)
 	p.core_more = hyp_ranges;
 	p.core_more_num = (u32)b->nr_hyp;
 	kcore_init(&p);
+	mmio_mediate_init();
 	console_printf("kcore: RAM [0x%lx, 0x%lx) the host's; KCore's: its pools [0x%lx, 0x%lx) "
 		       "and %lu hyp ranges\n",
 		       b->ram_base, b->ram_base + b->ram_size, b->pool_base,

@@ -54,7 +54,9 @@ extern u64 kcore_log_len; /* bytes ever written; the ring holds the last KCORE_L
 /* Provided by the glue: map [pa, pa + size) of a device at EL2 and return
  * its address there (0: no mapping). */
 u64 kcore_glue_map_device(u64 pa, u64 size);
-/* arch.c: a 32-bit device register read through such a mapping (init). */
+/* arch.c: a 32-bit device register read through such a mapping (init);
+ * a device region KCore keeps mapped (home.h's home_device_va). */
 u32 linux_dev_read32(u64 pa);
+void linux_map_device(u64 pa, u64 size);
 
 #endif

@@ -10,8 +10,10 @@
  *   - KVM_CREATE_VM: refused until VMs run through KCore (issue 13).
  * A host page filled with a known pattern is read through the same path
  * first, so a SIGBUS is KCore's refusal, not a broken probe. Prints one
- * "kcore-probe: ok|FAIL ..." line per check and a summary. */
+ * "kcore-probe: ok|FAIL ..." line per check and a summary. `--cpu N` runs
+ * every probe on CPU N (after the host took it off and back on). */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -120,13 +122,25 @@ static void expect_refused(const char *what, uint64_t pa, enum access how)
 				    "unexpected end of the probe");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct kcore_test_info info;
 	uint64_t v = 0;
 	long r;
 	int kvm;
 
+	/* --cpu N: every probe (the children inherit it) on CPU N only. */
+	if (argc == 3 && strcmp(argv[1], "--cpu") == 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(atoi(argv[2]), &set);
+		if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+			printf("kcore-probe: FAIL sched_setaffinity(CPU %s): %s\n", argv[2], strerror(errno));
+			return 1;
+		}
+		printf("kcore-probe: on CPU %d\n", sched_getcpu());
+	}
 	dev = open("/dev/kcore_test", O_RDWR);
 	if (dev < 0) {
 		printf("kcore-probe: FAIL /dev/kcore_test: %s\n", strerror(errno));
