@@ -305,6 +305,11 @@ static u64 device_bits_offered(void)
 	return bits;
 }
 
+bool its_enabled(void)
+{
+	return (gic_mmio_read(its_reg(GITS_CTLR), 4) & GITS_CTLR_ENABLED) != 0;
+}
+
 /* Boot, before the host runs: the ITS disabled (and waited for, bounded),
  * its command queue and table bases cleared, so no firmware-left table
  * survives. */

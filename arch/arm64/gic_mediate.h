@@ -58,5 +58,9 @@ bool gicr_is_rd_base(u64 pa);
  * found, LPIs checked off, the table bases cleared. */
 bool gicr_mediate(u64 ipa, struct mmio_access *a);
 void gicr_mediate_init(void);
+/* The first redistributor frame whose LPIs are on (0: none); whether the
+ * ITS is enabled. */
+u64 gicr_lpis_on(void);
+bool its_enabled(void);
 
 #endif

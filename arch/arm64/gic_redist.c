@@ -143,6 +143,21 @@ bool gicr_mediate(u64 ipa, struct mmio_access *a)
 	return false; /* beyond the redistributors found (or beyond KCORE_MAX_CPUS) */
 }
 
+u64 gicr_lpis_on(void)
+{
+	for (u64 off = 0; off < home.gicr_size;) {
+		u64 rd = home.gicr_base + off;
+		u64 typer = gic_mmio_read(rd + GICR_TYPER, 8);
+
+		if (gic_mmio_read(rd + GICR_CTLR, 4) & GICR_CTLR_ENABLE_LPIS)
+			return rd;
+		off += (typer & GICR_TYPER_VLPIS) ? 4 * GIC_FRAME : 2 * GIC_FRAME;
+		if (typer & GICR_TYPER_LAST)
+			break;
+	}
+	return 0;
+}
+
 /* Boot, before the host runs: a redistributor whose LPIs are already on
  * cannot be turned off on every implementation: KCore refuses to run on
  * it. The others get both bases 0, so no firmware-left table survives. */

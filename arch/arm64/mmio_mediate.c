@@ -142,6 +142,15 @@ bool host_mmio_mediate(u64 ipa, u64 esr, u64 *x)
 	return true;
 }
 
+u64 mmio_mediate_lpis_on(void)
+{
+	u64 rd = gicr_lpis_on();
+
+	if (rd)
+		return rd;
+	return home.its_size && its_enabled() ? home.its_base : 0;
+}
+
 /* Boot, before the host runs: no table base of the firmware's survives. */
 void mmio_mediate_init(void)
 {

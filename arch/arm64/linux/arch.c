@@ -123,7 +123,3 @@ u64 platform_dev_read64(u64 pa)
 	return *(volatile u64 *)(uintptr_t)dev_va(pa);
 }
 
-u32 linux_dev_read32(u64 pa)
-{
-	return *(volatile u32 *)(uintptr_t)dev_va(pa);
-}

@@ -89,36 +89,6 @@ static long check_boot(const struct kcore_linux_boot *b)
 	return 0;
 }
 
-#define GICR_CTLR_ENABLE_LPIS 1U
-#define GITS_CTLR_ENABLED 1U
-#define GICR_TYPER_VLPIS (1UL << 1)
-#define GICR_FRAME 0x10000UL
-
-/* D44 (c) inside Linux: KCore does not yet adopt LPI tables the host set up
- * before it took over (the standalone home mediates them from boot), so a
- * host that enabled LPIs or its ITS is refused: it must boot with
- * irqchip.gicv3_nolpi=1 until then. Otherwise the redistributors and the
- * ITS would keep writing host pages that KCore could give to a VM. */
-static long check_lpis_off(void)
-{
-	for (u64 off = 0; off < home.gicr_size;) {
-		u64 typer = platform_dev_read64(home.gicr_base + off + 8);
-
-		if (linux_dev_read32(home.gicr_base + off) & GICR_CTLR_ENABLE_LPIS) {
-			console_printf("kcore: the host enabled LPIs at redistributor 0x%lx: "
-				       "boot it with irqchip.gicv3_nolpi=1\n", home.gicr_base + off);
-			return -KE_BUSY;
-		}
-		off += (typer & GICR_TYPER_VLPIS) ? 4 * GICR_FRAME : 2 * GICR_FRAME;
-	}
-	if (home.its_base && (linux_dev_read32(home.its_base) & GITS_CTLR_ENABLED)) {
-		console_printf("kcore: the host enabled the ITS at 0x%lx: boot it with "
-			       "irqchip.gicv3_nolpi=1\n", home.its_base);
-		return -KE_BUSY;
-	}
-	return 0;
-}
-
 long kcore_linux_init(const struct kcore_linux_boot *b)
 {
 	struct kcore_boot_params p;
@@ -137,13 +107,19 @@ long kcore_linux_init(const struct kcore_linux_boot *b)
 	if (ret)
 		return ret;
 	platform_from_dtb(arch_phys_to_virt(b->fdt_pa), b->ram_base, b->ram_size);
-	ret = check_lpis_off();
-	if (ret)
-		return ret;
 	/* D44 (c), D61: the redistributors and the ITS's control frame, which
 	 * KCore mediates for the host (their pages withheld from it). */
 	linux_map_device(home.gicr_base, home.gicr_size);
 	linux_map_device(home.its_base, home.its_size ? GIC_FRAME : 0);
+	/* KCore does not yet adopt LPI tables the host set up before it took
+	 * over (the standalone home mediates them from boot): the host's GIC
+	 * driver would have put them in host pages that KCore could give to a
+	 * VM. Such a host is refused; it boots with irqchip.gicv3_nolpi=1. */
+	if (mmio_mediate_lpis_on()) {
+		console_printf("kcore: the host enabled LPIs (GIC frame 0x%lx): boot it with "
+			       "irqchip.gicv3_nolpi=1\n", mmio_mediate_lpis_on());
+		return -KE_BUSY;
+	}
 	for (u64 i = 0; i < b->nr_hyp; i++)
 		hyp_ranges[i] = (struct phys_range){ b->hyp[i][0], b->hyp[i][1] };
 	p.ram_base = b->ram_base;
@@ -156,6 +132,7 @@ long kcore_linux_init(const struct kcore_linux_boot *b)
 	p.core_more = hyp_ranges;
 	p.core_more_num = (u32)b->nr_hyp;
 	kcore_init(&p);
+	kcore_set_boot_salt(b->salt, sizeof(b->salt));
 	mmio_mediate_init();
 	console_printf("kcore: RAM [0x%lx, 0x%lx) the host's; KCore's: its pools [0x%lx, 0x%lx) "
 		       "and %lu hyp ranges\n",

@@ -19,6 +19,9 @@ struct kcore_linux_boot {
 	 * image's text, rodata and bss, pKVM's pool, each CPU's hyp per-CPU
 	 * area and stack. Page aligned. */
 	u64 hyp[KCORE_LINUX_HYP_RANGES][2];
+	/* D52: the boot salt of the export keys (random bytes from the host's
+	 * kernel, different at every boot: trusted as the rest at init). */
+	u8 salt[32];
 };
 
 /* The bytes kcore_linux_boot.pool_size must have (a constant the host reads
@@ -54,9 +57,7 @@ extern u64 kcore_log_len; /* bytes ever written; the ring holds the last KCORE_L
 /* Provided by the glue: map [pa, pa + size) of a device at EL2 and return
  * its address there (0: no mapping). */
 u64 kcore_glue_map_device(u64 pa, u64 size);
-/* arch.c: a 32-bit device register read through such a mapping (init);
- * a device region KCore keeps mapped (home.h's home_device_va). */
-u32 linux_dev_read32(u64 pa);
+/* arch.c: a device region KCore keeps mapped (home.h's home_device_va). */
 void linux_map_device(u64 pa, u64 size);
 
 #endif
