@@ -47,7 +47,14 @@ def read_list(path):
     return out
 
 
+ASM = re.compile(r'^(\S+)\((\d+)\)$')
+
+
 def read_indirect(path):
+    """caller: targets. A caller written name(N) is an assembly function
+    (no call graph of its own) that uses N bytes of the stack and then runs
+    the targets on it (the guest vectors' fast paths on top of the world
+    switch's frames): its targets are its callees, whatever calls it."""
     table = {}
     for line in read_list(path):
         caller, _, targets = line.partition(': ')
@@ -55,8 +62,19 @@ def read_indirect(path):
     return table
 
 
-def deepest(entry, frame, calls, dynamic, indirect, errors):
+def asm_frames(indirect):
+    frames = {}
+    for caller in list(indirect):
+        m = ASM.match(caller)
+        if m:
+            frames[m.group(1)] = int(m.group(2))
+            indirect[m.group(1)] = indirect.pop(caller)
+    return frames
+
+
+def deepest(entry, frame, calls, dynamic, indirect, errors, asm=None):
     memo = {}
+    asm = asm or {}
 
     def walk(fn, stack):
         if fn in stack:
@@ -67,7 +85,10 @@ def deepest(entry, frame, calls, dynamic, indirect, errors):
         if fn in dynamic:
             errors.append('dynamic stack use in ' + fn)
         best, path = 0, []
-        for callee in sorted(calls.get(fn, ())):
+        callees = set(calls.get(fn, ()))
+        if fn in asm:
+            callees |= set(indirect[fn])
+        for callee in sorted(callees):
             targets = [callee]
             if callee == '__indirect_call':
                 if fn not in indirect:
@@ -78,7 +99,7 @@ def deepest(entry, frame, calls, dynamic, indirect, errors):
                 d, p = walk(t, stack + [fn])
                 if d > best:
                     best, path = d, p
-        memo[fn] = (frame.get(fn, 0) + best, [fn] + path)
+        memo[fn] = (frame.get(fn, asm.get(fn, 0)) + best, [fn] + path)
         return memo[fn]
 
     return walk(entry, [])
@@ -86,13 +107,15 @@ def deepest(entry, frame, calls, dynamic, indirect, errors):
 
 def check(limit, entries, indirect, cis, out=print):
     frame, calls, dynamic = parse(cis)
+    indirect = dict(indirect)
+    asm = asm_frames(indirect)
     errors, worst = [], (0, [])
     for e in entries:
         if e not in frame and e not in calls:
             continue  # data (kcore_log, kc): no frame
-        d, path = deepest(e, frame, calls, dynamic, indirect, errors)
+        d, path = deepest(e, frame, calls, dynamic, indirect, errors, asm)
         out('stack-depth: %-26s %5d bytes: %s' % (e, d, ' > '.join(
-            '%s(%d)' % (f, frame.get(f, 0)) for f in path)))
+            '%s(%d)' % (f, frame.get(f, asm.get(f, 0))) for f in path)))
         worst = max(worst, (d, path))
     for msg in sorted(set(errors)):
         out('stack-depth: FAIL ' + msg)
@@ -128,7 +151,14 @@ def self_test():
     unlisted = not check(9999, ['e'], {}, [good], quiet)
     rec = not check(9999, ['e'], {}, [ci('rec.ci', node('e', 8) + edge('e', 'e'))], quiet)
     dyn = not check(9999, ['e'], {}, [ci('dyn.ci', node('e', 8, 'dynamic'))], quiet)
-    for name, r in (('a good graph passes, depth summed along the path', ok),
+    # e calls the assembly function g, which runs b (50) on 30 bytes of its own
+    asmg = ci('asm.ci', node('e', 100) + node('b', 50) + edge('e', 'g'))
+    asm_ok = check(180, ['e'], read_indirect(ci('asm.txt', 'g(30): b\n')), [asmg], quiet)
+    asm_over = not check(179, ['e'], read_indirect(ci('asm2.txt', 'g(30): b\n')), [asmg], quiet)
+    ok = ok and asm_ok
+    over = over and asm_over
+    for name, r in (('an assembly frame and what it runs are counted', asm_ok and asm_over),
+                    ('a good graph passes, depth summed along the path', ok),
                     ('a depth above the limit fails', over),
                     ('an unlisted indirect call fails', unlisted),
                     ('recursion fails', rec), ('dynamic stack use fails', dyn)):

@@ -30,9 +30,15 @@ void host_inject(u64 esr_el1, u64 far);
 void host_inject_abort(u64 esr, u64 far);
 void host_refusal_report(u64 esr, u64 ipa, long ret);
 
-/* arch/arm64/traps.c */
+/* arch/arm64/guest_traps.c: the trap values of guest runs and the host's
+ * MDCR_EL2 (D57), from this CPU's features (every CPU, at bring-up); an
+ * exception taken at EL2 itself (a KCore bug: halts). */
 extern u64 host_mdcr_el2, guest_mdcr_el2, guest_hcr_el2, guest_cptr_el2;
 extern bool cpu_has_trf, cpu_has_spe;
+void el2_trap_values_init(void);
+__attribute__((noreturn)) void el2_fault(u64 kind);
+
+/* arch/arm64/traps.c */
 void host_stage2_init(void);
 void el2_trap(u64 kind, void *frame);
 void el2_host_sync(u64 esr, void *frame); /* vectors.S: the host's AArch64 sync exceptions */

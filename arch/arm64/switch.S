@@ -1,14 +1,16 @@
 /* The world switch's register part (arch/arm64/vcpu_switch.c drives it).
  *
  * __guest_enter(struct vcpu_switch_cpu *p): save the host's callee-saved
- * registers and SP_EL2 in *p, mark this CPU as running a guest (TPIDR_EL2 =
- * p), switch VBAR_EL2 to the guest vectors (vectors.S, el2_guest_vectors),
+ * registers and SP_EL2 in *p, and the home's VBAR_EL2 and TPIDR_EL2 (the
+ * standalone image's el2_vectors and 0; inside Linux pKVM's host vectors and
+ * its per-CPU offset), mark this CPU as running a guest (TPIDR_EL2 = p),
+ * switch VBAR_EL2 to the guest vectors (guest_vectors.S, el2_guest_vectors),
  * load the guest's x0..x30 from p->gregs (its shadow context) and ERET
  * (ELR_EL2 and SPSR_EL2 were set by the caller; the ERET also synchronises
  * the VBAR_EL2 write). It "returns" when the guest exits: the guest vectors
  * have saved x0..x30 straight into p->gregs (once: no trap frame to copy)
  * and branch to __guest_exit with the exception kind in x0; __guest_exit
- * puts the host vectors back, clears TPIDR_EL2, restores the host's
+ * puts the home's VBAR_EL2 and TPIDR_EL2 back, restores the host's
  * registers and SP and returns the kind (vectors.S numbering, 8..15).
  *
  * el1_sysregs_save/el1_sysregs_load(r): the EL1 registers the switch moves
@@ -25,6 +27,7 @@
 #define VS_GREGS 0
 #define VS_HOST_SP 8
 #define VS_HOST_REGS 16	/* x19..x30 */
+#define VS_HOME_VBAR 112	/* the home's VBAR_EL2, then its TPIDR_EL2 */
 
 	.arch	armv8-a+fp+simd
 	.text
@@ -36,6 +39,9 @@ __guest_enter:
 	gpr_pairs stp, x0, VS_HOST_REGS - 8 * 19, 19, 30
 	mov	x1, sp
 	str	x1, [x0, #VS_HOST_SP]
+	mrs	x1, vbar_el2
+	mrs	x2, tpidr_el2
+	stp	x1, x2, [x0, #VS_HOME_VBAR]
 	msr	tpidr_el2, x0
 	adrp	x1, el2_guest_vectors
 	add	x1, x1, :lo12:el2_guest_vectors
@@ -54,9 +60,8 @@ __guest_enter:
 	.global	__guest_exit
 __guest_exit:
 	mrs	x2, tpidr_el2
-	msr	tpidr_el2, xzr
-	adrp	x1, el2_vectors
-	add	x1, x1, :lo12:el2_vectors
+	ldp	x1, x3, [x2, #VS_HOME_VBAR]
+	msr	tpidr_el2, x3
 	msr	vbar_el2, x1
 	isb
 	ldr	x1, [x2, #VS_HOST_SP]

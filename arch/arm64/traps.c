@@ -47,40 +47,14 @@ enum vec_kind {
 #define PSCI_FEATURES 0x8400000AUL
 #define PSCI_RET_NOT_SUPPORTED ((u64)-1)
 
-/* MDCR_EL2 while the host runs: HPMN = PMCR_EL0.N, every counter the
- * host's, EL2 never counted (arch/arm64/pmu.c, D57). The trap values of a
- * guest run that depend on what the CPU has (vcpu_switch.c, D58): HCR_EL2
- * with TLOR (FEAT_LOR) and TERR (FEAT_RAS), CPTR_EL2 with TAM (FEAT_AMUv1),
- * and whether FEAT_TRF's trace filters and FEAT_SPE's statistical profiling
- * exist. The same on every CPU (each computes them, host_stage2_init). */
-u64 host_mdcr_el2, guest_mdcr_el2;
-u64 guest_hcr_el2 = HCR_GUEST;
-u64 guest_cptr_el2 = CPTR_VM;
-bool cpu_has_trf, cpu_has_spe;
-
-static void cpu_features_init(void)
-{
-	u64 dfr0 = read_sysreg(id_aa64dfr0_el1), pfr0 = read_sysreg(id_aa64pfr0_el1);
-	u64 mmfr1 = read_sysreg(id_aa64mmfr1_el1);
-
-	cpu_has_trf = ((dfr0 >> 40) & 0xF) != 0;
-	cpu_has_spe = ((dfr0 >> 32) & 0xF) != 0;
-	guest_hcr_el2 = HCR_GUEST | (((mmfr1 >> 16) & 0xF) != 0 ? HCR_TLOR : 0) |
-			(((pfr0 >> 28) & 0xF) != 0 ? HCR_TERR : 0);
-	guest_cptr_el2 = CPTR_VM | (((pfr0 >> 44) & 0xF) != 0 ? CPTR_EL2_TAM : 0);
-}
-
 /* The host's EL2 context: stage 2 on its (empty) table with VMID 0, traps
  * as HCR_HOST says, EL1 registers at their reset values. */
 void host_stage2_init(void)
 {
-	cpu_features_init();
+	el2_trap_values_init();
 	write_sysreg(read_sysreg(midr_el1), vpidr_el2);
 	write_sysreg(read_sysreg(mpidr_el1), vmpidr_el2);
 	write_sysreg(CPTR_EL2_DEFAULT, cptr_el2);
-	host_mdcr_el2 = pmu_host_mdcr_bits() | (cpu_has_spe ? MDCR_E2PB_EL1 : 0);
-	guest_mdcr_el2 = (host_mdcr_el2 & ~MDCR_E2PB_EL1) | MDCR_EL2_VM_TRAPS |
-			 (cpu_has_trf ? MDCR_TTRF : 0) | (cpu_has_spe ? MDCR_TPMS : 0);
 	write_sysreg(host_mdcr_el2, mdcr_el2);
 	if (cpu_has_trf) /* EL2 is never traced (TRFCR_EL2 resets to an unknown value) */
 		write_sysreg(0, SYS_TRFCR_EL2);
@@ -252,7 +226,5 @@ void el2_trap(u64 kind, void *frame)
 		el2_host_sync(read_sysreg(esr_el2), frame);
 		return;
 	}
-	console_printf_nolock("kcore: exception kind %lu at EL2: ESR 0x%lx ELR 0x%lx FAR 0x%lx\n", kind,
-			      read_sysreg(esr_el2), read_sysreg(elr_el2), read_sysreg(far_el2));
-	arch_halt("unexpected exception", kind, read_sysreg(elr_el2));
+	el2_fault(kind);
 }

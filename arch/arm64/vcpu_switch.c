@@ -34,16 +34,21 @@
 #include "vgic.h"
 
 /* Per CPU: where the guest's GPRs live while it runs, what __guest_enter
- * saves of the host (offsets in switch.S), and the fast path's VM. */
+ * saves of the host and of the home's EL2 registers (offsets in switch.S),
+ * and the fast path's VM. */
 struct vcpu_switch_cpu {
 	u64 *gregs;        /* cppcheck-suppress unusedStructMember ; switch.S, vectors.S */
 	u64 host_sp;       /* cppcheck-suppress unusedStructMember ; switch.S */
 	u64 host_regs[12]; /* cppcheck-suppress unusedStructMember ; x19..x30, switch.S */
+	u64 home_vbar;     /* cppcheck-suppress unusedStructMember ; switch.S */
+	u64 home_tpidr;    /* cppcheck-suppress unusedStructMember ; switch.S */
 	vmid_t vmid;       /* the VM running on this CPU (guest_share_fast) */
 };
 _Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, gregs) == 0, "VS_GREGS");
 _Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, host_sp) == 8, "VS_HOST_SP");
 _Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, host_regs) == 16, "VS_HOST_REGS");
+_Static_assert(__builtin_offsetof(struct vcpu_switch_cpu, home_vbar) == 112 &&
+	       __builtin_offsetof(struct vcpu_switch_cpu, home_tpidr) == 120, "VS_HOME_VBAR");
 _Static_assert(X0 == 0 && X30 == 30, "the shadow context starts with x0..x30 (switch.S)");
 _Static_assert(HVC_KVM_SET_DESC_PFN == 0xC6000100UL &&
 	       HVC_KVM_UNSET_DESC_PFN == HVC_KVM_SET_DESC_PFN + 1,
@@ -64,6 +69,10 @@ static struct shadow_ctxt host_ctxt[KCORE_MAX_CPUS];
 /* Registers the shadow context has no index for. */
 struct host_el2 {
 	u64 elr, spsr, vmpidr, cntv_ctl, cntv_cval;
+	/* The host's EL2 configuration, as its home set it (standalone:
+	 * HCR_HOST, CPTR_EL2_DEFAULT, its NPT with VMID 0, host_mdcr_el2; inside
+	 * Linux pKVM's values around KCore's host NPT), put back as it was. */
+	u64 hcr, cptr, vttbr, cnthctl, mdcr;
 	u64 pmu[2], trfcr, pmscr; /* the host's counters (pmu.h), trace filter and sampling
 				  * controls (vm_traps_*, D57, D58) */
 };
@@ -225,19 +234,25 @@ static void host_save(u32 cpu)
 	h->vmpidr = read_sysreg(vmpidr_el2);
 	h->cntv_ctl = read_sysreg(cntv_ctl_el0);
 	h->cntv_cval = read_sysreg(cntv_cval_el0);
+	h->hcr = read_sysreg(hcr_el2);
+	h->cptr = read_sysreg(cptr_el2);
+	h->vttbr = read_sysreg(vttbr_el2);
+	h->cnthctl = read_sysreg(cnthctl_el2);
+	h->mdcr = read_sysreg(mdcr_el2);
 }
 
 /* spec: switch_to_host and spec: host_el2_restore_state_specx (VTTBR_EL2 =
- * the host's table, HCR_EL2 = HCR_HOST; TPIDR_EL2 is cleared by
+ * the host's table, HCR_EL2 = the host's: both as host_save found them, the
+ * spec's HCR_HOST and host table standalone; TPIDR_EL2 is put back by
  * __guest_exit), then the host's EL1 registers (restore_sysregs_specx). */
 static void host_restore(u32 cpu)
 {
 	const struct host_el2 *h = &host_el2[cpu];
 
-	write_sysreg(HCR_HOST, hcr_el2);
-	write_sysreg(CPTR_EL2_DEFAULT, cptr_el2);
-	write_sysreg(kc.npt[HOSTVISOR].root | (u64)HOSTVISOR << VTTBR_VMID_SHIFT, vttbr_el2);
-	write_sysreg(CNTHCTL_EL1PCTEN_EL1PCEN, cnthctl_el2);
+	write_sysreg(h->hcr, hcr_el2);
+	write_sysreg(h->cptr, cptr_el2);
+	write_sysreg(h->vttbr, vttbr_el2);
+	write_sysreg(h->cnthctl, cnthctl_el2);
 	write_sysreg(h->vmpidr, vmpidr_el2);
 	write_sysreg(h->cntv_ctl, cntv_ctl_el0);
 	write_sysreg(h->cntv_cval, cntv_cval_el0);
@@ -272,12 +287,12 @@ static void vm_traps_activate(struct host_el2 *h)
 }
 
 /* spec: deactivate_traps_specx (+ D35: MDCR_EL2 goes back to the host's
- * value, not 0; CPTR_EL2 to its default in host_restore; D57, D58: the
+ * value, not 0; CPTR_EL2 to the host's in host_restore; D57, D58: the
  * host's counters, trace filter and sampling controls as they were) */
 static void vm_traps_deactivate(const struct host_el2 *h)
 {
 	write_sysreg(0, pmuserenr_el0);
-	write_sysreg(host_mdcr_el2, mdcr_el2);
+	write_sysreg(h->mdcr, mdcr_el2);
 	if (cpu_has_trf)
 		write_sysreg(h->trfcr, SYS_TRFCR_EL1);
 	if (cpu_has_spe)

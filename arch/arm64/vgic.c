@@ -69,9 +69,12 @@ static u32 nr_apr; /* GICv3: active-priority registers per group */
  * virtual interrupts costs no list-register access. */
 static u32 lr_used[KCORE_MAX_CPUS];
 
+/* GICv2: GICH through the home's device mapping (vgic_init). */
+static uintptr_t gich_va;
+
 static volatile u32 *gich(u32 off)
 {
-	return (volatile u32 *)(uintptr_t)(home.gich_base + off);
+	return (volatile u32 *)(gich_va + off);
 }
 
 void vgic_init(void)
@@ -79,6 +82,8 @@ void vgic_init(void)
 	u32 n;
 
 	gic_v3 = cpu_has_gicv3_sysregs();
+	if (!gic_v3)
+		gich_va = home_device_va(home.gich_base);
 	n = gic_v3 ? (u32)(read_sysreg(ich_vtr_el2) & 0x1F) + 1 : (*gich(GICH_VTR) & 0x3F) + 1;
 	nr_lr = n < VGIC_MAX_LR ? n : VGIC_MAX_LR;
 	if (gic_v3) { /* PRIbits + 1 = 5, 6 or 7 priority bits: 1, 2 or 4 registers */

@@ -40,7 +40,8 @@ for mode in "${modes[@]}"; do
 	gicv2) kmode=nvhe gic=2 tests=all initrd=host-initrd.cpio guest_kernel='guest: Linux 6.1.' ;;
 	debian) kmode=nvhe gic=3 tests=linux initrd=host-initrd-debian.cpio guest_kernel='guest: Linux 6.1.0-' ;;
 	kcore) kmode=kcore gic=3 tests=kcore initrd=host-initrd.cpio guest_kernel= ;;
-	*) echo "linux-test: unknown mode '$mode' (nvhe, protected, gicv2, debian, kcore)" >&2; exit 2 ;;
+	kcore-vm) kmode=kcore gic=3 tests=kcore-vm initrd=host-initrd.cpio guest_kernel= ;;
+	*) echo "linux-test: unknown mode '$mode' (nvhe, protected, gicv2, debian, kcore, kcore-vm)" >&2; exit 2 ;;
 	esac
 	# KCore mode runs on cortex-a72 (docs/linux.md: no SVE/PAuth/MTE for a
 	# guest to trap on, a 44-bit PA for KCore's level-0 stage 2, 4 LRs);
@@ -93,6 +94,35 @@ for mode in "${modes[@]}"; do
 		check "$log" "probes on CPU 1 after PSCI CPU_ON: every one passes" "kcore-probe: on CPU 1"
 		check "$log" "probes on CPU 1: no check failed" "host: kcore-probe on cpu1 exit 0"
 		check "$log" "the VMM says KVM_CREATE_VM is refused" "vmm: KVM_CREATE_VM: Operation not supported"
+		check "$log" "KCore says VMs are refused without an SMMU (D45)" "kcore: VMs refused (-KE_NOTSUPP): no SMMU is KCore's inside Linux yet"
+		check "$log" "a VM through KCore: its image handed over" "kcore-vm: ok   the image's"
+		check "$log" "a VM through KCore: VERIFY_VM refused (D45)" "kcore-vm: ok   VERIFY_VM without an SMMU KCore controls: -11"
+		check "$log" "a VM through KCore: no run of the unverified VM" "kcore-vm: ok   VCPU_RUN of the unverified VM: -3"
+		check "$log" "a VM through KCore: its image pages still the host's" "kcore-vm: ok   the image page is still the host's"
+		check "$log" "a VM through KCore: no check failed" "host: kcore-vm exit 0"
+		check "$log" "powered off" "host: tests done"
+		continue
+	fi
+	if [ "$tests" = kcore-vm ]; then
+		check "$log" "KCore says VMs run unprotected from DMA (the opt-in)" "kcore: WARNING: INSECURE DMA (built with KCORE_INSECURE_DMA=1)"
+		check "$log" "kcore-vm: a VM id from KCore" "kcore-vm: ok   GEN_VMID -> 1"
+		check "$log" "kcore-vm: the signed image verified through the remap window" "kcore-vm: ok   VERIFY_VM(1) -> 0"
+		check "$log" "kcore-vm: run page registered" "kcore-vm: ok   REGISTER_RUN_PAGE"
+		check "$log" "bare through KCore: console (MMIO exits)" "bare: hello from the bare-metal guest"
+		check "$log" "bare through KCore: HVC PSCI_VERSION answered by the host" "bare: PSCI_VERSION 1.1"
+		check "$log" "bare through KCore: MMIO read answered by the host" "bare: MMIO PL011 PeriphID0 = 0x11"
+		check "$log" "bare through KCore: fresh pages (stage-2 faults mapped by KCore)" "read back: ok"
+		check "$log" "bare through KCore: measured" "bench: stage2_fault_page insns="
+		check "$log" "bare through KCore: done" "bare: done"
+		for what in "read of the running VM's image page" "write of the running VM's image page" \
+			"read of a page the running VM was given" "write of a page the running VM was given"; do
+			check "$log" "the host's $what refused (SIGBUS)" "kcore-vm: ok   the host's $what"
+		done
+		check "$log" "the guest powered off by PSCI SYSTEM_OFF" "kcore-vm: ok   the guest ran to its PSCI SYSTEM_OFF"
+		check "$log" "no run of the powered-off VM" "kcore-vm: ok   VCPU_RUN of the powered-off VM: -3"
+		check "$log" "every page back to the host, zeroed" "each back to the host, zeroed"
+		check "$log" "the host and KCore still run" "kcore-vm: ok   the host and KCore still run"
+		check "$log" "kcore-vm: no check failed" "host: kcore-vm exit 0"
 		check "$log" "powered off" "host: tests done"
 		continue
 	fi

@@ -6,12 +6,16 @@
  *    every memblock region of RAM at EL2: recreate_hyp_mappings);
  *  - a halt is hyp_panic (the host's log gets the hyp PC; KCore's reason
  *    and arguments are kept in kcore_halt_reason for a debugger);
- *  - no SMMU is KCore's inside Linux yet, so VMs do not boot (D45: VERIFY_VM
- *    -KE_NOTSUPP), and the image remap window, which only VERIFY_VM reads,
- *    is not mapped: reaching it is a broken invariant.
+ *  - no SMMU is KCore's inside Linux yet, so VMs boot only in a build with
+ *    the named opt-in KCORE_INSECURE_DMA=1 (D45: VERIFY_VM -KE_NOTSUPP
+ *    otherwise);
+ *  - the image remap window: COREVISOR's table keeps its bookkeeping as
+ *    standalone, and its pages are mirrored into a private hyp VA range
+ *    when VERIFY_VM first reads them (remap_window_init, arch_remap_window).
  * KCore's CPUs are numbered from MPIDR as standalone (mpidr_cpu_index). */
 #include "kcore/arch.h"
 #include "kcore/constants.h"
+#include "kcore/state.h"
 
 #include "devices.h"
 #include "home.h"
@@ -35,14 +39,56 @@ void *arch_phys_to_virt(phys_addr_t pa)
 	return (void *)(uintptr_t)((s64)pa - hyp_physvirt_offset);
 }
 
-const void *arch_remap_window(u64 va, u64 len)
+/* EL2 runs on pKVM's stage-1 table, not on COREVISOR's as standalone, so
+ * the window KCore maps in COREVISOR's table (local_remap_vm_image) is
+ * mirrored into a private hyp VA range of the same size, page by page, the
+ * first time the core reads a page of it. A window address is never given
+ * out twice (the core's next_remap_ptr only grows), so a mirrored page
+ * never changes and is mapped once. Under NPT(COREVISOR), which the core
+ * holds whenever it reads the window (image_authenticate). */
+static u64 window_va;
+static u64 window_mirrored[KCORE_REMAP_SIZE / PAGE_SIZE / 64];
+
+void remap_window_init(void)
 {
-	arch_halt("remap window: not mapped inside Linux yet", va, len);
+	window_va = kcore_glue_alloc_va(KCORE_REMAP_SIZE);
+	if (window_va == 0 || window_va % PAGE_SIZE != 0)
+		arch_halt("linux: no hyp VA range for the image remap window", window_va,
+			  KCORE_REMAP_SIZE);
 }
 
+static void window_mirror(u64 page)
+{
+	struct npt_entry e = npt_lookup(COREVISOR, KCORE_REMAP_START / PAGE_SIZE + page);
+
+	if (e.level != 3)
+		arch_halt("linux: a remap window page not mapped in COREVISOR's table", page, e.level);
+	if (kcore_glue_map_page(window_va + page * PAGE_SIZE, e.pfn * PAGE_SIZE) != 0)
+		arch_halt("linux: the glue cannot map a remap window page", page, e.pfn);
+	window_mirrored[page / 64] |= 1UL << (page % 64);
+}
+
+const void *arch_remap_window(u64 va, u64 len)
+{
+	u64 off = va - KCORE_REMAP_START;
+
+	if (va < KCORE_REMAP_START || len == 0 || len > KCORE_REMAP_SIZE ||
+	    off > KCORE_REMAP_SIZE - len)
+		arch_halt("linux: a read outside the remap window", va, len);
+	for (u64 page = off / PAGE_SIZE; page <= (off + len - 1) / PAGE_SIZE; page++)
+		if (!(window_mirrored[page / 64] & 1UL << (page % 64)))
+			window_mirror(page);
+	return (const void *)(uintptr_t)(window_va + off);
+}
+
+/* D45 as standalone (arch/arm64/arch.c): no SMMU is KCore's here. */
 bool arch_dma_policy_allows_vms(void)
 {
+#ifdef KCORE_INSECURE_DMA
+	return true; /* the named opt-in: VMs run, unprotected from device DMA */
+#else
 	return false;
+#endif
 }
 
 u32 arch_cpu_id(void)

@@ -3,6 +3,7 @@
  * aborts (on KCore's host NPT, where pKVM would map or panic) and the
  * PMU registers D57 traps. x is the host's x0..x30 as pKVM saved them. */
 #include "kcore/abi.h"
+#include "kcore/arch.h"
 #include "kcore/core.h"
 #include "kcore/errno.h"
 
@@ -12,15 +13,21 @@
 #include "mmio_mediate.h"
 #include "pmu.h"
 #include "sysreg.h"
+#include "vcpu_switch.h"
 
-/* VCPU_RUN, REGISTER_RUN_PAGE and SMMU_POLL_EVENT need the world switch or
+/* VCPU_RUN and REGISTER_RUN_PAGE are the world switch's
+ * (arch/arm64/vcpu_switch.c, the same as standalone); SMMU_POLL_EVENT needs
  * an SMMU, which KCore does not have inside Linux yet; the rest is the
  * core's. */
 void kcore_linux_host_hvc(u64 *x)
 {
 	switch (x[0]) {
 	case KCORE_HC_VCPU_RUN:
+		x[0] = (u64)arch_vcpu_run(x[1], x[2]);
+		return;
 	case KCORE_HC_REGISTER_RUN_PAGE:
+		x[0] = (u64)arch_register_run_page(x[1], x[2], x[3]);
+		return;
 	case KCORE_HC_SMMU_POLL_EVENT:
 		x[0] = (u64)-KE_NOTSUPP;
 		return;
@@ -65,4 +72,14 @@ void kcore_linux_host_sysreg(u64 *x)
 		       "undefined instruction injected\n",
 		       esr, read_sysreg(elr_el2));
 	host_inject(ESR_EL1_INJECTED, 0);
+}
+
+#define PSCI_SYSTEM_OFF 0x84000008UL
+#define PSCI_SYSTEM_RESET 0x84000009UL
+
+void kcore_linux_system_off_reset(u64 fn)
+{
+	if (fn != PSCI_SYSTEM_OFF && fn != PSCI_SYSTEM_RESET)
+		arch_halt("linux: the PSCI relay passed another call as a reset", fn, 0);
+	host_psci_system_off_reset(fn);
 }

@@ -16,12 +16,15 @@
 
 #include "devices.h"
 #include "dtb.h"
+#include "el2.h"
 #include "home.h"
 #include "gic_mediate.h"
 #include "kcore_linux.h"
 #include "mmio_mediate.h"
 #include "pmu.h"
+#include "smccc.h"
 #include "sysreg.h"
+#include "vgic.h"
 
 /* pool.c's layout, as a constant for the host's reservation: the host's,
  * the VMs', COREVISOR's and the SMMU's pools (checked against
@@ -111,6 +114,9 @@ long kcore_linux_init(const struct kcore_linux_boot *b)
 	 * KCore mediates for the host (their pages withheld from it). */
 	linux_map_device(home.gicr_base, home.gicr_size);
 	linux_map_device(home.its_base, home.its_size ? GIC_FRAME : 0);
+	/* GICv2: the virtual interface's control frame, KCore's (vgic.c). */
+	if (!cpu_has_gicv3_sysregs())
+		linux_map_device(home.gich_base, PAGE_SIZE);
 	/* KCore does not yet adopt LPI tables the host set up before it took
 	 * over (the standalone home mediates them from boot): the host's GIC
 	 * driver would have put them in host pages that KCore could give to a
@@ -134,14 +140,23 @@ long kcore_linux_init(const struct kcore_linux_boot *b)
 	kcore_init(&p);
 	kcore_set_boot_salt(b->salt, sizeof(b->salt));
 	mmio_mediate_init();
+	/* The world switch's: D54's branch-history mitigation of the guest
+	 * vectors, the list registers, the image remap window. */
+	smccc_init();
+	vgic_init();
+	remap_window_init();
 	console_printf("kcore: RAM [0x%lx, 0x%lx) the host's; KCore's: its pools [0x%lx, 0x%lx) "
 		       "and %lu hyp ranges\n",
 		       b->ram_base, b->ram_base + b->ram_size, b->pool_base,
 		       b->pool_base + b->pool_size, b->nr_hyp);
 	for (u64 i = 0; i < b->nr_hyp; i++)
 		console_printf("kcore:   hyp [0x%lx, 0x%lx)\n", b->hyp[i][0], b->hyp[i][0] + b->hyp[i][1]);
-	console_printf("kcore: VMs %s: no SMMU is KCore's inside Linux yet (D45)\n",
-		       arch_dma_policy_allows_vms() ? "allowed" : "refused");
+	if (arch_dma_policy_allows_vms())
+		console_printf("kcore: WARNING: INSECURE DMA (built with KCORE_INSECURE_DMA=1): no SMMU "
+			       "is KCore's inside Linux, VMs run unprotected from device DMA (D45)\n");
+	else
+		console_printf("kcore: VMs refused (-KE_NOTSUPP): no SMMU is KCore's inside Linux yet; "
+			       "KCORE_INSECURE_DMA=1 opts in to unprotected VMs (D45)\n");
 	return 0;
 }
 
@@ -166,14 +181,14 @@ u64 kcore_linux_vtcr(void)
  * rest of MDCR_EL2 stays as the kernel's EL2 setup left it. */
 void kcore_linux_cpu_init(void)
 {
-	u64 dfr0 = read_sysreg(id_aa64dfr0_el1);
 	u64 mdcr = read_sysreg(mdcr_el2) &
 		   ~(MDCR_HPMN_MASK | MDCR_TPM | MDCR_TPMCR | MDCR_HPMD | MDCR_HCCD);
 
+	el2_trap_values_init(); /* and the guest runs' trap values (guest_traps.c) */
 	write_sysreg(mdcr | pmu_host_mdcr_bits(), mdcr_el2);
-	if (((dfr0 >> 40) & 0xF) != 0) /* FEAT_TRF */
+	if (cpu_has_trf)
 		write_sysreg(0, SYS_TRFCR_EL2);
-	if (((dfr0 >> 32) & 0xF) != 0) /* FEAT_SPE */
+	if (cpu_has_spe)
 		write_sysreg(0, SYS_PMSCR_EL2);
 	isb();
 }

@@ -57,7 +57,16 @@ extern u64 kcore_log_len; /* bytes ever written; the ring holds the last KCORE_L
 /* Provided by the glue: map [pa, pa + size) of a device at EL2 and return
  * its address there (0: no mapping). */
 u64 kcore_glue_map_device(u64 pa, u64 size);
-/* arch.c: a device region KCore keeps mapped (home.h's home_device_va). */
+/* Provided by the glue: a private hyp VA range of size bytes, not mapped
+ * (0: none); one page mapped read-only at va (0, or < 0: not mapped). */
+u64 kcore_glue_alloc_va(u64 size);
+long kcore_glue_map_page(u64 va, u64 pa);
+/* arch.c: a device region KCore keeps mapped (home.h's home_device_va);
+ * the image remap window's hyp VA range (at init). */
 void linux_map_device(u64 pa, u64 size);
+void remap_window_init(void);
+/* The host's PSCI SYSTEM_OFF / SYSTEM_RESET (pKVM's PSCI relay): D62's
+ * scrub of every VM page and vCPU context, then the call; never returns. */
+__attribute__((noreturn)) void kcore_linux_system_off_reset(u64 fn);
 
 #endif
