@@ -332,6 +332,10 @@ $(B)/linux/bare.bin: tests/linux/guests/start.S tests/linux/guests/bare.c tests/
 # The bare guest signed for its load IPA, for KCore (tests/linux/probe/kcore-vm.c).
 $(B)/linux/bare.signed: $(B)/linux/bare.bin $(SIGN_KEY_ID) scripts/sign-image
 	$(Q)$(PY) scripts/sign-image --key $(SIGN_KEY) --load-addr 0x40000000 $< $@ >/dev/null
+# And a copy with one payload byte flipped, which KCore must refuse.
+$(B)/linux/bare.tampered: $(B)/linux/bare.signed
+	$(Q)$(PY) -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[64] ^= 1; \
+		open(sys.argv[2], "wb").write(b)' $< $@
 $(B)/linux/kcore-probe: tests/linux/probe/kcore-probe.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
@@ -342,7 +346,7 @@ linux-kernel: $(LK)/kcore-hyp.o
 	$(Q)scripts/linux/build
 LINUX_INITRAMFS_IN := $(B)/linux/vmm $(B)/linux/bare.bin $(B)/linux/bare.signed $(B)/linux/kcore-probe \
 	$(B)/linux/kcore-vm
-linux-initramfs: linux-kernel $(LINUX_INITRAMFS_IN)
+linux-initramfs: linux-kernel $(LINUX_INITRAMFS_IN) $(B)/linux/bare.tampered
 	$(Q)scripts/linux/fetch-debian-kernel.sh $(B)/linux/debian-Image
 	$(Q)scripts/linux/initramfs $(LINUX_INITRAMFS_IN) $(B)/linux/Image $(B)/linux/debian-Image
 # D45's opt-in object (VMs run without an SMMU KCore controls), for the

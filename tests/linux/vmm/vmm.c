@@ -3,7 +3,10 @@
  *   vmm --kernel Image [--initrd initrd.cpio] [--cmdline '...'] [--mem 256M] [--cpus 1]
  *   vmm --bare guest.bin [--mem 64M]
  *   options: --gic 3|2|auto (auto: v3, else v2), --mark STRING (print how many
- *   counter ticks after the start the guest printed STRING)
+ *   counter ticks after the start the guest printed STRING), --kcore (the
+ *   host runs kvm-arm.mode=kcore: the image is a signed one, scripts/sign-image,
+ *   handed to KCore with KVM_ARM_KCORE_SET_BOOT_INFO; KCore verifies it at
+ *   the first KVM_RUN and refuses to run a VM whose image it does not trust)
  *
  * The guest: RAM at 0x40000000, an in-kernel vGIC at 0x08000000, the arch
  * timer, PSCI 0.2+ by HVC (handled in the host kernel), a PL011 at 0x09000000
@@ -46,7 +49,17 @@ struct opts {
 	const char *kernel, *bare, *initrd, *cmdline, *mark;
 	uint64_t mem;
 	int cpus, gic; /* gic: 2, 3, 0 = auto */
+	int kcore;     /* signed images, through KCore */
 };
+
+/* kvm-arm.mode=kcore's VM ioctl (patches/linux, arch/arm64/include/uapi/asm/kvm.h),
+ * for a toolchain whose kernel headers do not have it. */
+#ifndef KVM_ARM_KCORE_SET_BOOT_INFO
+struct kvm_arm_kcore_boot_info {
+	uint64_t ipa, size; /* cppcheck-suppress unusedStructMember ; read by the kernel */
+};
+#define KVM_ARM_KCORE_SET_BOOT_INFO _IOW(KVMIO, 0xd2, struct kvm_arm_kcore_boot_info)
+#endif
 
 static struct {
 	int kvm, vm;
@@ -54,6 +67,7 @@ static struct {
 	uint64_t ram_size;
 	int gic_version;
 	int ncpus;
+	const char *image_path; /* --kcore: the signed image, for KCore's refusal */
 	size_t run_size;
 	const char *mark;
 	size_t mark_matched;
@@ -82,7 +96,7 @@ static uint64_t counter(void)
 static void usage(void)
 {
 	fputs("usage: vmm (--kernel Image | --bare flat.bin) [--initrd file] [--cmdline str]\n"
-	      "           [--mem 256M] [--cpus n] [--gic 3|2|auto] [--mark string]\n",
+	      "           [--mem 256M] [--cpus n] [--gic 3|2|auto] [--mark string] [--kcore]\n",
 	      stderr);
 	exit(2);
 }
@@ -112,6 +126,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--kcore")) {
+			o->kcore = 1;
+			continue;
+		}
 		if (!v)
 			usage();
 		if (!strcmp(a, "--kernel")) o->kernel = v;
@@ -395,6 +413,9 @@ static void *run_vcpu(void *arg)
 		if (ioctl(fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
+			if (errno == EACCES && vm.image_path)
+				die("KVM_RUN: KCore refused the VM's image (slot 0: %s): not signed by a key "
+				    "KCore trusts, or altered since", vm.image_path);
 			die("KVM_RUN: %s", strerror(errno));
 		}
 		switch (run->exit_reason) {
@@ -504,6 +525,16 @@ int main(int argc, char **argv)
 		load_file(o.initrd, initrd_off, dtb_off, "initrd");
 	}
 
+	/* KCore: the signed image as it lies in guest memory (payload and
+	 * trailer, scripts/sign-image), checked by KCore at the first KVM_RUN. */
+	if (o.kcore) {
+		struct kvm_arm_kcore_boot_info info = { RAM_BASE + entry_off, image_size };
+		if (ioctl(vm.vm, KVM_ARM_KCORE_SET_BOOT_INFO, &info) < 0)
+			die("KVM_ARM_KCORE_SET_BOOT_INFO (slot 0: %s): %s", o.kernel ? o.kernel : o.bare,
+			    strerror(errno));
+		vm.image_path = o.kernel ? o.kernel : o.bare;
+	}
+
 	int fds[MAX_CPUS];
 	for (int i = 0; i < vm.ncpus; i++)
 		fds[i] = create_vcpu(i, RAM_BASE + entry_off, RAM_BASE + dtb_off);
@@ -511,9 +542,9 @@ int main(int argc, char **argv)
 	build_dtb(dtb_off, o.cmdline, initrd_off, initrd_size);
 	pl011_init(on_tx);
 
-	fprintf(stderr, "vmm: %s %s, %llu MB, %d vCPU(s), vGICv%d\n", o.kernel ? "kernel" : "bare",
+	fprintf(stderr, "vmm: %s %s, %llu MB, %d vCPU(s), vGICv%d%s\n", o.kernel ? "kernel" : "bare",
 		o.kernel ? o.kernel : o.bare, (unsigned long long)(vm.ram_size / MB), vm.ncpus,
-		vm.gic_version);
+		vm.gic_version, o.kcore ? ", through KCore (signed image)" : "");
 	vm.start_ticks = counter();
 	for (int i = 1; i < vm.ncpus; i++) {
 		pthread_t t;
