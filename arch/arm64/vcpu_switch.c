@@ -202,9 +202,9 @@ static long run_input_fetch(vmid_t vmid, u32 vcpuid, u64 regs, struct kcore_run_
  * inject its interrupt (KVM's soft timer); nothing reads it back. */
 static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info *out)
 {
-	const u64 *vt = guest_vtimer[vmid][vcpuid];
 	u64 pa = run_page[vmid][vcpuid];
 	struct kcore_run_page *rp;
+	const u64 *vt;
 
 	if (!run_page_is_host(pa))
 		return;
@@ -216,9 +216,10 @@ static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info
 	rp->exit_mmio_data = out->mmio_data;
 	for (u32 i = 0; i < 4; i++)
 		rp->exit_hvc_args[i] = out->hvc_args[i];
-	vgic_lrs_read(arch_cpu_id(), rp->exit_vgic_lr); /* still loaded: before the switch back */
+	vt = guest_vtimer[vmid][vcpuid];
 	rp->exit_cntv_ctl = vt[0];
 	rp->exit_cntv_cval = vt[1];
+	vgic_lrs_read(arch_cpu_id(), rp->exit_vgic_lr); /* still loaded: before the switch back */
 }
 
 /* ---- the world switch -------------------------------------------------- */
