@@ -54,15 +54,32 @@ static void exit_guest_share(vmid_t vmid, struct shadow_ctxt *c, bool grant)
 	ctxt_set(c, X0, (u64)ret);
 }
 
-/* spec: vm_exit_dispatcher_spec_h (+ D4, D17, D25). Returns 0 when KCore
+/* D71: a guest's MSR to one of the GICv3 SGI registers (ICC_SGI1R_EL1,
+ * ICC_ASGI1R_EL1, ICC_SGI0R_EL1: op0 3, op1 0, CRn 12, CRm 11, op2 5..7),
+ * from the syndrome of a trapped AArch64 system-register access (EC 0x18):
+ * the register's encoding and the direction, Rt left out. They trap because
+ * a guest runs with HCR_EL2.IMO/FMO (arch/arm64/sysreg.h): the SGI is
+ * another vCPU's interrupt, which only the host's vGIC can deliver. A read
+ * of these write-only registers is not architected (UNDEFINED at EL1, it
+ * never traps): one that reached here would be skipped as D4 says. */
+static bool exit_is_sgi_write(u64 esr)
+{
+	u64 reg = esr & ESR_SYS64_REG_MASK;
+
+	return reg == ESR_SYS64_ICC_SGI1R_EL1 || reg == ESR_SYS64_ICC_ASGI1R_EL1 ||
+	       reg == ESR_SYS64_ICC_SGI0R_EL1;
+}
+
+/* spec: vm_exit_dispatcher_spec_h (+ D4, D17, D25, D71). Returns 0 when KCore
  * handled the trap (resume), 1 when it goes to the host (prep_exit_vm). */
 static long vm_exit_dispatcher_spec_h(vmid_t vmid, struct shadow_ctxt *c)
 {
 	switch (exit_esr_class(c)) {
 	case ESR_ELx_EC_SYS64:
-		/* D4: skip the trapped system-register access. */
+		/* D4: skip the trapped system-register access; D71: the SGI
+		 * register writes are skipped too, and then go to the host. */
 		ctxt_set(c, PC, exit_reg(c, PC) + 4);
-		return 0;
+		return exit_is_sgi_write(exit_reg(c, ESR_EL2)) ? 1 : 0;
 	case ESR_ELx_EC_HVC64:
 		if (exit_reg(c, X0) == HVC_KVM_SET_DESC_PFN) {
 			exit_guest_share(vmid, c, true);
@@ -138,7 +155,8 @@ static void prep_abort_specx(struct shadow_ctxt *c, struct kcore_exit_info *out)
 	}
 }
 
-/* spec: prep_hvc_spec_h (+ D23: the host sees x0..x3 and may set x0 only) */
+/* spec: prep_hvc_spec_h (+ D23: the host sees x0..x3; D70: and may set
+ * x0..x3, the SMCCC 1.1 result registers, and nothing else) */
 static void prep_hvc_spec_h(vmid_t vmid, struct shadow_ctxt *c, struct kcore_exit_info *out)
 {
 	if ((exit_reg(c, X0) & INVALID) == PSCI_0_2_FN_SYSTEM_OFF) {
@@ -149,10 +167,22 @@ static void prep_hvc_spec_h(vmid_t vmid, struct shadow_ctxt *c, struct kcore_exi
 	out->reason = KCORE_EXIT_HVC;
 	for (u32 i = 0; i < 4; i++)
 		out->hvc_args[i] = exit_reg(c, X0 + i);
-	ctxt_set(c, DIRTY, 1UL << X0);
+	ctxt_set(c, DIRTY, VCPU_X0_X3);
 }
 
-/* spec: prep_exit_vm (+ D26). The world switch saves the system and FP
+/* D71: an SGI register write (the dispatcher moved the PC past the MSR):
+ * the host learns the value written, x[Rt] (0 for Rt 31, xzr), and the
+ * syndrome (which register); it may set no register. */
+static void prep_sysreg(struct shadow_ctxt *c, struct kcore_exit_info *out)
+{
+	u32 rt = (u32)((exit_reg(c, ESR_EL2) >> ESR_SYS64_RT_SHIFT) & 31);
+
+	out->reason = KCORE_EXIT_SYSREG;
+	out->mmio_data = rt == 31 ? 0 : exit_reg(c, X0 + rt);
+	ctxt_set(c, DIRTY, 0);
+}
+
+/* spec: prep_exit_vm (+ D26, D71). The world switch saves the system and FP
  * registers; here: what the host is told, and the vCPU becomes READY. */
 static void prep_exit_vm(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c,
 			 struct kcore_exit_info *out)
@@ -174,6 +204,9 @@ static void prep_exit_vm(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c,
 		case ESR_ELx_EC_IABT_LOW:
 		case ESR_ELx_EC_DABT_LOW:
 			prep_abort_specx(c, out);
+			break;
+		case ESR_ELx_EC_SYS64: /* the SGI register writes only (D71) */
+			prep_sysreg(c, out);
 			break;
 		default:
 			arch_halt("prep_exit_vm: class the dispatcher keeps", vmid,

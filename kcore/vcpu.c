@@ -136,9 +136,12 @@ static void vcpu_activate(vmid_t vmid, u32 vcpuid)
 }
 
 /* First run (dirty == INVALID64): the vCPU starts at the host's entry point,
- * which must lie in a loaded image, with every register reset. After an
- * encrypted vCPU was loaded (inc_exe) the decrypted context is kept. The
- * mapping request is not looked at. */
+ * which must lie in a loaded image, with every register reset but x0..x3,
+ * the boot registers, which are the host's (D69: the arm64 boot protocol
+ * wants x0 = the DTB's IPA, PSCI CPU_ON x0 = the context id; the host
+ * chooses both anyway, and the guest reads them as its untrusted input).
+ * After an encrypted vCPU was loaded (inc_exe) the decrypted context is
+ * kept, x0..x3 included. The mapping request is not looked at. */
 static long vcpu_first_run(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c,
 			   const struct kcore_run_input *in)
 {
@@ -153,6 +156,7 @@ static long vcpu_first_run(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c,
 	vcpu_activate(vmid, vcpuid);
 	if (!inc_exe) {
 		clear_shadow_gp_regs_specx(c);
+		sync_dirty_to_shadow_specx(c, VCPU_X0_X3, in->regs); /* D69 */
 		ctxt_set(c, PSTATE, in->entry_pstate);
 		ctxt_set(c, PC, in->entry_pc);
 		reset_fp_regs_specx(c);
@@ -163,14 +167,17 @@ static long vcpu_first_run(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c,
 }
 
 /* The registers a run takes from the host (the run input's regs[i] for
- * each bit i): those marked dirty at a trap exit, none on a first run. */
+ * each bit i): those marked dirty at a trap exit; on a first run x0..x3
+ * (D69), none after an encrypted vCPU was loaded (its own are kept). */
 u64 vcpu_run_regs_needed(vmid_t vmid, u32 vcpuid)
 {
 	const struct shadow_ctxt *c = &kc.shadow[vmid][vcpuid];
 	u64 dirty = ctxt_get(c, DIRTY);
 
 	lock_assert_held(INFO_ID + vmid);
-	if (dirty == INVALID64 || ctxt_get(c, EC) != ARM_EXCEPTION_TRAP)
+	if (dirty == INVALID64)
+		return kc.vminfo[vmid].boot.inc_exe != 0 ? 0 : VCPU_X0_X3;
+	if (ctxt_get(c, EC) != ARM_EXCEPTION_TRAP)
 		return 0;
 	return dirty & VCPU_DIRTY_GPRS;
 }
@@ -208,7 +215,7 @@ static long vcpu_next_run(vmid_t vmid, u32 vcpuid, struct shadow_ctxt *c,
 	return 0;
 }
 
-/* spec: vcpu_run_process (+ D1, D2, D5, D20, D21, D22) */
+/* spec: vcpu_run_process (+ D1, D2, D5, D20, D21, D22, D69) */
 long vcpu_run_process(vmid_t vmid, u32 vcpuid, const struct kcore_run_input *in)
 {
 	const struct vm_info *info;

@@ -102,7 +102,7 @@ NOTES = {
                              '(arch_vcpu_run), D59 (the virtual interrupts), D66 (the timer)',
     'deactivate_traps_specx': 'D35 (MDCR_EL2 back to the host\'s value, not 0), D57, D58',
     'vm_to_core_specx': 'at EL2 the guest vectors save x0..x30 straight into the shadow context '
-                        '(vectors.S); D37: not for a grant or revoke',
+                        '(guest_vectors.S); D37: not for a grant or revoke',
     'exit_populate_fault_specx': 'D18: PC and PSTATE saved too; the registers are read in '
                                  'guest_run_once (vcpu_switch.c)',
     'host_el2_restore_state_specx': 'HCR_EL2 = HCR_HOST; TPIDR_EL2 := 0 in __guest_exit; '

@@ -84,7 +84,18 @@ static inline bool cpu_has_gicv3_sysregs(void)
 #define HCR_RW (1UL << 31)
 #define HCR_HOST (HCR_VM | HCR_SWIO | HCR_TSC | HCR_RW)
 /* HCR_EL2 while a guest runs: as the host, plus physical IRQ/FIQ/SError
- * routed to EL2 (FMO, IMO, AMO: they become exits), WFI trapped (TWI). */
+ * routed to EL2 (FMO, IMO, AMO: they become exits), WFI trapped (TWI).
+ * IMO and FMO also make the guest's GIC CPU interface virtual (its ICC_*
+ * accesses reach the ICV_* registers, Group 1 with IMO, Group 0 with FMO)
+ * and, on a GICv3, make its SGI register writes trap: the Arm ARM's
+ * accessibility rules for ICC_SGI1R_EL1, ICC_ASGI1R_EL1 and ICC_SGI0R_EL1
+ * say that an MSR at EL1 (with ICC_SRE_EL1.SRE = 1, else it traps to EL1)
+ * is trapped to EL2 with EC 0x18 when EL2 is enabled and HCR_EL2.IMO or
+ * HCR_EL2.FMO is 1 (or ICH_HCR_EL2.TC is 1, which KCore leaves clear): there
+ * is no ICV_ SGI register, an SGI to a virtual CPU is the hypervisor's to
+ * send. KCore hands those writes to the host (D71, kcore/exit.c); every
+ * other trapped register is skipped (D4). A guest never sees these
+ * registers as readable: an MRS of them is UNDEFINED at EL1, not trapped. */
 #define HCR_FMO (1UL << 3)
 #define HCR_IMO (1UL << 4)
 #define HCR_AMO (1UL << 5)
@@ -98,6 +109,8 @@ static inline bool cpu_has_gicv3_sysregs(void)
 #define HCR_TACR (1UL << 21)
 #define HCR_TLOR (1UL << 35)
 #define HCR_TERR (1UL << 36)
+_Static_assert((HCR_GUEST & (HCR_IMO | HCR_FMO)) == (HCR_IMO | HCR_FMO),
+	       "D71: a guest's SGI register writes must trap");
 #define CNTHCTL_EL1PCTEN 1UL /* guest: physical counter readable, physical timer trapped */
 
 #define CPTR_EL2_DEFAULT 0x33FFUL /* RES1 bits; FP/SIMD not trapped */

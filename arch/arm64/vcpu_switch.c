@@ -62,6 +62,9 @@ _Static_assert(FPCR == FPSR + 1, "fpsimd ctl: FPSR then FPCR");
 _Static_assert(__builtin_offsetof(struct kcore_run_page, exit_reason) == 512,
 	       "the exit record at offset 512 (docs/abi.md)");
 _Static_assert(sizeof(struct kcore_run_page) <= PAGE_SIZE, "one page");
+_Static_assert(__builtin_offsetof(struct kcore_run_page, exit_cntv_ctl) == 608 &&
+		       __builtin_offsetof(struct kcore_run_page, exit_cntv_cval) == 616,
+	       "D72: the timer after the exit record's list registers (docs/abi.md)");
 
 static struct vcpu_switch_cpu switch_cpu[KCORE_MAX_CPUS];
 /* The host's EL1 context while a guest runs on this CPU. */
@@ -77,6 +80,9 @@ struct host_el2 {
 				  * controls (vm_traps_*, D57, D58) */
 };
 static struct host_el2 host_el2[KCORE_MAX_CPUS];
+/* Each vCPU's virtual timer (D66), never in the host's hands: saved at each
+ * exit, loaded at each entry; only shown to the host in the exit record
+ * (D72). */
 static u64 guest_vtimer[COREVISOR][KCORE_MAX_VCPUS][2]; /* CNTV_CTL, CNTV_CVAL */
 
 /* INFO(vmid): each vCPU's run page (physical address, 0 = none). */
@@ -199,11 +205,15 @@ static long run_input_fetch(vmid_t vmid, u32 vcpuid, u64 regs, struct kcore_run_
 }
 
 /* kcore_exit_store_fn, under INFO(vmid) and S2PAGE: the exit record, if the
- * page is still the host's (otherwise the host only gets the reason in x0). */
+ * page is still the host's (otherwise the host only gets the reason in x0).
+ * D72: with the guest's virtual timer as guest_run_once saved it, so that
+ * the host can block a WFI until the guest's timer is due and decide to
+ * inject its interrupt (KVM's soft timer); nothing reads it back. */
 static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info *out)
 {
 	u64 pa = run_page[vmid][vcpuid];
 	struct kcore_run_page *rp;
+	const u64 *vt;
 
 	if (!run_page_is_host(pa))
 		return;
@@ -215,6 +225,9 @@ static void run_exit_store(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info
 	rp->exit_mmio_data = out->mmio_data;
 	for (u32 i = 0; i < 4; i++)
 		rp->exit_hvc_args[i] = out->hvc_args[i];
+	vt = guest_vtimer[vmid][vcpuid];
+	rp->exit_cntv_ctl = vt[0];
+	rp->exit_cntv_cval = vt[1];
 	vgic_lrs_read(arch_cpu_id(), rp->exit_vgic_lr); /* still loaded: before the switch back */
 }
 

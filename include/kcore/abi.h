@@ -79,9 +79,15 @@ struct kcore_run_page {
 	u32 exit_rd;      /* MMIO: the register (0..30, 31 = xzr) */
 	u64 exit_esr;     /* ESR_EL2 of a trap exit */
 	u64 exit_fault_ipa; /* aborts: the IPA (MMIO: with the page offset) */
-	u64 exit_mmio_data; /* MMIO write: the value written */
+	u64 exit_mmio_data; /* MMIO write, SYSREG (an SGI register write, D71): the value written */
 	u64 exit_hvc_args[4]; /* HVC: x0..x3 */
 	u64 exit_vgic_lr[KCORE_RUN_VGIC_LRS]; /* the list registers at the exit (state 0: done) */
+	/* D72: the guest's virtual timer at the exit (every exit to the host;
+	 * KCore switches it and never takes it from here): CNTV_CTL_EL0 as the
+	 * guest's CPU had it (ENABLE bit 0, IMASK bit 1, ISTATUS bit 2) and
+	 * CNTV_CVAL_EL0, in counts of the physical counter (CNTVOFF_EL2 = 0). */
+	u64 exit_cntv_ctl;
+	u64 exit_cntv_cval;
 };
 
 /* An encrypted export blob (docs/abi.md, "Encrypted export"; D41). Sealed

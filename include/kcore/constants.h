@@ -84,6 +84,18 @@
 #define ESR_ELx_ISV (1UL << 24)
 #define ESR_ELx_WNR (1UL << 6)
 #define ESR_ELx_S1PTW (1UL << 7)
+/* A trapped AArch64 MSR/MRS (EC 0x18): ISS = Op0 [21:20], Op2 [19:17], Op1
+ * [16:14], CRn [13:10], Rt [9:5], CRm [4:1], Direction [0] (1: read). The
+ * register and the direction are the ISS without Rt. The GICv3 SGI
+ * registers a guest's MSR writes (D71): op0 3, op1 0, CRn 12, CRm 11 and op2
+ * 5 (ICC_SGI1R_EL1), 6 (ICC_ASGI1R_EL1), 7 (ICC_SGI0R_EL1). */
+#define ESR_SYS64_RT_SHIFT 5
+#define ESR_SYS64_REG_MASK 0x3FFC1FUL
+#define ESR_SYS64_WRITE(op0, op1, crn, crm, op2) \
+	((u64)(op0) << 20 | (u64)(op2) << 17 | (u64)(op1) << 14 | (u64)(crn) << 10 | (u64)(crm) << 1)
+#define ESR_SYS64_ICC_SGI1R_EL1 ESR_SYS64_WRITE(3, 0, 12, 11, 5)
+#define ESR_SYS64_ICC_ASGI1R_EL1 ESR_SYS64_WRITE(3, 0, 12, 11, 6)
+#define ESR_SYS64_ICC_SGI0R_EL1 ESR_SYS64_WRITE(3, 0, 12, 11, 7)
 /* What the guest sees in ESR_EL1 for an injected exception. */
 #define ESR_EL1_INJECTED ((u64)ESR_ELx_EC_UNKNOWN << ESR_ELx_EC_SHIFT | ESR_ELx_IL)
 

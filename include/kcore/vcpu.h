@@ -11,7 +11,8 @@
  * copies each field once out of host memory (no double fetch) before any
  * check; these are the spec's doracle/core_doracle values. */
 struct kcore_run_input {
-	u64 regs[31];     /* x0..x30: taken only for registers KCore marked dirty */
+	u64 regs[31];     /* x0..x30: taken only for registers KCore marked dirty
+			   * (and x0..x3 on a first run, D69) */
 	u64 entry_pc;     /* first run: where the vCPU starts (inside an image) */
 	u64 entry_pstate; /* first run */
 	u64 map_addr;     /* pending stage-2 mapping: IPA, or 0 for none */
@@ -20,6 +21,11 @@ struct kcore_run_input {
 	u64 request;      /* KCORE_RUN_INJECT: inject an exception into the vCPU */
 };
 #define KCORE_RUN_INJECT 1UL
+/* x0..x3 as dirty bits (bit i: x_i): the registers the host sets on a
+ * vCPU's first run (the boot registers: the arm64 boot protocol's x0 = the
+ * DTB's IPA, PSCI CPU_ON's context id; D69) and after a guest HVC it handled
+ * (the SMCCC results; D23, D70). */
+#define VCPU_X0_X3 0xFUL
 
 /* spec: vcpu_run_process. Checks everything first, then applies it all:
  * on a refusal (negative return) nothing changed. On 0 the vCPU is ACTIVE
@@ -60,13 +66,14 @@ enum kcore_exit_reason {
 	KCORE_EXIT_MMIO = 6,     /* emulated MMIO access at fault_ipa */
 	KCORE_EXIT_S2FAULT = 7,  /* guest touched unmapped RAM IPA: send a mapping request */
 	KCORE_EXIT_MMIO_NISV = 8, /* MMIO access without a usable syndrome (D56): fault_ipa only */
+	KCORE_EXIT_SYSREG = 9,   /* a GICv3 SGI register write (D71): esr, the value in mmio_data */
 };
 struct kcore_exit_info {
 	u32 reason;
 	u32 rd;         /* MMIO: the register a read targets or a write takes from */
 	u64 esr;        /* ESR_EL2 of the exit (trusted, from the hardware) */
 	u64 fault_ipa;  /* aborts: faulting IPA (page) | offset from FAR */
-	u64 mmio_data;  /* MMIO write: the value of x[rd] */
+	u64 mmio_data;  /* MMIO write: the value of x[rd]; SYSREG: the value written (D71) */
 	u64 hvc_args[4]; /* HVC: x0..x3 */
 };
 

@@ -33,18 +33,41 @@ long tk_host_pin(u32 slot, u64 base, u64 size)
 	return kcore_host_pin(slot, base, size);
 }
 
+/* VCPU_RUN as the EL2 world switch makes it (kcore_vcpu_run_fetch): the
+ * core names the registers the run takes (vcpu_run_regs_needed), and only
+ * those are copied from the run words; every other register of the input
+ * holds a poison value. The model takes the registers its own rules say
+ * (after an exit its dirty bits, on a first run x0..x3, D69), from all 31
+ * words: a register the C took without asking for it, or asked for too
+ * few, shows as a difference in the shadow context. */
+#define TK_REG_POISON 0x9015011ED0000000UL
+static const u64 *tk_run_words;
+
+static long tk_run_fetch(vmid_t vmid, u32 vcpuid, u64 regs, struct kcore_run_input *in)
+{
+	const u64 *run = tk_run_words;
+
+	(void)vmid;
+	(void)vcpuid;
+	for (u32 i = 0; i < 31; i++)
+		in->regs[i] = (regs >> i) & 1 ? run[i] : TK_REG_POISON + i;
+	in->entry_pc = run[31];
+	in->entry_pstate = run[32];
+	in->map_addr = run[33];
+	in->map_pte = run[34];
+	in->map_level = run[35];
+	in->request = run[36];
+	return 0;
+}
+
 long tk_vcpu_run(u32 vmid, u32 vcpuid, const u64 *run)
 {
-	struct kcore_run_input in;
+	long ret;
 
-	memcpy(in.regs, run, sizeof(in.regs));
-	in.entry_pc = run[31];
-	in.entry_pstate = run[32];
-	in.map_addr = run[33];
-	in.map_pte = run[34];
-	in.map_level = run[35];
-	in.request = run[36];
-	return kcore_vcpu_run(vmid, vcpuid, &in);
+	tk_run_words = run;
+	ret = kcore_vcpu_run_fetch(vmid, vcpuid, tk_run_fetch);
+	tk_run_words = NULL;
+	return ret;
 }
 
 long tk_vm_exit(u32 vmid, u32 vcpuid, const u64 *hw, u64 *info)

@@ -111,6 +111,19 @@ ESR_ELx_ISV = 1 << 24
 ESR_ELx_WNR = 1 << 6
 ESR_ELx_S1PTW = 1 << 7
 ESR_EL1_INJECTED = (ESR_ELx_EC_UNKNOWN << ESR_ELx_EC_SHIFT) | ESR_ELx_IL
+# A trapped MSR/MRS (EC 0x18): the ISS without Rt names the register and the direction.
+ESR_SYS64_RT_SHIFT = 5
+ESR_SYS64_REG_MASK = 0x3FFC1F
+
+
+def ESR_SYS64_WRITE(op0, op1, crn, crm, op2):
+    return (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (crm << 1)
+
+
+# D71: the GICv3 SGI registers a guest's MSR writes.
+ESR_SYS64_ICC_SGI1R_EL1 = ESR_SYS64_WRITE(3, 0, 12, 11, 5)
+ESR_SYS64_ICC_ASGI1R_EL1 = ESR_SYS64_WRITE(3, 0, 12, 11, 6)
+ESR_SYS64_ICC_SGI0R_EL1 = ESR_SYS64_WRITE(3, 0, 12, 11, 7)
 
 PSR_MODE_MASK = 0xF
 PSR_MODE_EL0t = 0x0
@@ -247,3 +260,4 @@ KCORE_EXIT_POWEROFF = 5
 KCORE_EXIT_MMIO = 6
 KCORE_EXIT_S2FAULT = 7
 KCORE_EXIT_MMIO_NISV = 8  # D56
+KCORE_EXIT_SYSREG = 9  # D71

@@ -767,9 +767,30 @@ class Gen:
                 iss |= K.ESR_ELx_S1PTW
         elif y < 0.88:
             cls = K.ESR_ELx_EC_SYS64
+            iss = self.sysreg_iss()
         else:
             cls = r.choice([K.ESR_ELx_EC_UNKNOWN, 0x07, K.ESR_ELx_EC_SMC64, 0x3F])
         hw = dict(ec=ec, regs=regs, pc=r.getrandbits(40) & ~3,
                   pstate=r.choice([0x3C5, 0x3C4, 0x0, 0x5]),
                   esr=(cls << 26) | (1 << 25) | iss, far=far, hpfar=hpfar)
         return ('exit', v, c, hw)
+
+    def sysreg_iss(self):
+        """A trapped MSR/MRS's ISS: mostly the GICv3 SGI registers (D71: a write goes to
+        the host, any Rt, xzr included), their reads (not architected: skipped as D4
+        says), registers the guest traps on (PMCCNTR_EL0, ACTLR_EL1: skipped), a register
+        next to the SGI ones (ICC_SRE_EL1), or any ISS."""
+        r = self.r
+        x = r.random()
+        rt = r.choice([0, 1, 3, 17, 30, 31]) if self.chance(0.8) else r.randrange(0, 32)
+        sgi = r.choice([K.ESR_SYS64_ICC_SGI1R_EL1, K.ESR_SYS64_ICC_ASGI1R_EL1,
+                        K.ESR_SYS64_ICC_SGI0R_EL1])
+        if x < 0.5:
+            return sgi | (rt << K.ESR_SYS64_RT_SHIFT)
+        if x < 0.6:
+            return sgi | (rt << K.ESR_SYS64_RT_SHIFT) | 1  # a read
+        if x < 0.8:
+            return r.choice([K.ESR_SYS64_WRITE(3, 3, 9, 13, 0) | 1, K.ESR_SYS64_WRITE(3, 0, 1, 0, 1),
+                             K.ESR_SYS64_WRITE(3, 0, 12, 12, 5), K.ESR_SYS64_WRITE(3, 0, 12, 11, 4),
+                             0]) | (rt << K.ESR_SYS64_RT_SHIFT)
+        return r.getrandbits(25)

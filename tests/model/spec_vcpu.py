@@ -140,6 +140,22 @@ def prep_abort_specx(ctxt, info):
         info['fault_ipa'] = fault_ipa
 
 
+def is_sgi_write(esr):
+    # D71: an MSR to ICC_SGI1R_EL1, ICC_ASGI1R_EL1 or ICC_SGI0R_EL1 (op0 3, op1 0, CRn 12,
+    # CRm 11, op2 5..7, direction 0): the ISS of EC 0x18 without its Rt field.
+    return (esr & ESR_SYS64_REG_MASK) in (ESR_SYS64_ICC_SGI1R_EL1, ESR_SYS64_ICC_ASGI1R_EL1,
+                                           ESR_SYS64_ICC_SGI0R_EL1)
+
+
+def prep_sysreg(ctxt, info):
+    # D71: the value written (x[Rt], 0 for xzr) and the ESR; the PC is already past the MSR
+    # and the host may set no register.
+    rt = (ctxt[ESR_EL2] >> ESR_SYS64_RT_SHIFT) & 31
+    info['reason'] = KCORE_EXIT_SYSREG
+    info['mmio_data'] = ctxt[rt] if rt < 31 else 0
+    ctxt[DIRTY] = 0
+
+
 class VcpuSpec:
     """Mixin of Model: the vCPU half of the spec."""
 
@@ -167,6 +183,11 @@ class VcpuSpec:
                 if not pstate_ok(pstate_):
                     return -KE_RANGE  # D21
                 clear_shadow_gp_regs_specx(ctxt)
+                # D69: the boot registers x0..x3 are the host's (the DTB's IPA, a
+                # CPU_ON context id); x4..x30 stay 0.
+                regs = run.get('regs', [0] * 31)
+                for i in range(4):
+                    ctxt[X0 + i] = regs[i] & MASK64
                 ctxt[PSTATE] = pstate_
                 ctxt[PC] = pc_
                 reset_fp_regs_specx(ctxt)
@@ -242,7 +263,8 @@ class VcpuSpec:
         exit_type = (esrel2 // 67108864) % 64
         if exit_type == ESR_ELx_EC_SYS64:
             ctxt[PC] = (ctxt[PC] + 4) & MASK64  # D4: advance the return address
-            return 0
+            # D71: a write of a GICv3 SGI register goes on to the host (its vGIC).
+            return 1 if is_sgi_write(esrel2) else 0
         if exit_type == ESR_ELx_EC_HVC64:
             arg = ctxt[X0]
             addr = ctxt[2]
@@ -277,10 +299,11 @@ class VcpuSpec:
             self.local_set_vm_poweroff(vmid)
             info['reason'] = KCORE_EXIT_POWEROFF
         else:
-            # D23: the host sees x0..x3 and may set x0 (the call's result) only.
+            # D23: the host sees x0..x3; D70: it may set x0..x3 (the SMCCC 1.1
+            # results) and nothing else.
             info['reason'] = KCORE_EXIT_HVC
             info['hvc_args'] = [ctxt[0], ctxt[1], ctxt[2], ctxt[3]]
-            ctxt[DIRTY] = 1 << 0
+            ctxt[DIRTY] = 0xF
 
     def prep_exit_vm(self, vmid, vcpuid):
         ctxt = self.shadow_ctxts[(vmid, vcpuid)]
@@ -297,6 +320,8 @@ class VcpuSpec:
                 self.prep_hvc_spec_h(vmid, vcpuid, info)
             elif hsr_ec == ESR_ELx_EC_IABT_LOW or hsr_ec == ESR_ELx_EC_DABT_LOW:
                 prep_abort_specx(ctxt, info)
+            elif hsr_ec == ESR_ELx_EC_SYS64:
+                prep_sysreg(ctxt, info)  # D71: the SGI register writes only
             else:
                 raise ModelHalt('prep_exit_vm: class %#x' % hsr_ec)  # R5 (dispatcher resumed it)
         elif ec_ == ARM_EXCEPTION_INTERRUPT:

@@ -497,7 +497,7 @@ def test_first_run():
     assert c[PC] == IMG_IPA + 0x1ffc and c[PSTATE] == 0x3C4
     assert c[MPIDR_EL1] == 0x80000001 and c[SCTLR_EL1] == SCTLR_EL1_RESET
     assert c[ACTLR_EL1] == L.actlr == 7 and c[DIRTY] == 0
-    assert c[X0:X30 + 1] == [0] * 31
+    assert c[X0:X30 + 1] == [100, 101, 102, 103] + [0] * 27   # D69: x0..x3 are the host's
     assert m.vminfo(vmid)[1][:2] == (READY, ACTIVE)
     assert set(m.mappings(vmid)) == {IMG_IPA // 4096, IMG_IPA // 4096 + 1}   # the image only (D40)
     assert m.s2page(RAM0 + 5) == (HOSTVISOR, 0, RAM0 + 5)
@@ -600,14 +600,14 @@ def test_exits_wfx_sys64_hvc_poweroff_irq():
     assert m.shadow(vmid, 0)[DIRTY] == DIRTY_PC_FLAG
     assert m.vcpu_run(vmid, 0, runin(regs=[7] * 31)) == 0
     assert m.shadow(vmid, 0)[PC] == 0x2004 and m.shadow(vmid, 0)[X0:X30 + 1] == regs
-    # other HVC: x0..x3 to the host, it may set x0 only (D23)
+    # other HVC: x0..x3 to the host, it may set x0..x3 (D23, D70)
     r = list(regs)
     r[0] = 0xC4000003
     ret, info = m.vm_exit(vmid, 0, hw(regs=r, pc=0x3000))
     assert ret == 1 and info['reason'] == KCORE_EXIT_HVC and info['hvc_args'] == r[:4]
-    assert m.shadow(vmid, 0)[DIRTY] == 1
+    assert m.shadow(vmid, 0)[DIRTY] == 0xF
     assert m.vcpu_run(vmid, 0, runin(regs=[9] * 31)) == 0
-    assert m.shadow(vmid, 0)[X0:3] == [9, 2, 3] and m.shadow(vmid, 0)[PC] == 0x3000
+    assert m.shadow(vmid, 0)[X0:6] == [9, 9, 9, 9, 5, 6] and m.shadow(vmid, 0)[PC] == 0x3000
     # IRQ and SError (D26)
     ret, info = m.vm_exit(vmid, 0, irq())
     assert (ret, info) == (1, dict(zero, reason=KCORE_EXIT_IRQ))
@@ -626,6 +626,78 @@ def test_exits_wfx_sys64_hvc_poweroff_irq():
     assert m.vminfo(vmid)[0] == POWEROFF and m.vminfo(vmid)[1][0] == READY
     assert m.shadow(vmid, 0)[DIRTY] == 0
     assert refused(m, m.vcpu_run, vmid, 0, runin()) == -KE_STATE
+
+
+def test_first_run_boot_registers_d69():
+    """D69: a first run takes x0..x3 from the host (the DTB's IPA, a CPU_ON context id),
+    clears x4..x30; a refused first run takes nothing; after an encrypted vCPU was loaded
+    (inc_exe) the context is kept, x0..x3 included; a later run takes only dirty registers."""
+    L, m = mk()
+    vmid = boot_vm(m, vcpus=2)
+    host = [0x4F000000 + i for i in range(31)]
+    assert refused(m, m.vcpu_run, vmid, 0, runin(regs=host, entry_pc=0)) == -KE_ENTRY
+    assert m.shadow(vmid, 0)[DIRTY] == INVALID64
+    assert m.vcpu_run(vmid, 0, runin(regs=host)) == 0
+    assert m.shadow(vmid, 0)[X0:X30 + 1] == host[:4] + [0] * 27
+    assert m.vm_exit(vmid, 0, irq())[0] == 1
+    assert m.vcpu_run(vmid, 0, runin(regs=[7] * 31)) == 0         # EC not TRAP: nothing taken
+    assert m.shadow(vmid, 0)[X0:X30 + 1] == [0] * 31              # the exit's (irq(): zeros)
+    # after LOAD_ENCRYPTED_VCPU (inc_exe) the first run keeps the restored registers
+    m.vminfos[vmid].inc_exe = 1
+    m.shadow_ctxts[(vmid, 1)][X0:X30 + 1] = list(range(1, 32))
+    assert m.vcpu_run(vmid, 1, runin(regs=host)) == 0
+    assert m.shadow(vmid, 1)[X0:X30 + 1] == list(range(1, 32))
+
+
+def test_hvc_results_x0_x3_d70():
+    """D70: after a guest HVC the host handled it sets x0..x3 (the SMCCC 1.1 results),
+    nothing else; the guest's x4..x30 are kept."""
+    L, m = mk()
+    vmid = boot_vm(m)
+    assert m.vcpu_run(vmid, 0, runin()) == 0
+    regs = [0xC6000201] + [0x500 + i for i in range(1, 31)]
+    ret, info = m.vm_exit(vmid, 0, hw(regs=regs, pc=0x7000))
+    assert (ret, info['reason'], info['hvc_args']) == (1, KCORE_EXIT_HVC, regs[:4])
+    assert m.shadow(vmid, 0)[DIRTY] == 0xF
+    host = [0xA0 + i for i in range(31)]
+    assert m.vcpu_run(vmid, 0, runin(regs=host)) == 0
+    assert m.shadow(vmid, 0)[X0:X30 + 1] == host[:4] + regs[4:]
+    assert m.shadow(vmid, 0)[PC] == 0x7000 and m.shadow(vmid, 0)[DIRTY] == 0
+    # SYSTEM_OFF is not answered: the VM is off, nothing to set
+    ret, info = m.vm_exit(vmid, 0, hw(regs=[PSCI_0_2_FN_SYSTEM_OFF] + [0] * 30))
+    assert info['reason'] == KCORE_EXIT_POWEROFF and m.shadow(vmid, 0)[DIRTY] == 0
+
+
+def test_sgi_register_writes_d71():
+    """D71: an MSR to ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 exits to the host
+    (reason SYSREG, the ESR, the value written in mmio_data, 0 from xzr) with the PC
+    already past it and no register for the host to set; reads of them and every other
+    trapped system register are skipped in KCore (D4)."""
+    L, m = mk()
+    vmid = boot_vm(m)
+    assert m.vcpu_run(vmid, 0, runin()) == 0
+    regs = [0x600 + i for i in range(31)]
+    host = [0xBAD0 + i for i in range(31)]
+    for reg in (ESR_SYS64_ICC_SGI1R_EL1, ESR_SYS64_ICC_ASGI1R_EL1, ESR_SYS64_ICC_SGI0R_EL1):
+        for rt in (0, 7, 30, 31):
+            iss = reg | (rt << ESR_SYS64_RT_SHIFT)
+            ret, info = m.vm_exit(vmid, 0, hw(cls=ESR_ELx_EC_SYS64, iss=iss, regs=regs,
+                                              pc=0x8000))
+            assert ret == 1
+            assert info == {'reason': KCORE_EXIT_SYSREG, 'rd': 0,
+                            'esr': (ESR_ELx_EC_SYS64 << 26) | ESR_ELx_IL | iss, 'fault_ipa': 0,
+                            'mmio_data': regs[rt] if rt < 31 else 0, 'hvc_args': [0, 0, 0, 0]}
+            c = m.shadow(vmid, 0)
+            assert c[PC] == 0x8004 and c[DIRTY] == 0 and m.vminfo(vmid)[1][0] == READY
+            assert m.vcpu_run(vmid, 0, runin(regs=host)) == 0
+            assert m.shadow(vmid, 0)[X0:X30 + 1] == regs and m.shadow(vmid, 0)[PC] == 0x8004
+    zero = {'reason': 0, 'rd': 0, 'esr': 0, 'fault_ipa': 0, 'mmio_data': 0,
+            'hvc_args': [0, 0, 0, 0]}
+    for iss in (ESR_SYS64_ICC_SGI1R_EL1 | 1, ESR_SYS64_ICC_SGI0R_EL1 | (5 << 5) | 1,
+                ESR_SYS64_WRITE(3, 0, 12, 12, 5), ESR_SYS64_WRITE(3, 0, 12, 11, 4),
+                ESR_SYS64_WRITE(3, 1, 12, 11, 5), ESR_SYS64_WRITE(3, 3, 9, 13, 0) | 1, 0):
+        assert m.vm_exit(vmid, 0, hw(cls=ESR_ELx_EC_SYS64, iss=iss, pc=0x9000)) == (0, zero)
+        assert m.shadow(vmid, 0)[PC] == 0x9004 and m.vminfo(vmid)[1][0] == ACTIVE
 
 
 def test_injection_d1_d2_d17_d20():

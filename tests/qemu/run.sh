@@ -78,7 +78,41 @@ host: 21 passed, 0 failed
 kcore: host PSCI SYSTEM_OFF: powering off
 EOT
 }
+# What every VM of the guest (tests/qemu/guests/guest.c) and the test host
+# (host.c) show, vm the VM's name: the boot registers (D69), an HVC answered
+# in x0..x3 (D70), the guest's virtual timer in the exit record (D72) and,
+# on a GICv3, its SGI register writes reaching the host (D71).
+expect_guest_abi() {
+	cat <<EOT
+$1: vcpu0: boot registers: x0 0x4db00000 x1 0xb0071 x2 0xb0072 x3 0xb0073, x4..x30 zero: ok
+$1: vcpu1: boot registers: x0 0x4db00001 x1 0xb0071 x2 0xb0072 x3 0xb0073, x4..x30 zero: ok
+$1: vcpu0: HVC answered in x0..x3: 0x5ec0 0x5ec1 0x5ec2 0x5ec3, x4 kept: ok
+host: $1: exit record: the guest's virtual timer ctl 0x3, cval 0x7e5700000000
+host: $1: exit record: the guest's virtual timer ctl 0x7, cval 0x0
+host: [PASS] the guest's armed virtual timer is in the exit record (ENABLE, IMASK)
+host: [PASS] the guest's expired virtual timer is in the exit record (ISTATUS set)
+host: [PASS] a secondary vCPU's exit record has its own virtual timer (never armed)
+EOT
+	[ "$GIC" = 3 ] || return 0
+	cat <<EOT
+host: $1: vcpu0: ICC_SGI1R_EL1 write 0x5000002 (KCORE_EXIT_SYSREG, ESR 0x623a3016)
+host: $1: vcpu0: ICC_ASGI1R_EL1 write 0xe010004 (KCORE_EXIT_SYSREG, ESR 0x623c30b6)
+host: $1: vcpu0: ICC_SGI0R_EL1 write 0x0 (KCORE_EXIT_SYSREG, ESR 0x623e33f6)
+host: [PASS] the guest's ICC_SGI1R_EL1 write reaches the host with its value
+host: [PASS] the guest's ICC_ASGI1R_EL1 write reaches the host with its value
+host: [PASS] the guest's ICC_SGI0R_EL1 write (xzr) reaches the host with its value
+host: $1: SGI 5 sent to vcpu1 as a virtual interrupt
+$1: vcpu1: SGI 5 from vcpu0 taken
+$1: vcpu0: SGI register writes: each went on after its MSR (1 1 1): ok
+EOT
+}
+# The checks of expect_guest_abi per VM: 6 on a GICv3, 3 on a GICv2.
+guest_abi_checks() {
+	if [ "$GIC" = 3 ]; then echo $((6 * $1)); else echo $((3 * $1)); fi
+}
 expect_vm() {
+	expect_guest_abi vm1
+	echo "host: $((13 + $(guest_abi_checks 1))) passed, 0 failed"
 	cat <<'EOT'
 host: SMCCC over SMC: PSCI_FEATURES(SMCCC_VERSION) 0, SMCCC_VERSION 0x10001, ARCH_FEATURES(WORKAROUND_1) -1, (WORKAROUND_3) -1; over HVC: SMCCC_VERSION 0x10001
 kcore: SMCCC 1.1: Spectre-v2 VULNERABLE (no firmware WORKAROUND_1); Spectre-BHB cleared by a branch loop on entry (loop 8)
@@ -124,11 +158,13 @@ host: [PASS] every page of the VM came back to the host, zeroed
 host: [PASS] a powered-off VM does not run
 host: [PASS] host FP/SIMD registers kept across VM runs
 host: [PASS] host read of the VM's image page (loaded by the host) refused
-host: 13 passed, 0 failed
 kcore: host PSCI SYSTEM_OFF: powering off
 EOT
 }
 expect_two-vms() {
+	expect_guest_abi vm1
+	expect_guest_abi vm2
+	echo "host: $((16 + $(guest_abi_checks 2))) passed, 0 failed"
 	cat <<'EOT'
 host: vm1: image of
 host: vm2: image of
@@ -145,7 +181,6 @@ host: vm1: powered off by the guest (PSCI SYSTEM_OFF)
 host: vm2: powered off by the guest (PSCI SYSTEM_OFF)
 vm2: vcpu0: FP/SIMD registers kept across exits: ok
 host: [PASS] host FP/SIMD registers kept across VM runs
-host: 16 passed, 0 failed
 kcore: host PSCI SYSTEM_OFF: powering off
 EOT
 }
@@ -199,6 +234,8 @@ expect_images() {
 		"at a load address it was not signed for"; do
 		echo "host: bad image: $what"
 	done
+	expect_guest_abi vm14
+	echo "host: $((74 + $(guest_abi_checks 1))) passed, 0 failed"
 	cat <<'EOT'
 host: [PASS] bad image: VERIFY_VM is -KE_AUTH
 host: [PASS] bad image: the VM does not run
@@ -206,7 +243,6 @@ host: [PASS] bad image: every page back to the host, zeroed
 host: [PASS] KCore still answers
 host: [PASS] VM created, image verified, vCPUs and run pages registered
 vm14: vcpu0: powering off (PSCI SYSTEM_OFF)
-host: 74 passed, 0 failed
 kcore: host PSCI SYSTEM_OFF: powering off
 EOT
 }
@@ -216,6 +252,8 @@ EOT
 # vCPU and page blobs: tampered and replayed ones refused, genuine ones
 # imported; the guest then reads the imported page's words exactly.
 expect_export() {
+	expect_guest_abi vm3
+	echo "host: $((28 + $(guest_abi_checks 1))) passed, 0 failed"
 	cat <<'EOT'
 host: [PASS] vCPU exported
 host: [PASS] vCPU blob with one bit flipped refused
@@ -234,7 +272,6 @@ host: [PASS] page blob imported
 host: [PASS] the imported page is the VM's: the host's read is refused
 vm3: vcpu0: words at 0x40180000: 0x5e570e3d00000001 0x5e570e3dffffffff
 host: [PASS] every page of the VM came back to the host, zeroed
-host: 28 passed, 0 failed
 kcore: host PSCI SYSTEM_OFF: powering off
 EOT
 }

@@ -1,7 +1,7 @@
 /* Unit tests of kcore/exit.c (spec vm_exit_pre_process, the dispatcher and
  * prep_exit_vm) through kcore_vm_exit, and of the run that follows an exit,
  * over the fake machine: the "VM exit" line of the "Operation contract" of
- * docs/deviations.md, with D3, D4, D17, D18, D19, D20, D23, D25, D26. */
+ * docs/deviations.md, with D3, D4, D17, D18, D19, D20, D23, D25, D26, D70, D71. */
 #include <setjmp.h>
 #include <string.h>
 
@@ -310,15 +310,106 @@ static void test_hvc_to_host(void)
 	CHECK_EQ(out.hvc_args[2], 0x40080000);
 	CHECK_EQ(out.hvc_args[3], 0x55);
 	CHECK_EQ(out.mmio_data, 0);
-	CHECK_EQ(c->r[DIRTY], 1); /* D23: x0 only */
+	CHECK_EQ(c->r[DIRTY], VCPU_X0_X3); /* D70: the SMCCC results x0..x3, nothing else */
 	CHECK_EQ(kc.vminfo[vm].state, VERIFIED);
 	memset(&in, 0, sizeof(in));
+	for (u32 i = 0; i < 31; i++)
+		in.regs[i] = 0xBAD00 + i;
 	in.regs[0] = 0;
-	in.regs[1] = 0xBAD;
+	in.regs[1] = 0x1111;
+	in.regs[2] = 0x2222;
+	in.regs[3] = 0x3333;
 	CHECK_EQ(run_again(vm, &in), 0);
 	CHECK_EQ(c->r[0], 0);
-	CHECK_EQ(c->r[1], 1);
+	CHECK_EQ(c->r[1], 0x1111);
+	CHECK_EQ(c->r[2], 0x2222);
+	CHECK_EQ(c->r[3], 0x3333);
+	for (u32 i = 4; i <= X30; i++)
+		CHECK_EQ(c->r[i], 0x100 + i); /* the guest's own */
 	CHECK_EQ(c->r[PC], GUEST_PC); /* the HVC's return address is already next */
+	CHECK_EQ(c->r[DIRTY], 0);
+}
+
+/* D71: a write of a GICv3 SGI register goes to the host with the value
+ * written; KCore has already moved the PC past the MSR and takes no
+ * register from the host. Any other trapped system register, and a read of
+ * these, is skipped as before (D4). */
+static u64 sys64_iss(u64 reg, u32 rt)
+{
+	return reg | (u64)rt << ESR_SYS64_RT_SHIFT;
+}
+
+static void test_sgi_write_to_host(void)
+{
+	static const u64 sgi[3] = {ESR_SYS64_ICC_SGI1R_EL1, ESR_SYS64_ICC_ASGI1R_EL1,
+				   ESR_SYS64_ICC_SGI0R_EL1};
+	static const u64 other[] = {
+		ESR_SYS64_ICC_SGI1R_EL1 | 1,        /* a read: not architected */
+		ESR_SYS64_WRITE(3, 0, 12, 12, 5),  /* ICC_SRE_EL1 */
+		ESR_SYS64_WRITE(3, 0, 12, 11, 4),  /* the encoding below SGI1R */
+		ESR_SYS64_WRITE(3, 1, 12, 11, 5),  /* another op1 */
+		ESR_SYS64_WRITE(3, 3, 9, 13, 0) | 1, /* PMCCNTR_EL0 read */
+	};
+	struct kcore_exit_info out;
+	struct kcore_run_input in;
+
+	/* the three SGI registers, from x5 */
+	for (u32 k = 0; k < 3; k++) {
+		struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_SYS64, sys64_iss(sgi[k], 5)));
+		struct shadow_ctxt *c;
+		vmid_t vm;
+
+		hw.regs[5] = 0x0000000105000002UL; /* aff1 1, SGI 5, target list 0b10 */
+		vm = exit_to_host(&hw, &out, KCORE_EXIT_SYSREG);
+		c = ctxt(vm, 0);
+		CHECK_EQ(out.esr, hw.esr);
+		CHECK_EQ(out.mmio_data, 0x0000000105000002UL);
+		CHECK_EQ(out.rd, 0);
+		CHECK_EQ(out.fault_ipa, 0);
+		CHECK_EQ(out.hvc_args[0], 0);
+		CHECK_EQ(c->r[PC], GUEST_PC + 4); /* past the MSR already */
+		CHECK_EQ(c->r[DIRTY], 0);         /* no register is the host's */
+		CHECK_EQ(vcpu_state(vm, 0), READY);
+		memset(&in, 0, sizeof(in));
+		for (u32 i = 0; i < 31; i++)
+			in.regs[i] = 0xBAD00 + i;
+		CHECK_EQ(run_again(vm, &in), 0);
+		for (u32 i = X0; i <= X30; i++)
+			CHECK_EQ(c->r[i], i == 5 ? 0x0000000105000002UL : 0x100 + i);
+		CHECK_EQ(c->r[PC], GUEST_PC + 4); /* not advanced twice */
+		CHECK(no_lock_held());
+	}
+	/* from xzr: the value is 0 */
+	{
+		struct kcore_exit_hw hw =
+			hw_trap(esr_of(ESR_ELx_EC_SYS64, sys64_iss(ESR_SYS64_ICC_SGI0R_EL1, 31)));
+
+		exit_to_host(&hw, &out, KCORE_EXIT_SYSREG);
+		CHECK_EQ(out.mmio_data, 0);
+	}
+	/* an exception the host asks for after it is taken past the MSR */
+	{
+		struct kcore_exit_hw hw =
+			hw_trap(esr_of(ESR_ELx_EC_SYS64, sys64_iss(ESR_SYS64_ICC_SGI1R_EL1, 1)));
+		vmid_t vm = exit_to_host(&hw, &out, KCORE_EXIT_SYSREG);
+
+		memset(&in, 0, sizeof(in));
+		in.request = KCORE_RUN_INJECT;
+		CHECK_EQ(run_again(vm, &in), 0);
+		CHECK_EQ(ctxt(vm, 0)->r[ELR_EL1], GUEST_PC + 4);
+		CHECK_EQ(ctxt(vm, 0)->r[PC], VBAR + 0x200);
+	}
+	/* everything else: skipped in KCore (D4), no exit to the host */
+	for (u32 k = 0; k < sizeof(other) / sizeof(other[0]); k++) {
+		struct kcore_exit_hw hw = hw_trap(esr_of(ESR_ELx_EC_SYS64, sys64_iss(other[k], 5)));
+		vmid_t vm = vm_running();
+
+		memset(&out, 0xFF, sizeof(out));
+		CHECK_EQ(kcore_vm_exit(vm, 0, &hw, &out), 0);
+		CHECK(info_is_zero(&out));
+		CHECK_EQ(ctxt(vm, 0)->r[PC], GUEST_PC + 4);
+		CHECK_EQ(vcpu_state(vm, 0), ACTIVE);
+	}
 }
 
 static void test_system_off(void)
@@ -513,10 +604,12 @@ static long fetch_refuse(vmid_t vmid, u32 vcpuid, u64 regs, struct kcore_run_inp
 	return -KE_OWNER;
 }
 
+static u32 store_reason = KCORE_EXIT_MMIO;
+
 static void store_count(vmid_t vmid, u32 vcpuid, const struct kcore_exit_info *out)
 {
 	CHECK(lock_held(INFO_ID + vmid) && lock_held(S2PAGE_ID));
-	CHECK_EQ(out->reason, KCORE_EXIT_MMIO);
+	CHECK_EQ(out->reason, store_reason);
 	stores_seen++;
 }
 
@@ -549,11 +642,23 @@ static void test_run_fetch_exit_store(void)
 	hw = hw_trap(esr_of(ESR_ELx_EC_SYS64, 0));
 	CHECK_EQ(kcore_vm_exit_store(vm, 0, &hw, &out, store_count), 0);
 	CHECK_EQ(stores_seen, 1);
+	/* after an HVC the host handled, the fetch copies x0..x3 (D70) */
+	hw = hw_trap(esr_of(ESR_ELx_EC_HVC64, 0));
+	c->r[X0] = 0xC6000201UL;
+	c->r[3] = 0x303;
+	store_reason = KCORE_EXIT_HVC;
+	CHECK_EQ(kcore_vm_exit_store(vm, 0, &hw, &out, store_count), 1);
+	CHECK_EQ(stores_seen, 2);
+	CHECK_EQ(kcore_vcpu_run_fetch(vm, 0, fetch_answer), 0);
+	CHECK_EQ(fetch_regs_seen, VCPU_X0_X3);
+	CHECK_EQ(c->r[0], 0);
+	CHECK_EQ(c->r[3], 0xABCD);
+	CHECK_EQ(c->r[4], 0x304);
 	CHECK(no_lock_held());
 }
 
 UT_MAIN(UT(test_exit_refusals), UT(test_exit_saves_registers), UT(test_mmio_read_then_run),
 	UT(test_mmio_write), UT(test_mmio_no_syndrome), UT(test_s2fault), UT(test_wfi), UT(test_sys64_resumes),
-	UT(test_hvc_to_host), UT(test_system_off), UT(test_unknown_class_injects),
+	UT(test_hvc_to_host), UT(test_sgi_write_to_host), UT(test_system_off), UT(test_unknown_class_injects),
 	UT(test_irq_and_serror), UT(test_bad_exit_code_halts), UT(test_guest_grant_revoke),
 	UT(test_guest_share_fast), UT(test_run_fetch_exit_store))

@@ -1,7 +1,7 @@
 /* Unit tests of kcore/vcpu.c (spec vcpu_run_process) through
  * kcore_vcpu_run, over the fake machine: the VCPU_RUN line of the
  * "Operation contract" of docs/deviations.md, with D1, D2, D5, D20, D21,
- * D22, D24 and the check-then-commit rule R1 (a refused run leaves the vCPU
+ * D22, D24, D69 and the check-then-commit rule R1 (a refused run leaves the vCPU
  * READY and its shadow context untouched). */
 #include <string.h>
 
@@ -119,11 +119,15 @@ static void test_first_run(void)
 	in.map_addr = LOAD_IPA; /* not looked at on a first run */
 	in.map_level = 7;
 	in.request = KCORE_RUN_INJECT;
-	in.regs[3] = JUNK;
+	for (u32 i = X0; i <= X30; i++)
+		in.regs[i] = JUNK + 0x100 + i;
 	CHECK_EQ(kcore_vcpu_run(vm, 5, &in), 0);
 	CHECK(no_lock_held());
 	CHECK_EQ(vcpu_state(vm, 5), ACTIVE);
-	for (u32 i = X0; i <= X30; i++)
+	/* D69: the boot registers x0..x3 are the host's, x4..x30 cleared */
+	for (u32 i = X0; i <= X0 + 3; i++)
+		CHECK_EQ(c->r[i], JUNK + 0x100 + i);
+	for (u32 i = X0 + 4; i <= X30; i++)
 		CHECK_EQ(c->r[i], 0);
 	CHECK_EQ(c->r[PC], LOAD_IPA + IMG_SIZE - 4);
 	CHECK_EQ(c->r[PSTATE], PSR_MODE_EL0t);
@@ -166,15 +170,59 @@ static void test_first_run_after_encrypted_load(void)
 	 * set by hand: the decrypted context is kept, only dirty := 0, and
 	 * the entry point is not checked. */
 	kc.vminfo[vm].boot.inc_exe = 1;
+	ctxt(vm, 0)->r[X0] = JUNK; /* D69 does not apply: x0..x3 are the blob's */
 	ctxt(vm, 0)->r[X0 + 4] = JUNK;
 	ctxt(vm, 0)->r[PC] = 0x1234;
 	in.entry_pc = 0;
 	in.entry_pstate = 0x9;
+	in.regs[0] = 0xBAD;
 	CHECK_EQ(kcore_vcpu_run(vm, 0, &in), 0);
+	CHECK_EQ(ctxt(vm, 0)->r[X0], JUNK);
 	CHECK_EQ(ctxt(vm, 0)->r[X0 + 4], JUNK);
 	CHECK_EQ(ctxt(vm, 0)->r[PC], 0x1234);
 	CHECK_EQ(ctxt(vm, 0)->r[DIRTY], 0);
 	CHECK_EQ(vcpu_state(vm, 0), ACTIVE);
+}
+
+/* The EL2 path (kcore_vcpu_run_fetch): the core asks for exactly the
+ * registers the run takes, x0..x3 on a first run (D69), none after an
+ * encrypted vCPU was loaded; a first run refused after the fetch changes
+ * nothing. */
+static u64 fetch_asked;
+
+static long fetch_boot_regs(vmid_t vmid, u32 vcpuid, u64 regs, struct kcore_run_input *in)
+{
+	*in = first_input();
+	fetch_asked = regs;
+	for (u32 i = X0; i <= X30; i++)
+		in->regs[i] = (regs >> i) & 1 ? 0xB0070000UL + i : JUNK;
+	if (vcpuid == 1)
+		in->entry_pc = 0; /* outside the image: -KE_ENTRY */
+	return 0;
+}
+
+static void test_first_run_fetch(void)
+{
+	struct shadow_ctxt before;
+	vmid_t vm;
+
+	fake_machine_reset();
+	vm = vm_make(3, IMG_PAGES, true);
+	CHECK_EQ(kcore_vcpu_run_fetch(vm, 0, fetch_boot_regs), 0);
+	CHECK_EQ(fetch_asked, VCPU_X0_X3);
+	for (u32 i = X0; i <= X0 + 3; i++)
+		CHECK_EQ(ctxt(vm, 0)->r[i], 0xB0070000UL + i);
+	for (u32 i = X0 + 4; i <= X30; i++)
+		CHECK_EQ(ctxt(vm, 0)->r[i], 0);
+	before = *ctxt(vm, 1);
+	CHECK_EQ(kcore_vcpu_run_fetch(vm, 1, fetch_boot_regs), -KE_ENTRY);
+	CHECK_EQ(fetch_asked, VCPU_X0_X3);
+	CHECK(memcmp(&before, ctxt(vm, 1), sizeof(before)) == 0);
+	CHECK_EQ(vcpu_state(vm, 1), READY);
+	kc.vminfo[vm].boot.inc_exe = 1; /* as LOAD_ENCRYPTED_VCPU leaves it */
+	CHECK_EQ(kcore_vcpu_run_fetch(vm, 2, fetch_boot_regs), 0);
+	CHECK_EQ(fetch_asked, 0);
+	CHECK(no_lock_held());
 }
 
 static void test_dirty_sync(void)
@@ -332,6 +380,7 @@ static void test_map_request_refused(void)
 }
 
 UT_MAIN(UT(test_run_refusals), UT(test_first_run), UT(test_first_run_after_encrypted_load),
+	UT(test_first_run_fetch),
 	UT(test_dirty_sync), UT(test_pc_advance), UT(test_inject),
 	UT(test_no_inject_without_request), UT(test_map_request),
 	UT(test_map_request_refused))

@@ -4,11 +4,15 @@
  *  - a "doorbell" device the host emulates at IPA 0x09010000: a write is an
  *    event for the host, a read of +4 is answered by the host;
  *  - WFI (trapped), HVC grant/revoke of a page (handled inside KCore),
- *    PSCI SYSTEM_OFF (powers the VM off);
+ *    PSCI SYSTEM_OFF (powers the VM off), an HVC the host answers in x0..x3;
+ *  - on a GICv3, writes of the SGI registers, which the host sees (vCPU 0's
+ *    ICC_SGI1R_EL1 write wakes vCPU 1 with SGI 5); its virtual timer, which
+ *    the host sees in the exit record;
  *  - a read of an address the host will not give it: the host has KCore
  *    inject an exception, which the guest's vector notes and skips.
- * vCPU 0 does everything; the other vCPUs say hello, wait once and stop
- * with a GUEST_DONE hypercall the host handles. */
+ * Each vCPU first checks its boot registers (D69). vCPU 0 does everything;
+ * the other vCPUs say hello, wait once (on a GICv3: for vCPU 0's SGI) and
+ * stop with a GUEST_DONE hypercall the host handles. */
 #include <stdarg.h>
 
 #include "kcore/types.h"
@@ -26,6 +30,19 @@
 #define HVC_SET_DESC_PFN 0xC6000100UL
 #define HVC_UNSET_DESC_PFN 0xC6000101UL
 #define HVC_GUEST_DONE 0xC6000200UL /* not KCore's: goes to the host */
+#define HVC_GUEST_RESULTS 0xC6000203UL /* the host answers in x0..x3 (D70) */
+/* What the host puts in each vCPU's run page for its first run (D69; the
+ * host's host.c says the same): x0 a DTB's IPA as the arm64 boot protocol
+ * wants (vCPU n: + n, as a PSCI CPU_ON context id would differ), x1..x3. */
+#define BOOT_X0 0x4DB00000UL
+#define BOOT_X1 0xB0071UL
+#define BOOT_X2 0xB0072UL
+#define BOOT_X3 0xB0073UL
+#define SGI1R_VALUE 0x05000002UL   /* SGI 5 to Aff0 1 (vCPU 1), IRM 0: the host sends it */
+#define ASGI1R_VALUE 0x0E010004UL  /* SGI 14 to Aff1 1, Aff0 2: no such vCPU */
+#define VTIMER_CVAL 0x7E5700000000UL /* far ahead of the counter: not expired */
+#define CNTV_ENABLE 1UL
+#define CNTV_IMASK 2UL
 #define PSCI_SYSTEM_OFF 0x84000008UL
 #define SMCCC_VERSION 0x80000000UL /* D54: answered by KCore, not the host */
 #define SMCCC_ARCH_FEATURES 0x80000001UL
@@ -34,6 +51,11 @@
 #define SMCCC_ARCH_WORKAROUND_3 0x80003FFFUL
 
 u64 guest_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
+void guest_hvc_results(u64 fn, u64 *out);
+u64 guest_sgi1r(u64 v);
+u64 guest_asgi1r(u64 v);
+u64 guest_sgi0r_zero(void);
+void guest_vtimer_set(u64 cval, u64 ctl);
 u64 guest_probe(u64 addr);
 u64 guest_pmu_read(void);
 u64 guest_actlr_read(void);
@@ -42,7 +64,7 @@ u64 guest_pair_load(u64 addr, u64 *out);
 u64 guest_wait_virq(u64 gicc);
 void fp_fill(u64 seed);
 u64 fp_check(u64 seed);
-void guest_main(void);
+void guest_main(u64 x0, u64 x1, u64 x2, u64 x3, u64 rest);
 
 static void mmio_write(u64 addr, u32 v)
 {
@@ -113,6 +135,33 @@ static void vcpu0(void)
 		(long)guest_hvc(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_2, 0, 0),
 		(long)guest_hvc(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_3, 0, 0),
 		(long)guest_hvc(SMCCC_ARCH_WORKAROUND_1, 0, 0, 0));
+	{
+		/* D70: the host's answer in x0..x3, x4 the guest's own */
+		u64 res[5];
+
+		guest_hvc_results(HVC_GUEST_RESULTS, res);
+		gprintf("HVC answered in x0..x3: 0x%lx 0x%lx 0x%lx 0x%lx, x4 %s: %s\n", res[0],
+			res[1], res[2], res[3], res[4] == 0x4444444444UL ? "kept" : "CHANGED",
+			res[0] == 0x5EC0 && res[1] == 0x5EC1 && res[2] == 0x5EC2 && res[3] == 0x5EC3 &&
+					res[4] == 0x4444444444UL
+				? "ok"
+				: "BAD");
+	}
+	/* D72: the host sees the guest's virtual timer in the exit record */
+	guest_vtimer_set(VTIMER_CVAL, CNTV_ENABLE | CNTV_IMASK);
+	mmio_write(DOORBELL, 5); /* armed, not expired: ctl 0x3 */
+	guest_vtimer_set(0, CNTV_ENABLE | CNTV_IMASK);
+	mmio_write(DOORBELL, 6); /* expired (ISTATUS), masked: ctl 0x7 */
+	guest_vtimer_set(0, 0);
+	if (gicv3()) {
+		/* D71: SGI register writes reach the host; the guest goes on
+		 * right after each MSR. The first one wakes vCPU 1. */
+		u64 n1 = guest_sgi1r(SGI1R_VALUE), n2 = guest_asgi1r(ASGI1R_VALUE);
+		u64 n3 = guest_sgi0r_zero();
+
+		gprintf("SGI register writes: each went on after its MSR (%lu %lu %lu): %s\n", n1,
+			n2, n3, n1 == 1 && n2 == 1 && n3 == 1 ? "ok" : "BAD");
+	}
 	gprintf("MMIO read of the doorbell -> 0x%x\n", mmio_read(DOORBELL + 4));
 	__asm__ volatile("wfi");
 	gprintf("back from WFI\n");
@@ -161,16 +210,31 @@ static void vcpu0(void)
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 }
 
-void guest_main(void)
+/* x0..x3: the boot registers at the first instruction; rest: x4..x30 ORed
+ * (tests/qemu/guests/start.S). */
+void guest_main(u64 x0, u64 x1, u64 x2, u64 x3, u64 rest)
 {
 	u64 vcpu = mpidr() & 0xF;
 
+	gprintf("boot registers: x0 0x%lx x1 0x%lx x2 0x%lx x3 0x%lx, x4..x30 %s: %s\n", x0, x1,
+		x2, x3, rest == 0 ? "zero" : "NOT ZERO",
+		x0 == BOOT_X0 + vcpu && x1 == BOOT_X1 && x2 == BOOT_X2 && x3 == BOOT_X3 && rest == 0
+			? "ok"
+			: "BAD");
 	if (vcpu == 0) {
 		vcpu0();
 		return;
 	}
 	gprintf("hello from a secondary vCPU\n");
-	__asm__ volatile("wfi");
+	if (gicv3()) {
+		/* the SGI vCPU 0 sends with ICC_SGI1R_EL1 (D71), delivered by
+		 * the host as a virtual interrupt */
+		u64 r = guest_wait_virq(0);
+
+		gprintf("SGI %lu from vcpu0 taken\n", r & 0x3FF);
+	} else {
+		__asm__ volatile("wfi");
+	}
 	gprintf("done\n");
 	guest_hvc(HVC_GUEST_DONE, vcpu, 0, 0);
 }

@@ -1,9 +1,21 @@
 /* Guest entry at EL1h, MMU off. Each vCPU takes its own stack page:
  * vCPU n's stack is the page at 0x40100000 + 2 * n * 4 KB (not mapped yet:
- * the first push is a stage-2 fault the host serves with a 4 KB page). */
+ * the first push is a stage-2 fault the host serves with a 4 KB page).
+ * The boot registers (D69) are looked at before any instruction changes
+ * them: x0..x3 as the host put them in its run page are kept in x19..x22,
+ * x4..x30 (which KCore clears) ORed together into x23; guest_main gets them
+ * as its five arguments. */
 	.section .text.boot, "ax"
 	.global _start
 _start:
+	.irp	r, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30
+	orr	x4, x4, x\r
+	.endr
+	mov	x19, x0
+	mov	x20, x1
+	mov	x21, x2
+	mov	x22, x3
+	mov	x23, x4
 	mrs	x0, mpidr_el1
 	and	x0, x0, #0xf			// Aff0 = vcpuid
 	lsl	x1, x0, #13			// 2 pages per vCPU
@@ -15,6 +27,11 @@ _start:
 	adr	x0, guest_vectors
 	msr	vbar_el1, x0
 	isb
+	mov	x0, x19
+	mov	x1, x20
+	mov	x2, x21
+	mov	x3, x22
+	mov	x4, x23
 	bl	guest_main
 1:	wfi
 	b	1b
@@ -24,6 +41,57 @@ _start:
 	.global	guest_hvc
 guest_hvc:
 	hvc	#0
+	ret
+
+/* void guest_hvc_results(u64 fn, u64 out[5]): an HVC to the host that
+ * answers in x0..x3 (D70); out[0..3] = x0..x3 after it, out[4] = x4, preset
+ * to a marker the host cannot change. */
+	.global	guest_hvc_results
+guest_hvc_results:
+	mov	x9, x1
+	ldr	x4, =0x4444444444
+	hvc	#0
+	stp	x0, x1, [x9]
+	stp	x2, x3, [x9, #16]
+	str	x4, [x9, #32]
+	ret
+
+/* u64 guest_sgi1r(u64 v), guest_asgi1r(u64 v), guest_sgi0r_zero(void): one
+ * MSR of a GICv3 SGI register (ICC_SGI1R_EL1 from x0, ICC_ASGI1R_EL1 from
+ * x5, ICC_SGI0R_EL1 from xzr). The write traps (HCR_EL2.IMO/FMO) and goes to
+ * the host (D71); returns how often the instruction after the MSR ran: 1
+ * when KCore moved the PC past the MSR, exactly once. */
+	.global	guest_sgi1r
+guest_sgi1r:
+	mov	x9, #0
+	msr	icc_sgi1r_el1, x0
+	add	x9, x9, #1
+	mov	x0, x9
+	ret
+	.global	guest_asgi1r
+guest_asgi1r:
+	mov	x9, #0
+	mov	x5, x0
+	msr	icc_asgi1r_el1, x5
+	add	x9, x9, #1
+	mov	x0, x9
+	ret
+	.global	guest_sgi0r_zero
+guest_sgi0r_zero:
+	mov	x9, #0
+	msr	icc_sgi0r_el1, xzr
+	add	x9, x9, #1
+	mov	x0, x9
+	ret
+
+/* void guest_vtimer_set(u64 cval, u64 ctl): the guest's virtual timer
+ * (CNTV_CVAL_EL0, then CNTV_CTL_EL0), which KCore switches (D66) and shows
+ * the host in every exit record (D72). */
+	.global	guest_vtimer_set
+guest_vtimer_set:
+	msr	cntv_cval_el0, x0
+	msr	cntv_ctl_el0, x1
+	isb
 	ret
 
 /* u64 guest_probe(u64 addr): a 64-bit read of addr. Returns 0 if the read

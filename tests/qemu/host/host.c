@@ -216,6 +216,17 @@ extern const u8 guest_image[], guest_image_end[];
 #define GUEST_PROBE 0x51000000UL /* never given: the host refuses it */
 #define GUEST_RESTORED 0x40180000UL /* the guest prints the words of this page */
 #define HVC_GUEST_DONE 0xC6000200UL
+#define HVC_GUEST_RESULTS 0xC6000203UL /* answered in x0..x3 (D70) */
+/* The boot registers of vCPU n's first run (D69; the guest, guest.c, checks
+ * them at its first instruction): x0 a DTB's IPA + n, x1..x3. */
+#define BOOT_X0 0x4DB00000UL
+#define BOOT_X1 0xB0071UL
+#define BOOT_X2 0xB0072UL
+#define BOOT_X3 0xB0073UL
+/* The guest's SGI register writes, in order (D71; guest.c), and its timer (D72). */
+#define SGI1R_VALUE 0x05000002UL  /* SGI 5 to vCPU 1: sent as a virtual interrupt */
+#define ASGI1R_VALUE 0x0E010004UL
+#define VTIMER_CVAL 0x7E5700000000UL
 #define NVCPU 2
 #define MAX_GIVEN 64
 
@@ -223,6 +234,7 @@ struct vcpu_ctx {
 	struct kcore_run_page *rp;
 	u64 lr[KCORE_RUN_VGIC_LRS]; /* the vCPU's virtual interrupts, carried run to run */
 	bool done;
+	u32 nwfi; /* WFI exits */
 	char line[120];
 	u32 len;
 };
@@ -235,6 +247,7 @@ struct vm_ctx {
 	u64 given_ipa[MAX_GIVEN], given_pa[MAX_GIVEN];
 	u32 ngiven, nfaults;
 	bool block_given, off, powered_off;
+	u32 nsgi; /* SGI register writes seen (D71) */
 	struct vcpu_ctx vcpu[NVCPU];
 	const struct vm_ctx *other; /* another VM, whose page this one must not get */
 	u64 restored_pa; /* export: the imported page, mapped at GUEST_RESTORED */
@@ -291,6 +304,13 @@ static void vm_create(struct vm_ctx *vm, u64 base)
 			((volatile u64 *)v->rp)[j] = 0;
 		v->rp->entry_pc = GUEST_LOAD;
 		v->rp->entry_pstate = 0x3C5; /* EL1h, DAIF masked */
+		/* D69: x0..x3 are taken for the first run, x4..x30 are not */
+		v->rp->regs[0] = BOOT_X0 + i;
+		v->rp->regs[1] = BOOT_X1;
+		v->rp->regs[2] = BOOT_X2;
+		v->rp->regs[3] = BOOT_X3;
+		for (u32 j = 4; j < 31; j++)
+			v->rp->regs[j] = 0xBAD00 + j;
 		ok &= host_hvc(KCORE_HC_REGISTER_RUN_PAGE, (u64)vm->vmid, i, VM_RUN(vm, i), 0, 0) ==
 		      0;
 	}
@@ -335,6 +355,17 @@ static void vm_doorbell(struct vm_ctx *vm, struct vcpu_ctx *v, u64 event)
 		v->lr[0] = (gicv3() ? LR_PENDING_GROUP1 : LR_PENDING_GROUP0) | VIRQ;
 		hprintf("host: vm%ld: virtual interrupt %u pending in list register 0\n", vm->vmid,
 			VIRQ);
+		return;
+	}
+	if (event == 5 || event == 6) { /* D72: the guest armed its virtual timer */
+		struct kcore_run_page *rp = v->rp;
+		u64 ctl = event == 5 ? 3 : 7, cval = event == 5 ? VTIMER_CVAL : 0;
+
+		hprintf("host: vm%ld: exit record: the guest's virtual timer ctl 0x%lx, cval 0x%lx\n",
+			vm->vmid, rp->exit_cntv_ctl, rp->exit_cntv_cval);
+		check(rp->exit_cntv_ctl == ctl && rp->exit_cntv_cval == cval,
+		      event == 5 ? "the guest's armed virtual timer is in the exit record (ENABLE, IMASK)"
+				 : "the guest's expired virtual timer is in the exit record (ISTATUS set)");
 		return;
 	}
 	if (event == 1 || event == 3) {
@@ -461,6 +492,34 @@ give:
 		rp->exit_fault_ipa, pa);
 }
 
+/* D71: a guest's write of a GICv3 SGI register, which KCore skipped (the
+ * guest is past the MSR) and reports with the value written and the ESR.
+ * The guest (guest.c) writes ICC_SGI1R_EL1, ICC_ASGI1R_EL1 and ICC_SGI0R_EL1
+ * in this order; SGI 5 to vCPU 1 becomes a virtual interrupt of vCPU 1 (as
+ * a host's vGIC would deliver it). */
+static void vm_sysreg(struct vm_ctx *vm, u32 i)
+{
+	static const char *const names[3] = {"ICC_SGI1R_EL1", "ICC_ASGI1R_EL1", "ICC_SGI0R_EL1"};
+	static const u64 values[3] = {SGI1R_VALUE, ASGI1R_VALUE, 0};
+	struct kcore_run_page *rp = vm->vcpu[i].rp;
+	u64 esr = rp->exit_esr, op2 = (esr >> 17) & 7, k = vm->nsgi++;
+	bool reg_ok = esr >> 26 == 0x18 && (esr & 1) == 0 && op2 >= 5 && k < 3 && op2 == 5 + k;
+
+	hprintf("host: vm%ld: vcpu%u: %s write 0x%lx (KCORE_EXIT_SYSREG, ESR 0x%lx)\n", vm->vmid, i,
+		op2 >= 5 ? names[op2 - 5] : "an unexpected register", rp->exit_mmio_data, esr);
+	check(reg_ok && rp->exit_mmio_data == values[k < 3 ? k : 0],
+	      k == 0	? "the guest's ICC_SGI1R_EL1 write reaches the host with its value"
+	      : k == 1	? "the guest's ICC_ASGI1R_EL1 write reaches the host with its value"
+			: "the guest's ICC_SGI0R_EL1 write (xzr) reaches the host with its value");
+	if (reg_ok && k == 0) {
+		u64 intid = (rp->exit_mmio_data >> 24) & 0xF;
+
+		vm->vcpu[1].lr[0] = LR_PENDING_GROUP1 | intid;
+		hprintf("host: vm%ld: SGI %lu sent to vcpu1 as a virtual interrupt\n", vm->vmid,
+			intid);
+	}
+}
+
 /* One VCPU_RUN of vCPU i and its exit. */
 static void vm_step(struct vm_ctx *vm, u32 i)
 {
@@ -493,17 +552,32 @@ static void vm_step(struct vm_ctx *vm, u32 i)
 		vm_mmio_nisv(vm, v);
 		break;
 	case KCORE_EXIT_WFX:
-		hprintf("host: vm%ld: vcpu%u WFI exit\n", vm->vmid, i);
+		if (v->nwfi++ == 0) /* the first one (vCPU 1 may wait for an SGI in a loop) */
+			hprintf("host: vm%ld: vcpu%u WFI exit\n", vm->vmid, i);
 		break;
 	case KCORE_EXIT_IRQ:
 		break;
 	case KCORE_EXIT_HVC:
 		if (rp->exit_hvc_args[0] == HVC_GUEST_DONE) {
-			hprintf("host: vm%ld: vcpu%u done\n", vm->vmid, i);
+			/* D72: each vCPU's own timer (vCPU 0 armed its own) */
+			hprintf("host: vm%ld: vcpu%u done (its virtual timer ctl 0x%lx, cval 0x%lx)\n",
+				vm->vmid, i, rp->exit_cntv_ctl, rp->exit_cntv_cval);
+			check(rp->exit_cntv_ctl == 0 && rp->exit_cntv_cval == 0,
+			      "a secondary vCPU's exit record has its own virtual timer (never armed)");
 			v->done = true;
+		} else if (rp->exit_hvc_args[0] == HVC_GUEST_RESULTS) {
+			/* D70: four results; x4 is not the host's */
+			for (u32 j = 0; j < 31; j++)
+				rp->regs[j] = j < 4 ? 0x5EC0 + j : 0xBAD00 + j;
+			hprintf("host: vm%ld: vcpu%u: HVC 0x%lx answered in x0..x3\n", vm->vmid, i,
+				rp->exit_hvc_args[0]);
 		} else {
 			rp->regs[0] = (u64)-1; /* SMCCC: unknown function */
+			rp->regs[1] = rp->regs[2] = rp->regs[3] = 0;
 		}
+		break;
+	case KCORE_EXIT_SYSREG:
+		vm_sysreg(vm, i);
 		break;
 	case KCORE_EXIT_POWEROFF:
 		hprintf("host: vm%ld: powered off by the guest (PSCI SYSTEM_OFF)\n", vm->vmid);
