@@ -336,12 +336,15 @@ $(B)/linux/bare.signed: $(B)/linux/bare.bin $(SIGN_KEY_ID) scripts/sign-image
 $(B)/linux/bare.tampered: $(B)/linux/bare.signed
 	$(Q)$(PY) -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[64] ^= 1; \
 		open(sys.argv[2], "wb").write(b)' $< $@
-$(B)/linux/kcore-probe: tests/linux/probe/kcore-probe.c
+# The host-side probes, each with what they share (tests/linux/probe/probe.c).
+PROBE_LIB := tests/linux/probe/probe.c tests/linux/probe/probe.h
+$(B)/linux/kcore-probe: tests/linux/probe/kcore-probe.c $(PROBE_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CROSS)gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
-$(B)/linux/kcore-vm: tests/linux/probe/kcore-vm.c include/kcore/abi.h include/kcore/vcpu.h include/kcore/errno.h
+	$(Q)$(CROSS)gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $(filter %.c,$^)
+$(B)/linux/kcore-vm: tests/linux/probe/kcore-vm.c $(PROBE_LIB) include/kcore/abi.h include/kcore/vcpu.h \
+		include/kcore/errno.h
 	@mkdir -p $(dir $@)
-	$(Q)$(CROSS)gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -Iinclude -o $@ $<
+	$(Q)$(CROSS)gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -Iinclude -o $@ $(filter %.c,$^)
 linux-kernel: $(LK)/kcore-hyp.o
 	$(Q)scripts/linux/build
 LINUX_INITRAMFS_IN := $(B)/linux/vmm $(B)/linux/bare.bin $(B)/linux/bare.signed $(B)/linux/kcore-probe \

@@ -16,17 +16,16 @@
 #include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
+
+#include "probe.h"
 
 struct kcore_test_info {
 	uint64_t hyp_text_pa, hyp_rodata_pa, hyp_bss_pa, hyp_bss_size;
@@ -51,71 +50,11 @@ static const char *const stock_hcalls[] = {
 	"__vgic_v3_restore_aprs", "__pkvm_vcpu_init_traps",
 };
 
-static int dev = -1, passed, failed;
-
-static void result(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void result(int ok, const char *fmt, ...)
+static void expect_refused(const char *what, uint64_t pa, enum probe_access how)
 {
-	va_list ap;
+	int r = probe_touch(pa, how, NULL);
 
-	printf("kcore-probe: %s ", ok ? "ok  " : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
-
-enum access { READ, WRITE };
-
-/* In a child: map the page at pa, touch it. Exit 0 if the access completed
- * (the value read is written to the pipe), 3 if the mapping failed. */
-static int probe(uint64_t pa, enum access how, uint64_t *value)
-{
-	int fds[2], status;
-	pid_t pid;
-
-	if (pipe(fds) != 0)
-		return -1;
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		volatile uint64_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, dev,
-					    (off_t)(pa & ~4095ULL));
-		uint64_t v = 0;
-
-		if (p == MAP_FAILED)
-			_exit(3);
-		if (how == READ)
-			v = p[(pa & 4095) / 8];
-		else
-			p[(pa & 4095) / 8] = 0x6b636f7265ULL; /* "kcore" */
-		if (write(fds[1], &v, sizeof(v)) != sizeof(v))
-			_exit(4);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
-		close(fds[0]);
-		return -1;
-	}
-	if (value && read(fds[0], value, sizeof(*value)) != sizeof(*value))
-		*value = 0;
-	close(fds[0]);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-static void expect_refused(const char *what, uint64_t pa, enum access how)
-{
-	int r = probe(pa, how, NULL);
-
-	result(r == 128 + SIGBUS, "%s %s [0x%llx]: %s", how == READ ? "read" : "write", what,
+	probe_result(r == 128 + SIGBUS, "%s %s [0x%llx]: %s", how == PROBE_READ ? "read" : "write", what,
 	       (unsigned long long)pa,
 	       r == 128 + SIGBUS ? "SIGBUS (refused by KCore)" :
 	       r == 0		  ? "the access went through" :
@@ -141,41 +80,38 @@ int main(int argc, char **argv)
 		}
 		printf("kcore-probe: on CPU %d\n", sched_getcpu());
 	}
-	dev = open("/dev/kcore_test", O_RDWR);
-	if (dev < 0) {
-		printf("kcore-probe: FAIL /dev/kcore_test: %s\n", strerror(errno));
+	if (probe_init("kcore-probe") != 0)
 		return 1;
-	}
-	r = ioctl(dev, KCORE_TEST_NOP);
-	result(r == 0, "KCore's no-op hypercall answered %ld", r);
-	if (ioctl(dev, KCORE_TEST_INFO, &info) != 0) {
+	r = ioctl(probe_dev, KCORE_TEST_NOP);
+	probe_result(r == 0, "KCore's no-op hypercall answered %ld", r);
+	if (ioctl(probe_dev, KCORE_TEST_INFO, &info) != 0) {
 		printf("kcore-probe: FAIL KCORE_TEST_INFO: %s\n", strerror(errno));
 		return 1;
 	}
-	r = probe(info.host_page_pa, READ, &v);
-	result(r == 0 && v == info.host_page_pattern,
+	r = probe_touch(info.host_page_pa, PROBE_READ, &v);
+	probe_result(r == 0 && v == info.host_page_pattern,
 	       "read a host page [0x%llx] through the probe: 0x%llx", (unsigned long long)info.host_page_pa,
 	       (unsigned long long)v);
 
-	expect_refused("the nVHE text", info.hyp_text_pa, READ);
-	expect_refused("the nVHE text", info.hyp_text_pa, WRITE);
-	expect_refused("the nVHE rodata", info.hyp_rodata_pa, READ);
-	expect_refused("the nVHE bss", info.hyp_bss_pa, READ);
-	expect_refused("the nVHE bss", info.hyp_bss_pa + info.hyp_bss_size - 8, WRITE);
-	expect_refused("KCore's ownership table", info.owner_table_pa, READ);
-	expect_refused("KCore's ownership table", info.owner_table_pa, WRITE);
-	expect_refused("KCore's pool", info.pool_pa, READ);
-	expect_refused("KCore's pool", info.pool_pa + info.pool_size - 8, WRITE);
-	expect_refused("pKVM's pool", info.pkvm_pool_pa, READ);
-	expect_refused("pKVM's pool", info.pkvm_pool_pa, WRITE);
-	expect_refused("CPU 0's hyp per-CPU area", info.hyp_percpu_pa, READ);
-	expect_refused("CPU 0's hyp per-CPU area", info.hyp_percpu_pa, WRITE);
-	expect_refused("CPU 0's hyp stack", info.hyp_stack_pa, READ);
-	expect_refused("CPU 0's hyp stack", info.hyp_stack_pa + 4096 - 8, WRITE);
+	expect_refused("the nVHE text", info.hyp_text_pa, PROBE_READ);
+	expect_refused("the nVHE text", info.hyp_text_pa, PROBE_WRITE);
+	expect_refused("the nVHE rodata", info.hyp_rodata_pa, PROBE_READ);
+	expect_refused("the nVHE bss", info.hyp_bss_pa, PROBE_READ);
+	expect_refused("the nVHE bss", info.hyp_bss_pa + info.hyp_bss_size - 8, PROBE_WRITE);
+	expect_refused("KCore's ownership table", info.owner_table_pa, PROBE_READ);
+	expect_refused("KCore's ownership table", info.owner_table_pa, PROBE_WRITE);
+	expect_refused("KCore's pool", info.pool_pa, PROBE_READ);
+	expect_refused("KCore's pool", info.pool_pa + info.pool_size - 8, PROBE_WRITE);
+	expect_refused("pKVM's pool", info.pkvm_pool_pa, PROBE_READ);
+	expect_refused("pKVM's pool", info.pkvm_pool_pa, PROBE_WRITE);
+	expect_refused("CPU 0's hyp per-CPU area", info.hyp_percpu_pa, PROBE_READ);
+	expect_refused("CPU 0's hyp per-CPU area", info.hyp_percpu_pa, PROBE_WRITE);
+	expect_refused("CPU 0's hyp stack", info.hyp_stack_pa, PROBE_READ);
+	expect_refused("CPU 0's hyp stack", info.hyp_stack_pa + 4096 - 8, PROBE_WRITE);
 
 	for (unsigned n = 0; n < sizeof(stock_hcalls) / sizeof(stock_hcalls[0]); n++) {
-		r = ioctl(dev, KCORE_TEST_HCALL, (unsigned long)n);
-		result(r < 0 && errno == EPERM, "KVM hypercall %u (%s): %s", n, stock_hcalls[n],
+		r = ioctl(probe_dev, KCORE_TEST_HCALL, (unsigned long)n);
+		probe_result(r < 0 && errno == EPERM, "KVM hypercall %u (%s): %s", n, stock_hcalls[n],
 		       r < 0 ? strerror(errno) : "accepted");
 	}
 
@@ -183,14 +119,14 @@ int main(int argc, char **argv)
 	 * closed at once: KCore powers it off. */
 	kvm = open("/dev/kvm", O_RDWR);
 	r = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
-	result(r >= 0, "KVM_CREATE_VM: %s", r >= 0 ? "a VM of KCore's" : strerror(errno));
+	probe_result(r >= 0, "KVM_CREATE_VM: %s", r >= 0 ? "a VM of KCore's" : strerror(errno));
 	if (r >= 0)
 		close((int)r);
 
 	/* After all of it the host still runs, and so does KCore. */
-	r = probe(info.host_page_pa, READ, &v);
-	result(r == 0 && v == info.host_page_pattern && ioctl(dev, KCORE_TEST_NOP) == 0,
+	r = probe_touch(info.host_page_pa, PROBE_READ, &v);
+	probe_result(r == 0 && v == info.host_page_pattern && ioctl(probe_dev, KCORE_TEST_NOP) == 0,
 	       "the host and KCore still run after the probes");
-	printf("kcore-probe: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	printf("kcore-probe: %d passed, %d failed\n", probe_passed, probe_failed);
+	return probe_failed != 0;
 }

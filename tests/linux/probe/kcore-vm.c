@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +26,13 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kcore/abi.h"
 #include "kcore/errno.h"
 #include "kcore/vcpu.h"
+
+#include "probe.h"
 
 struct kcore_test_kcall {
 	uint64_t x[6];
@@ -53,30 +53,11 @@ struct kcore_test_kcall {
 #define MAX_PAGES 8192UL   /* the pages a guest may be given */
 #define MAX_RUNS 100000UL
 
-static int dev = -1, passed, failed;
-
-static void result(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void result(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("kcore-vm: %s ", ok ? "ok  " : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
-
 static long kcall(uint64_t n, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	struct kcore_test_kcall c = { { n - KCORE_HC_BASE, a1, a2, a3, 0, 0 } };
 
-	if (ioctl(dev, KCORE_TEST_KCALL, &c) != 0) {
+	if (ioctl(probe_dev, KCORE_TEST_KCALL, &c) != 0) {
 		printf("kcore-vm: FAIL KCORE_TEST_KCALL: %s\n", strerror(errno));
 		exit(1);
 	}
@@ -91,7 +72,7 @@ static uint64_t host_page(void)
 	if (chunk_left == 0) {
 		uint64_t n = CHUNK_PAGES;
 
-		if (ioctl(dev, KCORE_TEST_ALLOC, &n) != 0) {
+		if (ioctl(probe_dev, KCORE_TEST_ALLOC, &n) != 0) {
 			printf("kcore-vm: FAIL KCORE_TEST_ALLOC: %s\n", strerror(errno));
 			exit(1);
 		}
@@ -104,7 +85,7 @@ static uint64_t host_page(void)
 
 static void *map_pa(uint64_t pa, size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dev, (off_t)pa);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, probe_dev, (off_t)pa);
 
 	if (p == MAP_FAILED) {
 		printf("kcore-vm: FAIL mmap of 0x%llx: %s\n", (unsigned long long)pa, strerror(errno));
@@ -113,51 +94,15 @@ static void *map_pa(uint64_t pa, size_t len)
 	return p;
 }
 
-/* In a child: one 8-byte read (or write) of the page at pa. 0 and *value
- * if it completed, 128 + the signal that ended it otherwise. */
-static int touch(uint64_t pa, int write_it, uint64_t *value)
+static void expect_sigbus(const char *what, uint64_t pa, enum probe_access how)
 {
-	int fds[2], status;
-	pid_t pid;
+	int r = probe_touch(pa, how, NULL);
 
-	if (pipe(fds) != 0)
-		return -1;
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		volatile uint64_t *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, dev, (off_t)pa);
-		uint64_t v = 0;
-
-		if (p == MAP_FAILED)
-			_exit(3);
-		if (write_it)
-			p[0] = 0x6b636f7265ULL; /* "kcore" */
-		else
-			v = p[0];
-		if (write(fds[1], &v, sizeof(v)) != sizeof(v))
-			_exit(4);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
-		close(fds[0]);
-		return -1;
-	}
-	if (value && read(fds[0], value, sizeof(*value)) != sizeof(*value))
-		*value = 0;
-	close(fds[0]);
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
-static void expect_sigbus(const char *what, uint64_t pa, int write_it)
-{
-	int r = touch(pa, write_it, NULL);
-
-	result(r == 128 + SIGBUS, "the host's %s of %s [0x%llx]: %s", write_it ? "write" : "read", what,
-	       (unsigned long long)pa,
-	       r == 128 + SIGBUS ? "SIGBUS (refused by KCore)" :
-	       r == 0		  ? "the access went through" :
-				    "unexpected end of the probe");
+	probe_result(r == 128 + SIGBUS, "the host's %s of %s [0x%llx]: %s",
+		     how == PROBE_WRITE ? "write" : "read", what, (unsigned long long)pa,
+		     r == 128 + SIGBUS ? "SIGBUS (refused by KCore)" :
+		     r == 0		? "the access went through" :
+					  "unexpected end of the probe");
 }
 
 static uint64_t pages[MAX_PAGES]; /* every page the VM was given: the image's, then faults' */
@@ -181,7 +126,7 @@ static long load_image(uint32_t vmid, const char *path)
 	}
 	close(fd);
 	idx = kcall(KCORE_HC_SET_BOOT_INFO, vmid, LOAD_ADDR, (uint64_t)st.st_size);
-	result(idx >= 0, "SET_BOOT_INFO(%u, 0x%lx, %lld bytes) -> slot %ld", vmid, LOAD_ADDR,
+	probe_result(idx >= 0, "SET_BOOT_INFO(%u, 0x%lx, %lld bytes) -> slot %ld", vmid, LOAD_ADDR,
 	       (long long)st.st_size, idx);
 	image_pages = ((uint64_t)st.st_size + PAGE - 1) / PAGE;
 	for (uint64_t i = 0; i < image_pages; i++) {
@@ -193,13 +138,13 @@ static long load_image(uint32_t vmid, const char *path)
 		munmap(dst, PAGE);
 		r = kcall(KCORE_HC_REMAP_VM_IMAGE, vmid, pa / PAGE, (uint64_t)idx);
 		if (r != 0) {
-			result(0, "REMAP_VM_IMAGE page %llu: %ld", (unsigned long long)i, r);
+			probe_result(0, "REMAP_VM_IMAGE page %llu: %ld", (unsigned long long)i, r);
 			exit(1);
 		}
 		pages[npages++] = pa;
 	}
 	free(img);
-	result(1, "the image's %llu pages handed to KCore (REMAP_VM_IMAGE)",
+	probe_result(1, "the image's %llu pages handed to KCore (REMAP_VM_IMAGE)",
 	       (unsigned long long)image_pages);
 	return idx;
 }
@@ -241,10 +186,10 @@ static int run(uint32_t vmid, struct kcore_run_page *rp, uint64_t *runs)
 		case KCORE_EXIT_MMIO:
 			if (mmio(rp) && !probed && npages > image_pages) {
 				probed = 1;
-				expect_sigbus("the running VM's image page", pages[0], 0);
-				expect_sigbus("the running VM's image page", pages[0], 1);
-				expect_sigbus("a page the running VM was given", pages[image_pages], 0);
-				expect_sigbus("a page the running VM was given", pages[image_pages], 1);
+				expect_sigbus("the running VM's image page", pages[0], PROBE_READ);
+				expect_sigbus("the running VM's image page", pages[0], PROBE_WRITE);
+				expect_sigbus("a page the running VM was given", pages[image_pages], PROBE_READ);
+				expect_sigbus("a page the running VM was given", pages[image_pages], PROBE_WRITE);
 			}
 			break;
 		case KCORE_EXIT_HVC:
@@ -252,7 +197,7 @@ static int run(uint32_t vmid, struct kcore_run_page *rp, uint64_t *runs)
 			break;
 		case KCORE_EXIT_S2FAULT:
 			if (npages == MAX_PAGES) {
-				result(0, "the guest wants more than %lu pages", MAX_PAGES);
+				probe_result(0, "the guest wants more than %lu pages", MAX_PAGES);
 				return -1;
 			}
 			pages[npages] = host_page();
@@ -264,12 +209,12 @@ static int run(uint32_t vmid, struct kcore_run_page *rp, uint64_t *runs)
 		case KCORE_EXIT_WFX:
 			break;
 		default:
-			result(0, "VCPU_RUN: %ld (ESR 0x%llx, IPA 0x%llx)", reason,
+			probe_result(0, "VCPU_RUN: %ld (ESR 0x%llx, IPA 0x%llx)", reason,
 			       (unsigned long long)rp->exit_esr, (unsigned long long)rp->exit_fault_ipa);
 			return -1;
 		}
 	}
-	result(0, "the guest did not power off in %lu runs", MAX_RUNS);
+	probe_result(0, "the guest did not power off in %lu runs", MAX_RUNS);
 	return -1;
 }
 
@@ -279,21 +224,21 @@ static void run_and_clear(uint32_t vmid, struct kcore_run_page *rp)
 	uint64_t runs = 0, v, not_zero = 0;
 	long r = run(vmid, rp, &runs);
 
-	result(r == 0, "the guest ran to its PSCI SYSTEM_OFF: %llu runs, %llu pages given",
+	probe_result(r == 0, "the guest ran to its PSCI SYSTEM_OFF: %llu runs, %llu pages given",
 	       (unsigned long long)runs, (unsigned long long)(npages - image_pages));
 	r = kcall(KCORE_HC_VCPU_RUN, vmid, 0, 0);
-	result(r == -KE_STATE, "VCPU_RUN of the powered-off VM: %ld (-KE_STATE)", r);
+	probe_result(r == -KE_STATE, "VCPU_RUN of the powered-off VM: %ld (-KE_STATE)", r);
 	for (uint64_t i = 0; i < npages; i++) {
 		r = kcall(KCORE_HC_CLEAR_VM_PAGE, vmid, pages[i] / PAGE, 0);
 		if (r != 0) {
-			result(0, "CLEAR_VM_PAGE(0x%llx): %ld", (unsigned long long)pages[i], r);
+			probe_result(0, "CLEAR_VM_PAGE(0x%llx): %ld", (unsigned long long)pages[i], r);
 			break;
 		}
 	}
 	for (uint64_t i = 0; i < npages && !not_zero; i++)
-		if (touch(pages[i], 0, &v) != 0 || v != 0)
+		if (probe_touch(pages[i], PROBE_READ, &v) != 0 || v != 0)
 			not_zero = i + 1;
-	result(not_zero == 0, "CLEAR_VM_PAGE of all %llu pages: each back to the host, zeroed%s",
+	probe_result(not_zero == 0, "CLEAR_VM_PAGE of all %llu pages: each back to the host, zeroed%s",
 	       (unsigned long long)npages, not_zero ? " (one is not)" : "");
 }
 
@@ -308,40 +253,37 @@ int main(int argc, char **argv)
 		printf("usage: kcore-vm IMAGE.signed [--expect-refused]\n");
 		return 2;
 	}
-	dev = open("/dev/kcore_test", O_RDWR);
-	if (dev < 0) {
-		printf("kcore-vm: FAIL /dev/kcore_test: %s\n", strerror(errno));
+	if (probe_init("kcore-vm") != 0)
 		return 1;
-	}
 	vmid = kcall(KCORE_HC_GEN_VMID, 0, 0, 0);
-	result(vmid > 0, "GEN_VMID -> %ld", vmid);
+	probe_result(vmid > 0, "GEN_VMID -> %ld", vmid);
 	if (vmid <= 0)
 		return 1;
 	r = kcall(KCORE_HC_REGISTER_KVM, (uint64_t)vmid, 0, 0);
-	result(r == 0, "REGISTER_KVM(%ld) -> %ld", vmid, r);
+	probe_result(r == 0, "REGISTER_KVM(%ld) -> %ld", vmid, r);
 	r = kcall(KCORE_HC_REGISTER_VCPU, (uint64_t)vmid, 0, 0);
-	result(r == 0, "REGISTER_VCPU(%ld, 0) -> %ld", vmid, r);
+	probe_result(r == 0, "REGISTER_VCPU(%ld, 0) -> %ld", vmid, r);
 	load_image((uint32_t)vmid, argv[1]);
 
 	run_pa = host_page();
 	rp = map_pa(run_pa, PAGE);
 	r = kcall(KCORE_HC_REGISTER_RUN_PAGE, (uint64_t)vmid, 0, run_pa);
-	result(r == 0, "REGISTER_RUN_PAGE(%ld, 0, 0x%llx) -> %ld", vmid, (unsigned long long)run_pa, r);
+	probe_result(r == 0, "REGISTER_RUN_PAGE(%ld, 0, 0x%llx) -> %ld", vmid, (unsigned long long)run_pa, r);
 
 	r = kcall(KCORE_HC_VERIFY_VM, (uint64_t)vmid, 0, 0);
 	if (expect_refused) {
-		result(r == -KE_NOTSUPP, "VERIFY_VM without an SMMU KCore controls: %ld (-KE_NOTSUPP, D45)", r);
+		probe_result(r == -KE_NOTSUPP, "VERIFY_VM without an SMMU KCore controls: %ld (-KE_NOTSUPP, D45)", r);
 		r = kcall(KCORE_HC_VCPU_RUN, (uint64_t)vmid, 0, 0);
-		result(r == -KE_STATE, "VCPU_RUN of the unverified VM: %ld (-KE_STATE)", r);
-		r = touch(pages[0], 0, &v);
-		result(r == 0, "the image page is still the host's: read 0x%llx", (unsigned long long)v);
+		probe_result(r == -KE_STATE, "VCPU_RUN of the unverified VM: %ld (-KE_STATE)", r);
+		r = probe_touch(pages[0], PROBE_READ, &v);
+		probe_result(r == 0, "the image page is still the host's: read 0x%llx", (unsigned long long)v);
 	} else {
-		result(r == 0, "VERIFY_VM(%ld) -> %ld: the signed image verified through the remap window",
+		probe_result(r == 0, "VERIFY_VM(%ld) -> %ld: the signed image verified through the remap window",
 		       vmid, r);
 		run_and_clear((uint32_t)vmid, rp);
 	}
 	r = kcall(KCORE_HC_NOP, 0, 0, 0);
-	result(r == 0, "the host and KCore still run");
-	printf("kcore-vm: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	probe_result(r == 0, "the host and KCore still run");
+	printf("kcore-vm: %d passed, %d failed\n", probe_passed, probe_failed);
+	return probe_failed != 0;
 }
