@@ -134,7 +134,7 @@ LK_SRCS := $(CORE_SRCS) smmu/none/smmu_none.c arch/arm64/mem.c arch/arm64/cpu_op
 	arch/arm64/host_inject.c arch/arm64/pmu.c arch/arm64/zero.c arch/arm64/mmio_mediate.c \
 	arch/arm64/gic_redist.c arch/arm64/gic_its.c arch/arm64/gic_its_cmd.c \
 	arch/arm64/vcpu_switch.c arch/arm64/vgic.c arch/arm64/smccc.c arch/arm64/guest_traps.c \
-	arch/arm64/reset.c arch/arm64/psci.c \
+	arch/arm64/reset.c arch/arm64/psci.c arch/arm64/dma_policy.c \
 	$(wildcard platform/*.c arch/arm64/linux/*.c)
 # The world switch's assembly, the same files as standalone.
 LK_ASM := arch/arm64/switch.S arch/arm64/guest_vectors.S

@@ -26,15 +26,6 @@ const void *arch_remap_window(u64 va, u64 len)
 }
 
 
-/* D45: the platform policy (include/kcore/arch.h). */
-bool arch_dma_policy_allows_vms(void)
-{
-#ifdef KCORE_INSECURE_DMA
-	return true; /* the named opt-in: VMs run, unprotected from device DMA */
-#else
-	return smmu_hw_available();
-#endif
-}
 
 /* SMMU_POLL_EVENT (several result registers, so not through the core's
  * kcore_host_call): one recorded device fault, under the SMMU lock. */

@@ -6,9 +6,9 @@
  *    every memblock region of RAM at EL2: recreate_hyp_mappings);
  *  - a halt is hyp_panic (the host's log gets the hyp PC; KCore's reason
  *    and arguments are kept in kcore_halt_reason for a debugger);
- *  - no SMMU is KCore's inside Linux yet, so VMs boot only in a build with
- *    the named opt-in KCORE_INSECURE_DMA=1 (D45: VERIFY_VM -KE_NOTSUPP
- *    otherwise);
+ *  - no SMMU is KCore's inside Linux yet (smmu/none), so VMs boot only in a
+ *    build with the named opt-in KCORE_INSECURE_DMA=1 (D45,
+ *    ../dma_policy.c: VERIFY_VM -KE_NOTSUPP otherwise);
  *  - the image remap window: COREVISOR's table keeps its bookkeeping as
  *    standalone, and its pages are mirrored into a private hyp VA range
  *    when VERIFY_VM first reads them (remap_window_init, arch_remap_window).
@@ -81,15 +81,6 @@ const void *arch_remap_window(u64 va, u64 len)
 	return (const void *)(uintptr_t)(window_va + off);
 }
 
-/* D45 as standalone (arch/arm64/arch.c): no SMMU is KCore's here. */
-bool arch_dma_policy_allows_vms(void)
-{
-#ifdef KCORE_INSECURE_DMA
-	return true; /* the named opt-in: VMs run, unprotected from device DMA */
-#else
-	return false;
-#endif
-}
 
 u32 arch_cpu_id(void)
 {
