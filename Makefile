@@ -349,9 +349,9 @@ linux-kernel: $(LK)/kcore-hyp.o
 	$(Q)scripts/linux/build
 LINUX_INITRAMFS_IN := $(B)/linux/vmm $(B)/linux/bare.bin $(B)/linux/bare.signed $(B)/linux/kcore-probe \
 	$(B)/linux/kcore-vm
-linux-initramfs: linux-kernel $(LINUX_INITRAMFS_IN) $(B)/linux/bare.tampered
+linux-initramfs: linux-kernel $(LINUX_INITRAMFS_IN) $(B)/linux/bare.tampered $(SIGN_KEY_ID)
 	$(Q)scripts/linux/fetch-debian-kernel.sh $(B)/linux/debian-Image
-	$(Q)scripts/linux/initramfs $(LINUX_INITRAMFS_IN) $(B)/linux/Image $(B)/linux/debian-Image
+	$(Q)SIGN_KEY=$(SIGN_KEY) scripts/linux/initramfs $(LINUX_INITRAMFS_IN) $(B)/linux/Image $(B)/linux/debian-Image
 # D45's opt-in object (VMs run without an SMMU KCore controls), for the
 # kcore-vm mode of linux-test: linked in for that run and out again.
 LK_INSECURE_OBJ := build/insecure-dma/linux-kcore/kcore-hyp.o
@@ -361,7 +361,7 @@ linux-kcore-insecure-dma:
 endif
 linux-test: linux-initramfs linux-kcore-insecure-dma
 	$(Q)tests/linux/run.sh
-	$(Q)scripts/linux/with-kcore-object $(LK_INSECURE_OBJ) tests/linux/run.sh kcore-vm
+	$(Q)scripts/linux/with-kcore-object $(LK_INSECURE_OBJ) tests/linux/run.sh kcore-vm kcore-debian
 linux-bench: linux-initramfs
 	$(Q)tests/linux/bench.sh
 .PHONY: linux-kernel linux-initramfs linux-test linux-bench linux-kcore-insecure-dma

@@ -8,8 +8,13 @@
 # clear, that the bare-metal guest and the Linux guest print what they
 # should, and that everything powers off in time. Mode kcore boots the same
 # Image with kvm-arm.mode=kcore (KCore owns the host's stage 2) and runs
-# KCore's isolation probes (tests/linux/probe) instead of guests.
-#   tests/linux/run.sh [nvhe|protected|gicv2|debian|kcore ...]  (default: all five)
+# KCore's isolation probes (tests/linux/probe) instead of guests. Modes
+# kcore-vm and kcore-debian need the KCore object built with D45's opt-in
+# linked in (make linux-test: scripts/linux/with-kcore-object): KVM's VMs
+# through KCore (the bare guest, the Linux guest on 1 and 2 vCPUs, refused
+# images; Debian's kernel as the guest on 2 vCPUs).
+#   tests/linux/run.sh [nvhe|protected|gicv2|debian|kcore|kcore-vm|kcore-debian ...]
+#   (default: the first five)
 # Needs build/linux/Image and build/linux/host-initrd.cpio (make linux-initramfs).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,7 +46,8 @@ for mode in "${modes[@]}"; do
 	debian) kmode=nvhe gic=3 tests=linux initrd=host-initrd-debian.cpio guest_kernel='guest: Linux 6.1.0-' ;;
 	kcore) kmode=kcore gic=3 tests=kcore initrd=host-initrd.cpio guest_kernel= ;;
 	kcore-vm) kmode=kcore gic=3 tests=kcore-vm initrd=host-initrd.cpio guest_kernel= ;;
-	*) echo "linux-test: unknown mode '$mode' (nvhe, protected, gicv2, debian, kcore, kcore-vm)" >&2; exit 2 ;;
+	kcore-debian) kmode=kcore gic=3 tests=kcore-linux initrd=host-initrd-debian.cpio guest_kernel= ;;
+	*) echo "linux-test: unknown mode '$mode' (nvhe, protected, gicv2, debian, kcore, kcore-vm, kcore-debian)" >&2; exit 2 ;;
 	esac
 	# KCore mode runs on cortex-a72 (docs/linux.md: no SVE/PAuth/MTE for a
 	# guest to trap on, a 44-bit PA for KCore's level-0 stage 2, 4 LRs);
@@ -103,6 +109,18 @@ for mode in "${modes[@]}"; do
 		check "$log" "powered off" "host: tests done"
 		continue
 	fi
+	if [ "$tests" = kcore-linux ]; then
+		check "$log" "KCore says VMs run unprotected from DMA (the opt-in)" "kcore: WARNING: INSECURE DMA (built with KCORE_INSECURE_DMA=1)"
+		check "$log" "the VMM: Debian's kernel through KCore, kernel and initramfs signed" \
+			"vmm: kernel /guest/Image.signed, 128 MB, 2 vCPU(s), vGICv3, through KCore (signed kernel and initrd)"
+		check "$log" "Debian's kernel through KCore booted" "guest: Linux 6.1.0-"
+		check "$log" "Debian's kernel through KCore: both vCPUs up (PSCI CPU_ON)" " up, 2 cpu(s)"
+		check "$log" "Debian's kernel through KCore: the command ran" "guest-cmd-ran: 42"
+		check "$log" "Debian's kernel through KCore: boot time measured" "vmm: mark 'guest-shell$' after"
+		check "$log" "Debian's kernel through KCore: powered off, vmm exit 0" "host: vmm linux 2 exit 0"
+		check "$log" "powered off" "host: tests done"
+		continue
+	fi
 	if [ "$tests" = kcore-vm ]; then
 		check "$log" "KCore says VMs run unprotected from DMA (the opt-in)" "kcore: WARNING: INSECURE DMA (built with KCORE_INSECURE_DMA=1)"
 		check "$log" "kcore-vm: a VM id from KCore" "kcore-vm: ok   GEN_VMID -> 1"
@@ -132,6 +150,17 @@ for mode in "${modes[@]}"; do
 		check "$log" "a tampered image refused at KVM_RUN (-EACCES), named" "vmm: KVM_RUN: KCore refused the VM's image (slot 0: /bare.tampered)"
 		check "$log" "the tampered VM never ran" "host: vmm tampered exit 2"
 		check "$log" "an unsigned image: KVM_RUN refused" "host: vmm unsigned exit 2"
+		check "$log" "the VMM: the Linux guest through KCore, kernel and initramfs signed (two slots)" \
+			"vCPU(s), vGICv3, through KCore (signed kernel and initrd)" 3
+		for n in 1 2; do
+			check "$log" "linux guest through KCore on $n vCPU(s): booted to its shell" " up, $n cpu(s)"
+			check "$log" "linux guest through KCore on $n vCPU(s): powered off, vmm exit 0" "host: vmm linux $n exit 0"
+		done
+		check "$log" "linux guests through KCore: the command ran" "guest-cmd-ran: 42" 2
+		check "$log" "linux guests through KCore: boot time measured" "vmm: mark 'guest-shell$' after" 2
+		check "$log" "a tampered initramfs refused at KVM_RUN, the slots named" \
+			"vmm: KVM_RUN: KCore refused the VM's images (slot 0: /guest/Image.signed, slot 1: /guest/initrd.tampered)"
+		check "$log" "the VM with the tampered initramfs never ran" "host: vmm linux tampered exit 2"
 		check "$log" "powered off" "host: tests done"
 		continue
 	fi

@@ -6,7 +6,9 @@
  *   counter ticks after the start the guest printed STRING), --kcore (the
  *   host runs kvm-arm.mode=kcore: the image is a signed one, scripts/sign-image,
  *   handed to KCore with KVM_ARM_KCORE_SET_BOOT_INFO; KCore verifies it at
- *   the first KVM_RUN and refuses to run a VM whose image it does not trust)
+ *   the first KVM_RUN and refuses to run a VM whose image it does not trust;
+ *   an --initrd is then a signed one too, its own slot, loaded at the IPA it
+ *   was signed for)
  *
  * The guest: RAM at 0x40000000, an in-kernel vGIC at 0x08000000, the arch
  * timer, PSCI 0.2+ by HVC (handled in the host kernel), a PL011 at 0x09000000
@@ -67,7 +69,8 @@ static struct {
 	uint64_t ram_size;
 	int gic_version;
 	int ncpus;
-	const char *image_path; /* --kcore: the signed image, for KCore's refusal */
+	const char *slot_path[2]; /* --kcore: the signed images (slots 0, 1), for KCore's refusal */
+	int nr_slots;
 	size_t run_size;
 	const char *mark;
 	size_t mark_matched;
@@ -413,9 +416,13 @@ static void *run_vcpu(void *arg)
 		if (ioctl(fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			if (errno == EACCES && vm.image_path)
+			if (errno == EACCES && vm.nr_slots == 1)
 				die("KVM_RUN: KCore refused the VM's image (slot 0: %s): not signed by a key "
-				    "KCore trusts, or altered since", vm.image_path);
+				    "KCore trusts, or altered since", vm.slot_path[0]);
+			if (errno == EACCES && vm.nr_slots == 2)
+				die("KVM_RUN: KCore refused the VM's images (slot 0: %s, slot 1: %s): one is "
+				    "not signed by a key KCore trusts, or altered since", vm.slot_path[0],
+				    vm.slot_path[1]);
 			die("KVM_RUN: %s", strerror(errno));
 		}
 		switch (run->exit_reason) {
@@ -467,6 +474,45 @@ struct image_header {
 	uint32_t magic, res5;
 };
 #define IMAGE_MAGIC 0x644d5241u /* "ARM\x64" */
+
+/* The trailer scripts/sign-image appends (docs/image-format.md). */
+struct sig_trailer {
+	char magic[8];
+	uint32_t version, size;
+	uint64_t payload_size, load_addr;
+	uint8_t rest[96]; /* cppcheck-suppress unusedStructMember ; key id, signature: KCore's */
+};
+
+/* --kcore --initrd: where the signed initrd must lie (its load address) and
+ * how much of it is the cpio (the payload, before the trailer). */
+static void signed_initrd_place(const char *path, uint64_t *off, uint64_t *payload)
+{
+	struct sig_trailer t;
+	struct stat st;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die("%s: %s", path, strerror(errno));
+	if (st.st_size < (off_t)sizeof(t) ||
+	    pread(fd, &t, sizeof(t), st.st_size - (off_t)sizeof(t)) != (ssize_t)sizeof(t) ||
+	    memcmp(t.magic, "KCORESIG", 8) || t.size != sizeof(t) ||
+	    t.payload_size != (uint64_t)st.st_size - sizeof(t))
+		die("%s: not a signed image (scripts/sign-image), which --kcore needs for the initrd", path);
+	close(fd);
+	if (t.load_addr < RAM_BASE || t.load_addr - RAM_BASE > vm.ram_size ||
+	    (uint64_t)st.st_size > vm.ram_size - (t.load_addr - RAM_BASE))
+		die("%s: signed for IPA 0x%llx, outside the guest's RAM (--mem %lluM)", path,
+		    (unsigned long long)t.load_addr, (unsigned long long)(vm.ram_size / MB));
+	*off = t.load_addr - RAM_BASE;
+	*payload = t.payload_size;
+}
+
+static void kcore_slot(uint64_t off, uint64_t size, const char *path)
+{
+	struct kvm_arm_kcore_boot_info info = { RAM_BASE + off, size };
+	if (ioctl(vm.vm, KVM_ARM_KCORE_SET_BOOT_INFO, &info) < 0)
+		die("KVM_ARM_KCORE_SET_BOOT_INFO (slot %d: %s): %s", vm.nr_slots, path, strerror(errno));
+	vm.slot_path[vm.nr_slots++] = path;
+}
 
 int main(int argc, char **argv)
 {
@@ -522,17 +568,23 @@ int main(int argc, char **argv)
 			    "need more", (unsigned long long)(vm.ram_size / MB),
 			    (unsigned long long)(image_end / 1024), (unsigned long long)(initrd_size / 1024));
 		initrd_off = (dtb_off - initrd_size) & ~0xfffull;
+		uint64_t payload = initrd_size;
+		if (o.kcore) /* where it was signed for: KCore checks that IPA */
+			signed_initrd_place(o.initrd, &initrd_off, &payload);
+		if (initrd_off < image_end || initrd_off + initrd_size > dtb_off)
+			die("%s: at 0x%llx it overlaps the kernel (to 0x%llx) or the device tree (0x%llx)",
+			    o.initrd, (unsigned long long)(RAM_BASE + initrd_off),
+			    (unsigned long long)(RAM_BASE + image_end), (unsigned long long)(RAM_BASE + dtb_off));
 		load_file(o.initrd, initrd_off, dtb_off, "initrd");
+		initrd_size = payload; /* the guest sees the cpio, not the trailer */
 	}
 
 	/* KCore: the signed image as it lies in guest memory (payload and
 	 * trailer, scripts/sign-image), checked by KCore at the first KVM_RUN. */
 	if (o.kcore) {
-		struct kvm_arm_kcore_boot_info info = { RAM_BASE + entry_off, image_size };
-		if (ioctl(vm.vm, KVM_ARM_KCORE_SET_BOOT_INFO, &info) < 0)
-			die("KVM_ARM_KCORE_SET_BOOT_INFO (slot 0: %s): %s", o.kernel ? o.kernel : o.bare,
-			    strerror(errno));
-		vm.image_path = o.kernel ? o.kernel : o.bare;
+		kcore_slot(entry_off, image_size, o.kernel ? o.kernel : o.bare);
+		if (o.initrd)
+			kcore_slot(initrd_off, initrd_size + sizeof(struct sig_trailer), o.initrd);
 	}
 
 	int fds[MAX_CPUS];
@@ -544,7 +596,8 @@ int main(int argc, char **argv)
 
 	fprintf(stderr, "vmm: %s %s, %llu MB, %d vCPU(s), vGICv%d%s\n", o.kernel ? "kernel" : "bare",
 		o.kernel ? o.kernel : o.bare, (unsigned long long)(vm.ram_size / MB), vm.ncpus,
-		vm.gic_version, o.kcore ? ", through KCore (signed image)" : "");
+		vm.gic_version, !o.kcore ? "" : vm.nr_slots == 2 ? ", through KCore (signed kernel and initrd)"
+		: ", through KCore (signed image)");
 	vm.start_ticks = counter();
 	for (int i = 1; i < vm.ncpus; i++) {
 		pthread_t t;
