@@ -157,6 +157,10 @@ for mode in "${modes[@]}"; do
 			check "$log" "linux guest through KCore on $n vCPU(s): powered off, vmm exit 0" "host: vmm linux $n exit 0"
 		done
 		check "$log" "linux guests through KCore: the command ran" "guest-cmd-ran: 42" 2
+		check "$log" "the VMM's KVM_SET_ONE_REG of a vCPU that ran: EPERM" \
+			"vmm: probe: KVM_SET_ONE_REG(pc) after the first run: Operation not permitted"
+		check "$log" "the VMM's KVM_GET_ONE_REG of a vCPU that ran: EPERM" \
+			"vmm: probe: KVM_GET_ONE_REG(pc) after the first run: Operation not permitted"
 		check "$log" "linux guests through KCore: boot time measured" "vmm: mark 'guest-shell$' after" 2
 		check "$log" "a tampered initramfs refused at KVM_RUN, the slots named" \
 			"vmm: KVM_RUN: KCore refused the VM's images (slot 0: /guest/Image.signed, slot 1: /guest/initrd.tampered)"

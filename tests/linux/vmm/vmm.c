@@ -8,7 +8,9 @@
  *   handed to KCore with KVM_ARM_KCORE_SET_BOOT_INFO; KCore verifies it at
  *   the first KVM_RUN and refuses to run a VM whose image it does not trust;
  *   an --initrd is then a signed one too, its own slot, loaded at the IPA it
- *   was signed for)
+ *   was signed for), --probe-regs (at vCPU 0's first MMIO exit, try
+ *   KVM_SET_ONE_REG and KVM_GET_ONE_REG on its PC and say what they gave:
+ *   in KCore mode both must fail with EPERM, and the guest must go on)
  *
  * The guest: RAM at 0x40000000, an in-kernel vGIC at 0x08000000, the arch
  * timer, PSCI 0.2+ by HVC (handled in the host kernel), a PL011 at 0x09000000
@@ -52,6 +54,7 @@ struct opts {
 	uint64_t mem;
 	int cpus, gic; /* gic: 2, 3, 0 = auto */
 	int kcore;     /* signed images, through KCore */
+	int probe_regs;
 };
 
 /* kvm-arm.mode=kcore's VM ioctl (patches/linux, arch/arm64/include/uapi/asm/kvm.h),
@@ -73,6 +76,7 @@ static struct {
 	int nr_slots;
 	size_t run_size;
 	const char *mark;
+	int probe_regs, vcpu0_fd;
 	size_t mark_matched;
 	uint64_t start_ticks;
 	int marked; /* 1: mark seen, 2: reported */
@@ -99,7 +103,8 @@ static uint64_t counter(void)
 static void usage(void)
 {
 	fputs("usage: vmm (--kernel Image | --bare flat.bin) [--initrd file] [--cmdline str]\n"
-	      "           [--mem 256M] [--cpus n] [--gic 3|2|auto] [--mark string] [--kcore]\n",
+	      "           [--mem 256M] [--cpus n] [--gic 3|2|auto] [--mark string] [--kcore]\n"
+	      "           [--probe-regs]\n",
 	      stderr);
 	exit(2);
 }
@@ -131,6 +136,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--kcore")) {
 			o->kcore = 1;
+			continue;
+		}
+		if (!strcmp(a, "--probe-regs")) {
+			o->probe_regs = 1;
 			continue;
 		}
 		if (!v)
@@ -405,6 +414,19 @@ static void on_tx(uint8_t c)
 
 static pthread_mutex_t uart_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* --probe-regs: the VMM's reach into a vCPU that has run. */
+static void probe_regs(int fd)
+{
+	uint64_t pc = 0;
+	struct kvm_one_reg reg = { .id = CORE_REG(regs.pc), .addr = (uint64_t)(uintptr_t)&pc };
+	int set = ioctl(fd, KVM_SET_ONE_REG, &reg) < 0 ? errno : 0;
+	int get = ioctl(fd, KVM_GET_ONE_REG, &reg) < 0 ? errno : 0;
+	fprintf(stderr, "vmm: probe: KVM_SET_ONE_REG(pc) after the first run: %s\n",
+		set ? strerror(set) : "accepted");
+	fprintf(stderr, "vmm: probe: KVM_GET_ONE_REG(pc) after the first run: %s\n",
+		get ? strerror(get) : "accepted");
+}
+
 static void *run_vcpu(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
@@ -428,6 +450,10 @@ static void *run_vcpu(void *arg)
 		switch (run->exit_reason) {
 		case KVM_EXIT_MMIO: {
 			uint64_t a = run->mmio.phys_addr;
+			if (vm.probe_regs && fd == vm.vcpu0_fd) {
+				vm.probe_regs = 0;
+				probe_regs(fd);
+			}
 			if (a >= PL011_BASE && a < PL011_BASE + PL011_SIZE) {
 				/* one UART for all vCPUs: their accesses (and the
 				 * --mark watch) one at a time */
@@ -590,6 +616,8 @@ int main(int argc, char **argv)
 	int fds[MAX_CPUS];
 	for (int i = 0; i < vm.ncpus; i++)
 		fds[i] = create_vcpu(i, RAM_BASE + entry_off, RAM_BASE + dtb_off);
+	vm.vcpu0_fd = fds[0];
+	vm.probe_regs = o.probe_regs;
 	setup_vgic(o.gic);
 	build_dtb(dtb_off, o.cmdline, initrd_off, initrd_size);
 	pl011_init(on_tx);
