@@ -613,7 +613,7 @@ int main(int argc, char **argv)
 			kcore_slot(initrd_off, initrd_size + sizeof(struct sig_trailer), o.initrd);
 	}
 
-	int fds[MAX_CPUS];
+	int fds[MAX_CPUS] = { 0 };
 	for (int i = 0; i < vm.ncpus; i++)
 		fds[i] = create_vcpu(i, RAM_BASE + entry_off, RAM_BASE + dtb_off);
 	vm.vcpu0_fd = fds[0];
