@@ -161,6 +161,20 @@ for mode in "${modes[@]}"; do
 			"vmm: probe: KVM_SET_ONE_REG(pc) after the first run: Operation not permitted"
 		check "$log" "the VMM's KVM_GET_ONE_REG of a vCPU that ran: EPERM" \
 			"vmm: probe: KVM_GET_ONE_REG(pc) after the first run: Operation not permitted"
+		# The host's ways into a running guest's page through the VMM's
+		# own process (patch 0007): refused, or no guest data, no oops.
+		check "$log" "/proc/pid/mem read of a running guest's page: EIO" \
+			"vmm: probe: /proc/self/mem read of a guest page: Input/output error"
+		check "$log" "/proc/pid/mem write of a running guest's page: EIO" \
+			"vmm: probe: /proc/self/mem write of a guest page: Input/output error"
+		check "$log" "process_vm_readv of a running guest's page: EFAULT" \
+			"vmm: probe: process_vm_readv of a guest page: Bad address"
+		check "$log" "write(2) from a running guest's page: EFAULT (no oops)" \
+			"vmm: probe: write(2) from a guest page: Bad address"
+		check "$log" "fork: the child's copy of a running guest's page holds no guest data" \
+			"vmm: probe: fork: the child's copy of a guest page reads zero"
+		check "$log" "a core dump of the VMM's memory written without the guest's pages, no oops" \
+			"vmm: probe: core dump of the VMM's memory: dumped"
 		check "$log" "linux guests through KCore: boot time measured" "vmm: mark 'guest-shell$' after" 2
 		check "$log" "a tampered initramfs refused at KVM_RUN, the slots named" \
 			"vmm: KVM_RUN: KCore refused the VM's images (slot 0: /guest/Image.signed, slot 1: /guest/initrd.tampered)"

@@ -10,7 +10,11 @@
  *   an --initrd is then a signed one too, its own slot, loaded at the IPA it
  *   was signed for), --probe-regs (at vCPU 0's first MMIO exit, try
  *   KVM_SET_ONE_REG and KVM_GET_ONE_REG on its PC and say what they gave:
- *   in KCore mode both must fail with EPERM, and the guest must go on)
+ *   in KCore mode both must fail with EPERM, and the guest must go on),
+ *   --probe-mem (at the same point, the host's ways into a page of the running
+ *   guest through this process: /proc/self/mem, process_vm_readv, a write(2)
+ *   from it, fork, a core dump of this address space; each must be refused
+ *   or get no guest data, and the host and the guest must go on)
  *
  * The guest: RAM at 0x40000000, an in-kernel vGIC at 0x08000000, the arch
  * timer, PSCI 0.2+ by HVC (handled in the host kernel), a PL011 at 0x09000000
@@ -32,7 +36,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fdt.h"
@@ -54,7 +63,7 @@ struct opts {
 	uint64_t mem;
 	int cpus, gic; /* gic: 2, 3, 0 = auto */
 	int kcore;     /* signed images, through KCore */
-	int probe_regs;
+	int probe_regs, probe_mem;
 };
 
 /* kvm-arm.mode=kcore's VM ioctl (patches/linux, arch/arm64/include/uapi/asm/kvm.h),
@@ -76,7 +85,7 @@ static struct {
 	int nr_slots;
 	size_t run_size;
 	const char *mark;
-	int probe_regs, vcpu0_fd;
+	int probe_regs, probe_mem, vcpu0_fd;
 	size_t mark_matched;
 	uint64_t start_ticks;
 	int marked; /* 1: mark seen, 2: reported */
@@ -104,7 +113,7 @@ static void usage(void)
 {
 	fputs("usage: vmm (--kernel Image | --bare flat.bin) [--initrd file] [--cmdline str]\n"
 	      "           [--mem 256M] [--cpus n] [--gic 3|2|auto] [--mark string] [--kcore]\n"
-	      "           [--probe-regs]\n",
+	      "           [--probe-regs] [--probe-mem]\n",
 	      stderr);
 	exit(2);
 }
@@ -140,6 +149,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		}
 		if (!strcmp(a, "--probe-regs")) {
 			o->probe_regs = 1;
+			continue;
+		}
+		if (!strcmp(a, "--probe-mem")) {
+			o->probe_mem = 1;
 			continue;
 		}
 		if (!v)
@@ -414,6 +427,77 @@ static void on_tx(uint8_t c)
 
 static pthread_mutex_t uart_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static const char *result(long r, int err)
+{
+	return r < 0 ? strerror(err) : "accepted";
+}
+
+/* A process sharing this one's memory (CLONE_VM), which dumps core. */
+static int dump_core(void *arg)
+{
+	(void)arg;
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	setrlimit(RLIMIT_CORE, &unlimited);
+	if (chdir("/tmp") < 0)
+		_exit(3);
+	signal(SIGABRT, SIG_DFL);
+	kill(getpid(), SIGABRT);
+	_exit(4);
+}
+
+/* --probe-mem: the host's ways into the running guest's first page (the
+ * kernel's or the bare guest's image, KCore's since VERIFY_VM). */
+static void probe_mem(void)
+{
+	char buf[64];
+	uint8_t *page = vm.ram;
+	int fd = open("/proc/self/mem", O_RDWR);
+	if (fd < 0)
+		die("/proc/self/mem: %s", strerror(errno));
+	long r = pread(fd, buf, sizeof(buf), (off_t)(uintptr_t)page);
+	fprintf(stderr, "vmm: probe: /proc/self/mem read of a guest page: %s\n", result(r, errno));
+	r = pwrite(fd, buf, sizeof(buf), (off_t)(uintptr_t)page);
+	fprintf(stderr, "vmm: probe: /proc/self/mem write of a guest page: %s\n", result(r, errno));
+	close(fd);
+
+	struct iovec local = { buf, sizeof(buf) }, remote = { page, sizeof(buf) };
+	r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	fprintf(stderr, "vmm: probe: process_vm_readv of a guest page: %s\n", result(r, errno));
+
+	int p[2];
+	if (pipe(p) < 0)
+		die("pipe: %s", strerror(errno));
+	r = write(p[1], page, sizeof(buf));
+	fprintf(stderr, "vmm: probe: write(2) from a guest page: %s\n", result(r, errno));
+	close(p[0]);
+	close(p[1]);
+
+	/* fork: the child's copy of the page must hold none of the guest's bytes. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (size_t i = 0; i < 4096; i++)
+			if (page[i])
+				_exit(1);
+		_exit(0);
+	}
+	int st = 0;
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		die("fork: %s", strerror(errno));
+	fprintf(stderr, "vmm: probe: fork: the child's copy of a guest page %s\n",
+		WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "reads zero" : "holds data, or the child died");
+
+	/* A core dump of this address space (the guest's RAM in it). */
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	unlink("/tmp/core");
+	pid = clone(dump_core, stack + sizeof(stack), CLONE_VM | SIGCHLD, NULL);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		die("clone: %s", strerror(errno));
+	struct stat cs;
+	fprintf(stderr, "vmm: probe: core dump of the VMM's memory: %s, %lld bytes\n",
+		WIFSIGNALED(st) && WCOREDUMP(st) ? "dumped" : "not dumped",
+		stat("/tmp/core", &cs) == 0 ? (long long)cs.st_size : -1LL);
+}
+
 /* --probe-regs: the VMM's reach into a vCPU that has run. */
 static void probe_regs(int fd)
 {
@@ -453,6 +537,10 @@ static void *run_vcpu(void *arg)
 			if (vm.probe_regs && fd == vm.vcpu0_fd) {
 				vm.probe_regs = 0;
 				probe_regs(fd);
+			}
+			if (vm.probe_mem && fd == vm.vcpu0_fd) {
+				vm.probe_mem = 0;
+				probe_mem();
 			}
 			if (a >= PL011_BASE && a < PL011_BASE + PL011_SIZE) {
 				/* one UART for all vCPUs: their accesses (and the
@@ -618,6 +706,7 @@ int main(int argc, char **argv)
 		fds[i] = create_vcpu(i, RAM_BASE + entry_off, RAM_BASE + dtb_off);
 	vm.vcpu0_fd = fds[0];
 	vm.probe_regs = o.probe_regs;
+	vm.probe_mem = o.probe_mem;
 	setup_vgic(o.gic);
 	build_dtb(dtb_off, o.cmdline, initrd_off, initrd_size);
 	pl011_init(on_tx);
