@@ -45,7 +45,7 @@ long local_map_host(u64 addr)
 
 /* D16: a page may only leave a VM that can no longer touch it: powered
  * off, no vCPU still running on some CPU, no device context of its own. */
-static long clear_vm_check_state(vmid_t vmid)
+long vm_check_stopped(vmid_t vmid)
 {
 	const struct vm_info *info = &kc.vminfo[vmid];
 
@@ -72,7 +72,7 @@ long local_clear_vm_page(vmid_t vmid, pfn_t pfn)
 	if (!is_vm(vmid) || !r3_pfn(pfn))
 		return -KE_RANGE;
 	lock_assert_held(INFO_ID + vmid);
-	ret = clear_vm_check_state(vmid);
+	ret = vm_check_stopped(vmid);
 	if (ret)
 		return ret;
 	if (s2page_get(pfn).owner != vmid)
@@ -188,6 +188,7 @@ void local_assign_block_to_vm(vmid_t vmid, gfn_t gfn0, pfn_t pfn0)
 		struct s2page *page = &s[i];
 
 		if (page->owner == HOSTVISOR) {
+			vm_pages_moved(HOSTVISOR, vmid); /* D68 */
 			page->owner = vmid;
 			page->count = 0;
 			page->gfn = gfn0 + i;

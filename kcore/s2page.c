@@ -14,10 +14,15 @@
  * owner first, and non-RAM never has an owner they accept). */
 void s2page_set(pfn_t pfn, struct s2page page)
 {
+	struct s2page *e;
+
 	lock_assert_held(S2PAGE_ID);
 	if (!pfn_is_ram(pfn))
 		arch_halt("s2page_set: not RAM", pfn, page.owner);
-	kc.s2page[pfn - RAM_BASE_PFN] = page;
+	e = &kc.s2page[pfn - RAM_BASE_PFN];
+	if (e->owner != page.owner)
+		vm_pages_moved(e->owner, page.owner); /* D68 */
+	*e = page;
 }
 
 /* The owner entries of the n RAM frames from pfn, for a loop over a 2 MB
