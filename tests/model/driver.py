@@ -295,7 +295,7 @@ class Runner:
         self.layout = self.cside.layout
         self.keys = images.load_public_keys()
         self.secret = open(SECRET or export.DEFAULT_SECRET, 'rb').read()
-        self.stats = dict(steps=0, full=0, refused=0)
+        self.stats = dict(steps=0, full=0, refused=0, destroyed=0)
 
     def fresh(self):
         self.cside.reset()
@@ -316,6 +316,8 @@ class Runner:
         expect('result of %s' % op[0], rm, rc)
         if isinstance(rm, int) and rm < 0:
             self.stats['refused'] += 1
+        elif op[0] == 'call' and op[1] == K.KCORE_HC_DESTROY_VM:
+            self.stats['destroyed'] += 1  # D68: its id and window ranges reused next
         compare_small(model, self.cside, step_vmids(op))
         compare_footprint(model, self.cside, fp, self.layout)
         check_invariants(model, self.cside, fp)
@@ -416,8 +418,8 @@ def main():
     bad = [r for r in results if r['failed']]
     for r in results:
         s = r['stats']
-        print('  %s seed %d: %d steps (%d refused, %d full comparisons) in %.0f s%s' % (
-            r['label'], r['seed'], r['steps'], s['refused'], s['full'], r['secs'],
+        print('  %s seed %d: %d steps (%d refused, %d full comparisons, %d VMs destroyed) in %.0f s%s' % (
+            r['label'], r['seed'], r['steps'], s['refused'], s['full'], s['destroyed'], r['secs'],
             ' FAILED' if r['failed'] else ''))
     for r in bad:
         print('\nFAILURE (seed %d): %s\nminimal sequence (%d operations):' % (r['seed'], r['msg'], len(r['seq'])))
