@@ -17,6 +17,7 @@
 #include "fake.h"
 #include "kcore/abi.h"
 #include "kcore/core.h"
+#include "kcore/errno.h"
 #include "kcore/smmu.h"
 #include "kcore/state.h"
 #include "tk.h"
@@ -170,8 +171,15 @@ static vmid_t make_vm(u32 i);
 static void recycle(struct cpu *c)
 {
 	static pfn_t owned[NCPU][4096];
+	struct kcore_exit_hw hw;
+	struct kcore_exit_info out;
 	u32 n = 0;
+	long r;
 
+	/* a vCPU left ACTIVE by resumed exits goes back to the host first */
+	memset(&hw, 0, sizeof(hw));
+	hw.ec = ARM_EXCEPTION_INTERRUPT;
+	(void)kcore_vm_exit(c->vm, 0, &hw, &out);
 	if (hc(KCORE_HC_POWEROFF_VM, c->vm, 0, 0, 0) != 0) {
 		fprintf(stderr, "smp: cpu %u: POWEROFF_VM of VM %u refused\n", c->id, c->vm);
 		exit(1);
@@ -183,8 +191,11 @@ static void recycle(struct cpu *c)
 	lock_release(S2PAGE_ID);
 	for (u32 k = 0; k < n; k++)
 		hc(KCORE_HC_CLEAR_VM_PAGE, c->vm, owned[c->id][k], 0, 0);
-	if (hc(KCORE_HC_DESTROY_VM, c->vm, 0, 0, 0) != 0) {
-		fprintf(stderr, "smp: cpu %u: DESTROY_VM of VM %u refused\n", c->id, c->vm);
+	r = hc(KCORE_HC_DESTROY_VM, c->vm, 0, 0, 0);
+	/* -KE_STATE: another CPU's hostile DESTROY_VM was first (the VM owned
+	 * nothing any more), and the id may already be someone else's */
+	if (r != 0 && r != -KE_STATE) {
+		fprintf(stderr, "smp: cpu %u: DESTROY_VM of VM %u refused (%ld)\n", c->id, c->vm, r);
 		exit(1);
 	}
 	c->destroyed++;
