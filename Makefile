@@ -200,7 +200,7 @@ $(B)/el2/kcore-bench.elf: $(BENCH_IMG_OBJS) $(B)/el2/kcore-core.o $(B)/el2/kcore
 	$(Q)$(CROSS)ld -nostdlib -T $(B)/el2/kcore.ld -o $@ $(BENCH_IMG_OBJS) $(B)/el2/kcore-core.o
 
 # ---- the bare-metal test host (tests/qemu/host), one image per scenario ------
-QEMU_SCENARIOS := hello forbidden vm two-vms smp images export devices pmu reset
+QEMU_SCENARIOS := hello forbidden vm two-vms smp images export devices pmu reset vmid-reuse
 QHOST_SRCS := tests/qemu/host/start.S tests/qemu/host/host.c tests/qemu/host/images.c \
 	tests/qemu/host/reset.c \
 	tests/qemu/host/export.c tests/qemu/host/smp.c tests/qemu/host/smp_entry.S \
@@ -332,6 +332,16 @@ $(B)/linux/bare.bin: tests/linux/guests/start.S tests/linux/guests/bare.c tests/
 # The bare guest signed for its load IPA, for KCore (tests/linux/probe/kcore-vm.c).
 $(B)/linux/bare.signed: $(B)/linux/bare.bin $(SIGN_KEY_ID) scripts/sign-image
 	$(Q)$(PY) scripts/sign-image --key $(SIGN_KEY) --load-addr 0x40000000 $< $@ >/dev/null
+# The smallest guest (PSCI SYSTEM_OFF, padded to 1 MB), signed, and the
+# program that runs many VMs of it one after another (D68's VM id reuse).
+$(B)/linux/off.signed: tests/linux/guests/off.S $(SIGN_KEY_ID) scripts/sign-image
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc -c -o $(B)/linux/off.o $<
+	$(Q)$(CROSS)objcopy -O binary -j .text $(B)/linux/off.o $(B)/linux/off.bin
+	$(Q)$(PY) scripts/sign-image --key $(SIGN_KEY) --load-addr 0x40000000 $(B)/linux/off.bin $@ >/dev/null
+$(B)/linux/vm-cycles: tests/linux/probe/vm-cycles.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
 # And a copy with one payload byte flipped, which KCore must refuse.
 $(B)/linux/bare.tampered: $(B)/linux/bare.signed
 	$(Q)$(PY) -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[64] ^= 1; \
@@ -349,9 +359,11 @@ linux-kernel: $(LK)/kcore-hyp.o
 	$(Q)scripts/linux/build
 LINUX_INITRAMFS_IN := $(B)/linux/vmm $(B)/linux/bare.bin $(B)/linux/bare.signed $(B)/linux/kcore-probe \
 	$(B)/linux/kcore-vm
-linux-initramfs: linux-kernel $(LINUX_INITRAMFS_IN) $(B)/linux/bare.tampered $(SIGN_KEY_ID)
+linux-initramfs: linux-kernel $(LINUX_INITRAMFS_IN) $(B)/linux/bare.tampered $(SIGN_KEY_ID) \
+		$(B)/linux/off.signed $(B)/linux/vm-cycles
 	$(Q)scripts/linux/fetch-debian-kernel.sh $(B)/linux/debian-Image
-	$(Q)SIGN_KEY=$(SIGN_KEY) scripts/linux/initramfs $(LINUX_INITRAMFS_IN) $(B)/linux/Image $(B)/linux/debian-Image
+	$(Q)SIGN_KEY=$(SIGN_KEY) VM_CYCLES=$(B)/linux/vm-cycles OFF_SIGNED=$(B)/linux/off.signed \
+		scripts/linux/initramfs $(LINUX_INITRAMFS_IN) $(B)/linux/Image $(B)/linux/debian-Image
 # D45's opt-in object (VMs run without an SMMU KCore controls), for the
 # kcore-vm mode of linux-test: linked in for that run and out again.
 LK_INSECURE_OBJ := build/insecure-dma/linux-kcore/kcore-hyp.o

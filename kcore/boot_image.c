@@ -3,17 +3,84 @@
  * table, through which the images are authenticated (local_verify_vm) and
  * the first entry point is checked (search_load_info).
  *
- * Locks: INFO(vmid) for the slots; CORE for the window's bump pointer;
+ * Locks: INFO(vmid) for the slots; CORE for the window (the ranges of
+ * every VM's slots, D68);
  * S2PAGE (owner test of D27) and NPT(COREVISOR) for the window's table. */
+#include "kcore/arch.h"
 #include "kcore/errno.h"
 #include "kcore/state.h"
+
+#include "page.h"
 
 static u64 boot_pgnum(u64 size)
 {
 	return (size + PAGE_SIZE - 1) / PAGE_SIZE;
 }
 
-/* spec: local_set_boot_info (+ D14, D28) */
+/* D68: the lowest window address from which `bytes` are free of every
+ * range a VM's load slot holds (first fit; without a destroyed VM's hole
+ * that is the end of the highest range, the spec's bump pointer). Needs
+ * CORE (every slot's range is written under it). */
+static u64 window_first_fit(u64 bytes)
+{
+	u64 cand = KCORE_REMAP_START;
+	bool moved;
+
+	do {
+		moved = false;
+		for (vmid_t v = 1; v < COREVISOR; v++) {
+			const struct vm_boot_info *b = &kc.vminfo[v].boot;
+
+			for (u32 i = 0; i < b->next_load_info && i < MAX_LOAD_INFO_NUM; i++) {
+				u64 lo = b->remap_addr[i];
+				u64 hi = lo + boot_pgnum(b->load_size[i]) * PAGE_SIZE;
+
+				if (cand < hi && lo < cand + bytes) {
+					cand = hi;
+					moved = true;
+				}
+			}
+		}
+	} while (moved);
+	return cand;
+}
+
+/* D68: next_remap_ptr, the end of the highest range held. */
+void boot_window_recompute(void)
+{
+	u64 top = KCORE_REMAP_START;
+
+	lock_assert_held(CORE_ID);
+	for (vmid_t v = 1; v < COREVISOR; v++) {
+		const struct vm_boot_info *b = &kc.vminfo[v].boot;
+
+		for (u32 i = 0; i < b->next_load_info && i < MAX_LOAD_INFO_NUM; i++) {
+			u64 hi = b->remap_addr[i] + boot_pgnum(b->load_size[i]) * PAGE_SIZE;
+
+			if (hi > top)
+				top = hi;
+		}
+	}
+	kc.core.next_remap_ptr = top;
+}
+
+/* D68: vmid's ranges unmapped from KCore's table (each page written 0 and
+ * its EL2 entry invalidated: a range handed out again gets new frames)
+ * and released to the arch (the Linux home's mirror of the window). */
+void boot_window_release(vmid_t vmid)
+{
+	const struct vm_boot_info *b = &kc.vminfo[vmid].boot;
+
+	lock_assert_held(CORE_ID);
+	lock_assert_held(NPT_ID + COREVISOR);
+	for (u32 i = 0; i < b->next_load_info && i < MAX_LOAD_INFO_NUM; i++) {
+		for (u64 k = 0; k < b->mapped_pages[i]; k++)
+			(void)npt_unmap_page(COREVISOR, b->remap_addr[i] + k * PAGE_SIZE);
+		arch_remap_window_released(b->remap_addr[i], boot_pgnum(b->load_size[i]));
+	}
+}
+
+/* spec: local_set_boot_info (+ D14, D28, D68: first fit in the window) */
 long local_set_boot_info(vmid_t vmid, u64 load_addr, u64 size)
 {
 	struct vm_info *info;
@@ -40,10 +107,11 @@ long local_set_boot_info(vmid_t vmid, u64 load_addr, u64 size)
 		return -KE_FULL; /* D14 */
 	/* size <= 2^40 here, so neither the page count nor the sum overflows. */
 	pgnum = boot_pgnum(size);
-	remap = kc.core.next_remap_ptr;
+	remap = window_first_fit(pgnum * PAGE_SIZE);
 	if (remap + pgnum * PAGE_SIZE >= KCORE_REMAP_END)
 		return -KE_FULL;
-	kc.core.next_remap_ptr = remap + pgnum * PAGE_SIZE;
+	if (remap + pgnum * PAGE_SIZE > kc.core.next_remap_ptr)
+		kc.core.next_remap_ptr = remap + pgnum * PAGE_SIZE;
 	b->load_addr[idx] = load_addr;
 	b->load_size[idx] = size;
 	b->remap_addr[idx] = remap;

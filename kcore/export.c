@@ -2,9 +2,10 @@
  * under a per-VM export key that never leaves EL2.
  *
  * Key: the first 32 bytes of HMAC-SHA512(device secret, "KCORE export key
- * v1" || vmid (u32 LE) || boot salt). VM ids are never reused within a boot
- * and the boot salt differs from boot to boot, so each VM instance has its
- * own key. The key is derived for each blob on the stack and wiped right
+ * v2" || vmid (u32 LE) || generation (u32 LE) || boot salt). A VM id is
+ * reused within a boot only after DESTROY_VM, which moves its generation on
+ * (D68), and the boot salt differs from boot to boot, so each VM instance
+ * has its own key. The key is derived for each blob on the stack and wiped right
  * after: no key is stored, so none outlives its VM.
  *
  * Nonce: the VM's export counter (vm_info.export_seq, under INFO(vmid)),
@@ -29,7 +30,7 @@
 _Static_assert(sizeof(struct kcore_blob_header) == 64, "blob header: 64 bytes");
 _Static_assert(64 + KCORE_BLOB_VCPU_BYTES <= PAGE_SIZE, "a vCPU blob fits one page");
 
-static const char export_label[] = "KCORE export key v1";
+static const char export_label[] = "KCORE export key v2";
 #define LABEL_LEN (sizeof(export_label) - 1)
 
 static void bytes_copy(void *dst, const void *src, u64 n)
@@ -51,15 +52,19 @@ static void words_copy(void *dst, const void *src, u64 n)
 		d[i] = s[i];
 }
 
+/* Needs INFO(vmid) (the generation). */
 static void vm_export_key(vmid_t vmid, u8 key[AEAD_KEY_SIZE])
 {
-	u8 msg[LABEL_LEN + 4 + sizeof(kc.boot_salt)];
+	u8 msg[LABEL_LEN + 8 + sizeof(kc.boot_salt)];
 	u8 out[64];
+	u32 gen = kc.vm_generation[vmid];
 
 	bytes_copy(msg, export_label, LABEL_LEN);
-	for (u32 i = 0; i < 4; i++)
+	for (u32 i = 0; i < 4; i++) {
 		msg[LABEL_LEN + i] = (u8)(vmid >> (8 * i));
-	bytes_copy(msg + LABEL_LEN + 4, kc.boot_salt, sizeof(kc.boot_salt));
+		msg[LABEL_LEN + 4 + i] = (u8)(gen >> (8 * i)); /* D68 */
+	}
+	bytes_copy(msg + LABEL_LEN + 8, kc.boot_salt, sizeof(kc.boot_salt));
 	hmac_sha512(kcore_device_secret, DEVICE_SECRET_SIZE, msg, sizeof(msg), out);
 	bytes_copy(key, out, AEAD_KEY_SIZE);
 	crypto_wipe(out, sizeof(out));
@@ -95,7 +100,7 @@ static void blob_header_new(struct kcore_blob_header *h, u32 kind, vmid_t vmid, 
 	h->version = KCORE_BLOB_VERSION;
 	h->kind = kind;
 	h->vmid = vmid;
-	h->reserved = 0;
+	h->generation = kc.vm_generation[vmid]; /* D68 */
 	h->index = index;
 	for (u32 i = 0; i < 12; i++)
 		h->nonce[i] = i < 8 ? (u8)(seq >> (8 * i)) : 0;
@@ -151,7 +156,7 @@ long blob_header_check(pfn_t pfn, u32 kind, vmid_t vmid, u64 index, struct kcore
 
 	bytes_copy(h, arch_phys_to_virt(pfn * PAGE_SIZE), sizeof(*h));
 	if (h->magic != KCORE_BLOB_MAGIC || h->version != KCORE_BLOB_VERSION || h->kind != kind ||
-	    h->vmid != vmid || h->reserved != 0 || h->length != length)
+	    h->vmid != vmid || h->generation != kc.vm_generation[vmid] || h->length != length)
 		return -KE_AUTH;
 	if (index == INVALID64 ? h->index >= (KVM_ADDR_SPACE >> PAGE_SHIFT) : h->index != index)
 		return -KE_AUTH;

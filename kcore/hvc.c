@@ -248,6 +248,26 @@ static long hvc_gen_vmid(void)
 	return ret;
 }
 
+/* D68: CORE (the free ids, the window), SMMU (no context of the VM's),
+ * INFO(vmid), S2PAGE (its page count), NPT(vmid) (its pool emptied),
+ * NPT(COREVISOR) (its window ranges unmapped). */
+static long hvc_destroy_vm(u64 a1)
+{
+	vmid_t vmid;
+	u64 set;
+	long ret;
+
+	if (!hvc_arg_is_vm(a1))
+		return -KE_RANGE;
+	vmid = (vmid_t)a1;
+	set = LK(CORE_ID) | LK(SMMU_ID) | LK_INFO(vmid) | LK(S2PAGE_ID) | LK_NPT(vmid) |
+	      LK_NPT(COREVISOR);
+	hvc_lock(set);
+	ret = local_destroy_vm(vmid);
+	hvc_unlock(set);
+	return ret;
+}
+
 long kcore_host_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 {
 	switch (fn) {
@@ -259,6 +279,8 @@ long kcore_host_call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	case KCORE_HC_REGISTER_VCPU:
 	case KCORE_HC_POWEROFF_VM:
 		return hvc_vm_call(fn, a1, a2);
+	case KCORE_HC_DESTROY_VM:
+		return hvc_destroy_vm(a1);
 	case KCORE_HC_SET_BOOT_INFO:
 	case KCORE_HC_REMAP_VM_IMAGE:
 	case KCORE_HC_CLEAR_VM_PAGE:

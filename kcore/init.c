@@ -117,7 +117,11 @@ static void init_vms(void)
 {
 	init_zero_bytes(kc.vminfo, sizeof(kc.vminfo));
 	kc.core.next_vmid = 1;
+	kc.core.vmid_used = 0;
 	kc.core.next_remap_ptr = KCORE_REMAP_START;
+	/* D68: no VM owns a page; no id was destroyed yet in this boot. */
+	init_zero_bytes(kc.vm_pages, sizeof(kc.vm_pages));
+	init_zero_bytes(kc.vm_generation, sizeof(kc.vm_generation));
 	for (u32 i = 0; i < EL2_SMMU_CFG_SIZE; i++) {
 		kc.smmu_vmid[i] = INVALID;
 		kc.smmu_nr_mapped[i] = 0;

@@ -45,7 +45,7 @@ long local_map_host(u64 addr)
 
 /* D16: a page may only leave a VM that can no longer touch it: powered
  * off, no vCPU still running on some CPU, no device context of its own. */
-static long clear_vm_check_state(vmid_t vmid)
+long vm_check_stopped(vmid_t vmid)
 {
 	const struct vm_info *info = &kc.vminfo[vmid];
 
@@ -72,13 +72,13 @@ long local_clear_vm_page(vmid_t vmid, pfn_t pfn)
 	if (!is_vm(vmid) || !r3_pfn(pfn))
 		return -KE_RANGE;
 	lock_assert_held(INFO_ID + vmid);
-	ret = clear_vm_check_state(vmid);
+	ret = vm_check_stopped(vmid);
 	if (ret)
 		return ret;
 	if (s2page_get(pfn).owner != vmid)
 		return -KE_OWNER; /* R2 */
 	host_unmap(pfn);
-	s2page_set(pfn, host);
+	s2page_set_owner(pfn, host); /* D68: one page less for the VM */
 	/* Still under S2PAGE: the host cannot map it before it is zero. */
 	page_zero(pfn * PAGE_SIZE);
 	return 0;
@@ -121,6 +121,7 @@ long local_assign_pfn_to_vm(vmid_t vmid, gfn_t gfn, pfn_t pfn)
 		page.owner = vmid;
 		page.count = 0;
 		page.gfn = gfn;
+		kc.vm_pages[vmid]++; /* D68 */
 		/* D50: what the host left in a cache line of it is written
 		 * back and dropped: the guest (MMU off, or its own
 		 * attributes) reads what memory holds, one value. */
@@ -173,6 +174,7 @@ void local_assign_block_to_vm(vmid_t vmid, gfn_t gfn0, pfn_t pfn0)
 {
 	struct s2page *s = s2page_ram_span(pfn0, PMD_PAGE_NUM);
 	u64 leaving[PMD_PAGE_NUM / 64] = { 0 };
+	u64 n = 0;
 
 	lock_assert_held(S2PAGE_ID);
 	lock_assert_held(NPT_ID + HOSTVISOR);
@@ -180,8 +182,11 @@ void local_assign_block_to_vm(vmid_t vmid, gfn_t gfn0, pfn_t pfn0)
 	    local_assign_block_to_vm_check(vmid, gfn0, pfn0) != 0)
 		arch_halt("assign block: not checked", vmid, pfn0);
 	for (u64 i = 0; i < PMD_PAGE_NUM; i++)
-		if (s[i].owner == HOSTVISOR)
+		if (s[i].owner == HOSTVISOR) {
 			leaving[i / 64] |= 1UL << (i % 64);
+			n++;
+		}
+	kc.vm_pages[vmid] += n; /* D68: the pages that leave the host below */
 	/* The host's gfn of a host page is its pfn (SMMU_HOST_OFFSET 0). */
 	npt_unmap_pages_2m(HOSTVISOR, pfn0 * PAGE_SIZE, leaving);
 	for (u64 i = 0; i < PMD_PAGE_NUM; i++) {

@@ -139,7 +139,7 @@ static long load_decrypt_commit(vmid_t vmid, pfn_t pfn, struct s2page old,
 	long ret;
 
 	host_unmap(pfn);
-	s2page_set(pfn, vm);
+	s2page_set_owner(pfn, vm);
 	/* D50: the ciphertext KCore reads is the one in memory, with no line
 	 * of the host's left behind (the plaintext written over it is
 	 * cleaned by vm_page_decrypt). */
@@ -150,7 +150,7 @@ static long load_decrypt_commit(vmid_t vmid, pfn_t pfn, struct s2page old,
 		s2page_set(pfn, vm);
 		return ret;
 	}
-	s2page_set(pfn, old);
+	s2page_set_owner(pfn, old);
 	if (host_pte != 0 && npt_map(HOSTVISOR, pfn * PAGE_SIZE, 3, host_pte) != 0)
 		arch_halt("load_decrypt_buf: cannot restore a host mapping", pfn, host_pte);
 	return ret;

@@ -397,6 +397,32 @@ gfn_t npt_next_gfn(vmid_t p, gfn_t gfn)
 	return gfn + 1;
 }
 
+static void npt_zero_range(phys_addr_t from, phys_addr_t to)
+{
+	for (phys_addr_t pa = from; pa < to; pa += PAGE_SIZE)
+		page_zero(pa);
+}
+
+/* D68: a destroyed VM's pool as npt_init left it: every table page below
+ * the bump pointers and the root zeroed (pages above them are zero: the
+ * pool is zeroed at boot and a table page is only written once linked). */
+void npt_pool_reset(vmid_t p)
+{
+	struct npt *t;
+
+	if (p == HOSTVISOR || p >= COREVISOR)
+		arch_halt("npt: pool reset of a principal that is not a VM", p, 0);
+	lock_assert_held(NPT_ID + p);
+	t = &kc.npt[p];
+	npt_zero_range(t->bounds.start + PAGE_SIZE, t->pgd_next);
+	npt_zero_range(t->bounds.pud_start, t->pud_next);
+	npt_zero_range(t->bounds.pmd_start, t->pmd_next);
+	page_zero(t->root);
+	t->pgd_next = t->bounds.start + PAGE_SIZE;
+	t->pud_next = t->bounds.pud_start;
+	t->pmd_next = t->bounds.pmd_start;
+}
+
 /* Empty tables: each principal's root is the first page of its pool, and
  * the bump pointers start at the three parts of the pool. */
 void npt_init(void)

@@ -20,6 +20,18 @@ void s2page_set(pfn_t pfn, struct s2page page)
 	kc.s2page[pfn - RAM_BASE_PFN] = page;
 }
 
+/* D68: s2page_set where the owner may change, keeping kc.vm_pages. (The
+ * count-only changes, grant, revoke, pins, device mappings, keep plain
+ * s2page_set: their hot paths pay nothing for D68.) */
+void s2page_set_owner(pfn_t pfn, struct s2page page)
+{
+	lock_assert_held(S2PAGE_ID);
+	if (!pfn_is_ram(pfn))
+		arch_halt("s2page_set_owner: not RAM", pfn, page.owner);
+	vm_pages_moved(kc.s2page[pfn - RAM_BASE_PFN].owner, page.owner);
+	kc.s2page[pfn - RAM_BASE_PFN] = page;
+}
+
 /* The owner entries of the n RAM frames from pfn, for a loop over a 2 MB
  * block that tests "is RAM" once; NULL if any of them is not RAM. Writes
  * through it need S2PAGE, as s2page_set. */

@@ -137,7 +137,7 @@ static void take_pages(vmid_t vmid, const struct vm_boot_info *b)
 			struct s2page vm = { vmid, 0, (b->load_addr[i] >> PAGE_SHIFT) + k };
 
 			host_unmap(pfn);
-			s2page_set(pfn, vm);
+			s2page_set_owner(pfn, vm); /* D68: the VM's page count */
 			arch_dcache_clean_inval_poc(pfn * PAGE_SIZE, PAGE_SIZE);
 		}
 }
@@ -173,7 +173,7 @@ static void give_back_scrubbed(const struct vm_boot_info *b)
 			pfn_t pfn = slot_pfn(b, i, k);
 			struct s2page host = { HOSTVISOR, 0, pfn + SMMU_HOST_OFFSET };
 
-			s2page_set(pfn, host);
+			s2page_set_owner(pfn, host);
 			page_zero(pfn * PAGE_SIZE);
 		}
 }

@@ -23,7 +23,15 @@ static struct vm_info *vm_info_locked(vmid_t vmid)
 	return &kc.vminfo[vmid];
 }
 
-/* spec: local_gen_vmid */
+/* D68: the lowest id not handed out (COREVISOR if every one is). */
+static u32 vmid_lowest_free(void)
+{
+	u32 free = ~kc.core.vmid_used & (((1U << COREVISOR) - 1U) & ~1U);
+
+	return free ? (u32)__builtin_ctz(free) : COREVISOR;
+}
+
+/* spec: local_gen_vmid (D68: the lowest free id, not a bump pointer) */
 long local_gen_vmid(void)
 {
 	u32 vmid;
@@ -32,7 +40,8 @@ long local_gen_vmid(void)
 	vmid = kc.core.next_vmid;
 	if (vmid >= COREVISOR)
 		return -KE_FULL;
-	kc.core.next_vmid = vmid + 1;
+	kc.core.vmid_used |= 1U << vmid;
+	kc.core.next_vmid = vmid_lowest_free();
 	return vmid;
 }
 
@@ -115,6 +124,56 @@ long local_poweroff_vm_by_host(vmid_t vmid)
 	if (info->state != READY && info->state != VERIFIED)
 		return -KE_STATE;
 	info->state = POWEROFF;
+	return 0;
+}
+
+/* D68: DESTROY_VM. A powered-off VM that no CPU runs, no device reaches
+ * and that owns no page any more (the host took each back with
+ * CLEAR_VM_PAGE, D16) is forgotten: its table pool emptied and its VMID's
+ * TLB entries invalidated, its window ranges unmapped and released, its
+ * info and vCPU contexts as at boot, the arch's per-vCPU state (run pages,
+ * timers, vGIC) forgotten; its id goes back to the free set, one generation
+ * on (its next export key is another). */
+long local_destroy_vm(vmid_t vmid)
+{
+	struct vm_info *info;
+	long ret;
+
+	if (!is_vm(vmid))
+		return -KE_RANGE;
+	lock_assert_held(CORE_ID);
+	lock_assert_held(S2PAGE_ID);
+	lock_assert_held(NPT_ID + vmid);
+	lock_assert_held(NPT_ID + COREVISOR);
+	info = vm_info_locked(vmid);
+	ret = vm_check_stopped(vmid); /* POWEROFF, no ACTIVE vCPU, no SMMU context */
+	if (ret)
+		return ret;
+	if (kc.vm_pages[vmid] != 0)
+		return -KE_BUSY; /* a page still the VM's: CLEAR_VM_PAGE it first */
+	if (kc.vm_generation[vmid] == 0xFFFFFFFFU)
+		return -KE_FULL; /* 2^32 - 1 destroys of this id: never wraps */
+	npt_pool_reset(vmid);
+	arch_tlbi_s2_vmid(vmid);
+	boot_window_release(vmid);
+	arch_vm_destroyed(vmid);
+	{
+		u8 *b = (u8 *)info;
+
+		for (u64 i = 0; i < sizeof(*info); i++)
+			b[i] = 0; /* UNUSED, every vCPU UNUSED, no slot, export_seq 0 */
+	}
+	for (u32 v = 0; v < KCORE_MAX_VCPUS; v++) {
+		u64 *r = kc.shadow[vmid][v].r;
+
+		for (u32 i = 0; i < NR_CTXT_REGS; i++)
+			r[i] = 0;
+		r[DIRTY] = INVALID64; /* never run */
+	}
+	kc.vm_generation[vmid]++;
+	kc.core.vmid_used &= ~(1U << vmid);
+	kc.core.next_vmid = vmid_lowest_free();
+	boot_window_recompute();
 	return 0;
 }
 

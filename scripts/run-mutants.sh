@@ -65,7 +65,7 @@ one_el2() { # name scratch-dir
 }
 
 # The scenarios that also run on a GICv2 (scripts/test.sh runs the same list).
-GICV2_SCENARIOS="vm two-vms smp images export dma devices pmu reset"
+GICV2_SCENARIOS="vm two-vms smp images export dma devices pmu reset vmid-reuse"
 if [ "${1:-}" = --one ]; then one "$2" "$3"; exit 0; fi
 if [ "${1:-}" = --one-el2 ]; then one_el2 "$2" "$3"; exit 0; fi
 

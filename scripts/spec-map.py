@@ -69,6 +69,10 @@ NO_MODEL.update({
 # Where the C twin does not do exactly what the definition says: how, and the
 # deviation (docs/deviations.md) when it is one.
 NOTES = {
+    'local_gen_vmid': 'D68: the lowest id not handed out (core_data.vmid_used; DESTROY_VM '
+                      'frees one), not a bump pointer',
+    'local_set_boot_info': 'D14, D28; D68: the lowest window range that fits between the '
+                           'ranges VMs hold (first fit), not the bump pointer alone',
     'host_to_core_specx': 'the host\'s x0..x18, x30 go into its HVC\'s trap frame (vectors.S), '
                           'x19..x29 stay in the CPU (callee-saved) and __guest_enter keeps '
                           'x19..x30: not one copy into a context, the same registers kept',

@@ -87,7 +87,7 @@ grep -E '^(PASS|FAIL|  \|)' "$log/qemu.log" | sed 's/^/  /'
 if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "qemu (did not run)" 1; fi
 
 echo "== QEMU scenarios on GICv2 (the Raspberry Pi 4's interrupt controller)"
-line=$(QEMU_GIC=2 tests/qemu/run.sh vm two-vms smp images export dma devices pmu reset 2>&1 | tee "$log/qemu-gicv2.log" | tail -n 1)
+line=$(QEMU_GIC=2 tests/qemu/run.sh vm two-vms smp images export dma devices pmu reset vmid-reuse 2>&1 | tee "$log/qemu-gicv2.log" | tail -n 1)
 grep -E '^(PASS|FAIL|  \|)' "$log/qemu-gicv2.log" | sed 's/^/  /'
 if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "qemu GICv2 (did not run)" 1; fi
 

@@ -163,7 +163,7 @@ long local_smmu_assign_page(u32 cbndx, u32 index, pfn_t pfn, gfn_t gfn)
 	page.owner = vmid;
 	page.count = INVALID; /* "assigned through the SMMU" (D12) */
 	page.gfn = gfn;
-	s2page_set(pfn, page);
+	s2page_set_owner(pfn, page);
 	return 0;
 }
 

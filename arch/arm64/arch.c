@@ -25,6 +25,15 @@ const void *arch_remap_window(u64 va, u64 len)
 	return (const void *)(uintptr_t)va;
 }
 
+/* D68: nothing to do standalone: EL2 runs on COREVISOR's table itself,
+ * whose window entries the core removed and invalidated (TLBI VAE2IS per
+ * page) before calling this. */
+void arch_remap_window_released(u64 va, u64 pages)
+{
+	(void)va;
+	(void)pages;
+}
+
 
 
 /* SMMU_POLL_EVENT (several result registers, so not through the core's

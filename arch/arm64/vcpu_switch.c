@@ -88,6 +88,23 @@ static u64 guest_vtimer[COREVISOR][KCORE_MAX_VCPUS][2]; /* CNTV_CTL, CNTV_CVAL *
 /* INFO(vmid): each vCPU's run page (physical address, 0 = none). */
 static u64 run_page[COREVISOR][KCORE_MAX_VCPUS];
 
+/* D68 (include/kcore/arch.h): DESTROY_VM forgets what EL2 alone keeps of
+ * each vCPU of the id: its run page, its virtual timer, its vGIC state
+ * (the FP/SIMD registers live in the shadow context, which the core
+ * resets). The core invalidated the VMID. No vCPU of it runs (POWEROFF,
+ * none ACTIVE); INFO(vmid) is held, as for REGISTER_RUN_PAGE. */
+void arch_vm_destroyed(vmid_t vmid)
+{
+	if (!is_vm(vmid))
+		arch_halt("vm destroyed: not a VM", vmid, 0);
+	for (u32 v = 0; v < KCORE_MAX_VCPUS; v++) {
+		run_page[vmid][v] = 0;
+		guest_vtimer[vmid][v][0] = 0;
+		guest_vtimer[vmid][v][1] = 0;
+	}
+	vgic_vm_forget(vmid);
+}
+
 /* The EL1 registers the switch moves (switch.S, el1_sysregs_save/load):
  * ELR_EL1, SPSR_EL1, CSSELR_EL1, SCTLR_EL1, CPACR_EL1 .. MDSCR_EL1, SP_EL0,
  * SP_EL1. ACTLR_EL1 is the hardware's (reset_sys_regs) and MDCCINT_EL1

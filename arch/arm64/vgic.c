@@ -306,3 +306,11 @@ void vgic_save(u32 cpu, vmid_t vmid, u32 vcpuid)
 	lr_used[cpu] = 0;
 	iface_save(&vgic_state[vmid][vcpuid]);
 }
+
+void vgic_vm_forget(vmid_t vmid)
+{
+	if (vmid >= COREVISOR)
+		return;
+	for (u32 v = 0; v < KCORE_MAX_VCPUS; v++)
+		vgic_state[vmid][v] = (struct vgic_vcpu){ 0 };
+}

@@ -24,5 +24,8 @@ void vgic_lrs_read(u32 cpu, u64 lr[VGIC_MAX_LR]);
 /* Back to the host: the vCPU's interface state kept, the interface
  * disabled and cleared. */
 void vgic_save(u32 cpu, vmid_t vmid, u32 vcpuid);
+/* D68: the saved interface state of every vCPU of vmid back to boot's (0):
+ * a VM reusing the id starts with a clean interface. */
+void vgic_vm_forget(vmid_t vmid);
 
 #endif

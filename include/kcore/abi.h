@@ -42,7 +42,8 @@ enum kcore_hc {
 	KCORE_HC_SMMU_DETACH = KCORE_HC(23),        /* (stream, index) */
 	KCORE_HC_SMMU_POLL_EVENT = KCORE_HC(24),    /* () -> 1 (x1..x4: the fault) or 0: EL2 build */
 	/* ---- end SMMUv3 ---- */
-	KCORE_HC_MAX = KCORE_HC(25)
+	KCORE_HC_DESTROY_VM = KCORE_HC(25),         /* (vmid): D68, the id and window reusable */
+	KCORE_HC_MAX = KCORE_HC(26)
 };
 
 /* SMMU_POLL_EVENT's answer (EL2 build): x0 = 1 and one recorded device
@@ -93,13 +94,14 @@ struct kcore_run_page {
 /* An encrypted export blob (docs/abi.md, "Encrypted export"; D41). Sealed
  * with ChaCha20-Poly1305 under the VM's export key, which never leaves EL2;
  * the associated data is the header's first 48 bytes (magic .. length), so
- * the VM id, the kind and the page's gfn or the vCPU index are bound.
+ * the VM id and its generation (D68), the kind and the page's gfn or the
+ * vCPU index are bound.
  *   page blob: ciphertext in the page at outbuf, this header at the start of
  *              the page at outbuf + 4096 (the rest of that page zero);
  *   vCPU blob: one page, this header then the ciphertext of the vCPU's
  *              registers (KCORE_BLOB_VCPU_BYTES) at offset 64. */
 #define KCORE_BLOB_MAGIC 0x424C4245524F434BUL /* "KCOREBLB" */
-#define KCORE_BLOB_VERSION 1
+#define KCORE_BLOB_VERSION 2 /* D68: 2 carries the VM id's generation */
 #define KCORE_BLOB_PAGE 1
 #define KCORE_BLOB_VCPU 2
 #define KCORE_BLOB_AD_SIZE 48
@@ -108,7 +110,7 @@ struct kcore_blob_header {
 	u32 version;
 	u32 kind;     /* KCORE_BLOB_PAGE or KCORE_BLOB_VCPU */
 	u32 vmid;
-	u32 reserved; /* 0 */
+	u32 generation; /* D68: the VM id's generation (DESTROY_VMs of the id so far) */
 	u64 index;    /* page: its gfn; vCPU: its index */
 	u8 nonce[12]; /* the VM's export counter, little-endian, then 4 zero bytes */
 	u32 length;   /* ciphertext bytes: 4096, or KCORE_BLOB_VCPU_BYTES */

@@ -25,6 +25,18 @@ void arch_tlbi_s2_ipa(vmid_t vmid, ipa_t ipa);
 void arch_tlbi_s2_vmid(vmid_t vmid);
 /* Invalidate KCore's own EL2 stage-1 entry for one VA. */
 void arch_tlbi_el2_va(u64 va);
+/* D68: VM vmid was destroyed (DESTROY_VM, its stage-2 table emptied and
+ * its VMID invalidated by the core): forget the arch's per-vCPU state of
+ * that id (run pages, the virtual timer, the vGIC's saved interface) so
+ * that a VM reusing the id starts clean. Called under the core's locks,
+ * with no vCPU of the VM running. */
+void arch_vm_destroyed(vmid_t vmid);
+/* D68: the image remap window range [va, va + pages * 4 KB) was released
+ * (DESTROY_VM): COREVISOR's table no longer maps it (each page's EL2 entry
+ * invalidated), and SET_BOOT_INFO may hand it to another VM. A home that
+ * mirrors the window elsewhere (Linux) must drop its mirror of those
+ * pages. */
+void arch_remap_window_released(u64 va, u64 pages);
 /* D45, platform policy: whether VMs may boot. True where device DMA is
  * isolated by an SMMU under KCore's control, or where KCore was built with
  * the explicit opt-in KCORE_INSECURE_DMA=1 (VMs then run unprotected from

@@ -65,9 +65,16 @@ struct vm_info {
 	u64 export_seq;
 };
 
-/* spec: core_data */
+/* spec: core_data (D68: ids and window ranges are reused). next_vmid is
+ * the lowest id GEN_VMID may hand out (COREVISOR if none), derived from
+ * vmid_used (bit v: id v handed out and not destroyed yet); next_remap_ptr
+ * the end of the highest window range a VM holds (KCORE_REMAP_START if
+ * none). Under CORE, as are the window ranges of every VM's load slots
+ * (remap_addr, load_size, next_load_info: written only by SET_BOOT_INFO and
+ * DESTROY_VM, which hold CORE), so that a first fit can read them all. */
 struct core_data {
 	u32 next_vmid;
+	u32 vmid_used;
 	u64 next_remap_ptr;
 };
 
@@ -111,6 +118,14 @@ struct kcore {
 	 * VM id would get the same key, and so the same keystream, in every
 	 * boot. */
 	u32 boot_salt_ok;
+	/* D68, S2PAGE lock: the RAM pages whose s2page owner is VM v, kept by
+	 * s2page_set (and the block assign); DESTROY_VM needs 0. */
+	u64 vm_pages[COREVISOR];
+	/* D68, INFO(vmid) lock: how many times id v was destroyed in this
+	 * boot, mixed into its export key and written into every blob header,
+	 * so that a VM reusing an id never reuses a (key, nonce) pair. Never
+	 * reset; DESTROY_VM refuses (-KE_FULL) rather than wrap it. */
+	u32 vm_generation[COREVISOR];
 	/* D44: the device frames the host may map (the MMIO allow-list),
 	 * fixed at init; every other frame outside RAM reads as COREVISOR's. */
 	struct phys_range host_mmio[KCORE_HOST_MMIO_MAX];
@@ -194,8 +209,22 @@ static inline struct s2page s2page_get(pfn_t pfn)
 		none.owner = COREVISOR;
 	return none;
 }
-/* Only for RAM pfns; halts otherwise (an internal invariant). */
+/* Only for RAM pfns; halts otherwise (an internal invariant). The owner
+ * stays what it was: an owner change goes through s2page_set_owner (or
+ * counts itself, as the assigns do), which keeps kc.vm_pages (D68; the
+ * harness's full check counts each VM's pages against it). */
 void s2page_set(pfn_t pfn, struct s2page page);
+void s2page_set_owner(pfn_t pfn, struct s2page page);
+/* D68: a page's owner goes from `from` to `to` (either may be a VM). */
+static inline void vm_pages_moved(u32 from, u32 to)
+{
+	if (from == to)
+		return;
+	if (from - 1U < COREVISOR - 1U)
+		kc.vm_pages[from]--;
+	if (to - 1U < COREVISOR - 1U)
+		kc.vm_pages[to]++;
+}
 /* The entries of n consecutive RAM frames, or NULL if one is not RAM. */
 struct s2page *s2page_ram_span(pfn_t pfn, u64 n);
 
@@ -235,6 +264,10 @@ struct gfn_range {
 };
 long npt_map_ranges_check(vmid_t p, const struct gfn_range *r, u32 n);
 void npt_init(void);
+/* D68: principal p's (a VM's) table emptied: every table page it used
+ * zeroed (root included), the bump pointers back at the pool's start. The
+ * caller invalidates the VMID. Needs NPT(p). */
+void npt_pool_reset(vmid_t p);
 
 /* ---- kcore/mem.c: ownership transfers (need S2PAGE, NPT(HOSTVISOR)) -- */
 long local_map_host(u64 addr);
@@ -279,6 +312,12 @@ void local_set_vm_poweroff(vmid_t vmid);
 long local_verify_vm(vmid_t vmid);
 long local_load_encryted_vcpu(vmid_t vmid, u32 vcpuid, u64 inbuf);
 long local_poweroff_vm_by_host(vmid_t vmid); /* D33 */
+/* D68: DESTROY_VM. Needs CORE, SMMU, INFO(vmid), S2PAGE, NPT(vmid),
+ * NPT(COREVISOR). */
+long local_destroy_vm(vmid_t vmid);
+/* D16's tests (kcore/mem_host.c): the VM is POWEROFF (-KE_STATE), no vCPU
+ * ACTIVE and no SMMU context its own (-KE_BUSY). Needs INFO(vmid), SMMU. */
+long vm_check_stopped(vmid_t vmid);
 
 /* ---- kcore/vcpu.c ------------------------------------------------------ */
 /* spec: update_exception_gp_regs_specx (with D2, D20): enter the guest's
@@ -291,6 +330,12 @@ long local_remap_vm_image(vmid_t vmid, pfn_t pfn, u64 load_idx);
 /* spec: search_load_info_loop_h: the remap address of `addr` if some loaded
  * image contains it, else 0. */
 u64 search_load_info(vmid_t vmid, u64 addr);
+/* D68: DESTROY_VM's part of the window: every page of vmid's slots unmapped
+ * from COREVISOR's table (EL2 TLBI each), each range released
+ * (arch_remap_window_released); next_remap_ptr recomputed once the caller
+ * cleared the slots (boot_window_recompute). Needs CORE, NPT(COREVISOR). */
+void boot_window_release(vmid_t vmid);
+void boot_window_recompute(void);
 
 /* ---- kcore/crypto.c: image authentication ------------------------------ */
 /* Authenticate VM vmid's images as seen in the remap window. 0 or -KE_AUTH. */

@@ -102,6 +102,10 @@ static void record(u32 kind, u32 a, u32 b, u64 addr)
 void arch_tlbi_s2_ipa(vmid_t vmid, ipa_t ipa) { record(FAKE_TLBI_S2_IPA, vmid, 0, ipa); }
 void arch_tlbi_s2_vmid(vmid_t vmid) { record(FAKE_TLBI_S2_VMID, vmid, 0, 0); }
 void arch_tlbi_el2_va(u64 va) { record(FAKE_TLBI_EL2_VA, COREVISOR, 0, va); }
+/* D68: recorded; the fake's window shows what COREVISOR's table maps at
+ * each read, so there is nothing to drop. */
+void arch_vm_destroyed(vmid_t vmid) { record(FAKE_VM_DESTROYED, vmid, 0, 0); }
+void arch_remap_window_released(u64 va, u64 pages) { record(FAKE_WINDOW_RELEASED, (u32)pages, 0, va); }
 void smmu_hw_tlbi(u32 index, u32 cbndx, u64 iova) { record(FAKE_SMMU_TLBI, index, cbndx, iova); }
 void smmu_hw_tlbi_ctx(u32 index, u32 cbndx) { record(FAKE_SMMU_TLBI_CTX, index, cbndx, 0); }
 

@@ -35,6 +35,8 @@ enum fake_event_kind {
 	FAKE_ICACHE_INVAL,    /* arch_icache_inval_all */
 	FAKE_REMAP_READ,      /* a = len, addr = window address (arch_remap_window):
 			       * an image being read, i.e. authenticated */
+	FAKE_VM_DESTROYED,    /* a = vmid (arch_vm_destroyed, D68) */
+	FAKE_WINDOW_RELEASED, /* a = pages, addr = window address (D68) */
 };
 
 struct fake_event {

@@ -116,7 +116,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		switch (kind) {
 		case 0:
 		case 1: {
-			u64 fn = KCORE_HC_BASE + take(&in, 1) % 24;
+			/* every id up to KCORE_HC_MAX (DESTROY_VM, D68, and one unknown) */
+			u64 fn = KCORE_HC_BASE + take(&in, 1) % (KCORE_HC_MAX - KCORE_HC_BASE + 1);
 			u64 a1 = val(&in), a2 = val(&in), a3 = val(&in), a4 = val(&in);
 
 			tk_host_call(fn, a1, a2, a3, a4, 0);

@@ -38,7 +38,9 @@ void tk_lookup(u32 p, u64 gfn, u64 *out3);
 u64 tk_mappings(u32 p, u64 *out, u64 max); /* 4 words each: gfn pfn level pte */
 void tk_npt_ptrs(u32 p, u64 *out3);
 void tk_vminfo(u32 vmid, u64 *out);
-void tk_core_data(u64 *out2);
+void tk_core_data(u64 *out3); /* next_vmid, next_remap_ptr, vmid_used (D68) */
+/* D68: kc.vm_pages and kc.vm_generation, COREVISOR words each. */
+void tk_vm_counts(u64 *pages, u64 *generation);
 void tk_smmu(u64 *vmids, u64 *nr_mapped);
 void tk_spt_ptrs(u64 *out2);
 /* D60: the pinned extents, base and size per slot (KCORE_PIN_SLOTS of them,

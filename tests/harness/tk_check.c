@@ -96,10 +96,23 @@ static u32 pins_of(u64 pfn)
 	return n;
 }
 
+/* The bump pointers at the last snapshot: DESTROY_VM (D68) moves a VM's
+ * back, so a step's changed pages are those below the higher of the two. */
+static struct npt_ptrs {
+	u64 pgd, pud, pmd;
+} npt_prev[COREVISOR + 1];
+
+static void ptrs_save(void)
+{
+	for (u32 p = 0; p <= COREVISOR; p++)
+		npt_prev[p] = (struct npt_ptrs){ kc.npt[p].pgd_next, kc.npt[p].pud_next, kc.npt[p].pmd_next };
+}
+
 static void snapshot(void)
 {
 	memcpy(pool_copy, fake_ram(kc.pool_base), pool_bytes);
 	memcpy(s2_copy, kc.s2page, kc.ram_pages * sizeof(struct s2page));
+	ptrs_save();
 }
 
 /* ---- ordering: checked when an invalidation is issued ----------------- */
@@ -389,16 +402,22 @@ static void for_each_range(u64 from, u64 to, void (*fn)(u64 pa))
 		fn(pa);
 }
 
-/* Every page-table page in use: each principal's root and the pages below
- * its bump pointers, the SMMU roots and the SMMU pool below its pointers. */
+static u64 max_u64(u64 a, u64 b)
+{
+	return a > b ? a : b;
+}
+
+/* Every page-table page in use, now or at the last snapshot: each
+ * principal's root and the pages below its bump pointers, the SMMU roots
+ * and the SMMU pool below its pointers. */
 static void for_each_pool_page(void (*fn)(u64 pa))
 {
 	for (u32 p = 0; p <= COREVISOR; p++) {
 		struct pool_bounds b = pool_bounds(p);
 
-		for_each_range(b.start, kc.npt[p].pgd_next, fn);
-		for_each_range(b.pud_start, kc.npt[p].pud_next, fn);
-		for_each_range(b.pmd_start, kc.npt[p].pmd_next, fn);
+		for_each_range(b.start, max_u64(kc.npt[p].pgd_next, npt_prev[p].pgd), fn);
+		for_each_range(b.pud_start, max_u64(kc.npt[p].pud_next, npt_prev[p].pud), fn);
+		for_each_range(b.pmd_start, max_u64(kc.npt[p].pmd_next, npt_prev[p].pmd), fn);
 	}
 	for_each_range(spt_root(0, 0), spt_pool_start(), fn);
 	for_each_range(spt_pool_start(), kc.spt.pgd_next, fn);
@@ -450,6 +469,7 @@ u64 tk_step_end(char *buf, u64 len)
 			if (memcmp(&s2_copy[j], &kc.s2page[j], sizeof(struct s2page)))
 				s2page_changed_at(j);
 	}
+	ptrs_save();
 	fake_events_clear();
 	hook_viol = 0;
 	hook_pos = 0;
@@ -523,6 +543,20 @@ u64 tk_check_all(char *buf, u64 len)
 		if (kc.smmu_vmid[ctx] != INVALID)
 			tk_walk_leaves(tk_live_mem, spt_root(ctx / KCORE_SMMU_MAX_CFG, ctx % KCORE_SMMU_MAX_CFG), 1,
 				       all_dev_leaf, (void *)(uintptr_t)ctx);
+	{
+		/* D68: each VM's page count is the number of pages it owns. */
+		u64 owned[COREVISOR] = { 0 };
+
+		for (u64 i = 0; i < kc.ram_pages; i++)
+			if (is_vm(kc.s2page[i].owner))
+				owned[kc.s2page[i].owner]++;
+		for (u32 v = 1; v < COREVISOR; v++)
+			if (owned[v] != kc.vm_pages[v])
+				viol("VM %u owns %llu pages but counts %llu (D68)", v,
+				     (unsigned long long)owned[v], (unsigned long long)kc.vm_pages[v]);
+		if (kc.vm_pages[HOSTVISOR] != 0)
+			viol("the host's slot of the VM page counts is %llu", (unsigned long long)kc.vm_pages[0]);
+	}
 	for (u64 i = 0; i < kc.ram_pages; i++) {
 		u64 pfn = (KCORE_RAM_BASE >> PAGE_SHIFT) + i;
 		const struct s2page *pg = &kc.s2page[i];

@@ -314,10 +314,19 @@ void tk_vminfo(u32 vmid, u64 *out)
 	out[n++] = v->boot.inc_exe;
 }
 
-void tk_core_data(u64 *out2)
+void tk_core_data(u64 *out3)
 {
-	out2[0] = kc.core.next_vmid;
-	out2[1] = kc.core.next_remap_ptr;
+	out3[0] = kc.core.next_vmid;
+	out3[1] = kc.core.next_remap_ptr;
+	out3[2] = kc.core.vmid_used; /* D68 */
+}
+
+void tk_vm_counts(u64 *pages, u64 *generation)
+{
+	for (u32 v = 0; v < COREVISOR; v++) {
+		pages[v] = kc.vm_pages[v];
+		generation[v] = kc.vm_generation[v];
+	}
 }
 
 void tk_smmu(u64 *vmids, u64 *nr_mapped)

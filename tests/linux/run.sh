@@ -64,7 +64,7 @@ for mode in "${modes[@]}"; do
 	start=$(date +%s)
 	timeout "$TIMEOUT" "$QEMU" -M virt,virtualization=on,gic-version=$gic -cpu $cpu \
 		-smp 2 -m 2G -nographic -no-reboot -kernel "$OUT/Image" -initrd "$OUT/$initrd" \
-		-append "console=ttyAMA0 kvm-arm.mode=$kmode kcore.test=$tests panic=-1 $extra" \
+		-append "console=ttyAMA0 kvm-arm.mode=$kmode kcore.test=$tests kcore.cycles=${LINUX_TEST_CYCLES:-300} panic=-1 $extra" \
 		< /dev/null > "$log" 2>&1
 	rc=$?
 	tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
@@ -179,6 +179,11 @@ for mode in "${modes[@]}"; do
 		check "$log" "a tampered initramfs refused at KVM_RUN, the slots named" \
 			"vmm: KVM_RUN: KCore refused the VM's images (slot 0: /guest/Image.signed, slot 1: /guest/initrd.tampered)"
 		check "$log" "the VM with the tampered initramfs never ran" "host: vmm linux tampered exit 2"
+		cycles=${LINUX_TEST_CYCLES:-300}
+		check "$log" "$cycles VMs one after another (VM ids and image window reused, D68)" \
+			"vm-cycles: $cycles of $cycles VMs created, run to their SYSTEM_OFF and destroyed"
+		check "$log" "after $cycles VMs every page KVM pinned released" "every page KVM pinned was released"
+		check "$log" "vm-cycles: no check failed" "host: vm-cycles exit 0"
 		check "$log" "powered off" "host: tests done"
 		continue
 	fi

@@ -246,7 +246,8 @@ KCORE_HC_SMMU_ATTACH = KCORE_HC(22)
 KCORE_HC_SMMU_DETACH = KCORE_HC(23)
 KCORE_HC_SMMU_POLL_EVENT = KCORE_HC(24)  # EL2 build only: the core says -KE_NOFUNC
 # ---- end SMMUv3 ----
-KCORE_HC_MAX = KCORE_HC(25)
+KCORE_HC_DESTROY_VM = KCORE_HC(25)  # D68
+KCORE_HC_MAX = KCORE_HC(26)
 
 # ---- vcpu.h ----------------------------------------------------------------
 KCORE_RUN_INJECT = 1

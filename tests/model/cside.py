@@ -55,6 +55,7 @@ class CSide:
             ('tk_npt_ptrs', None, [C.c_uint32, U64P]),
             ('tk_vminfo', None, [C.c_uint32, U64P]),
             ('tk_core_data', None, [U64P]),
+            ('tk_vm_counts', None, [U64P, U64P]),
             ('tk_smmu', None, [U64P, U64P]),
             ('tk_spt_ptrs', None, [U64P]),
             ('tk_pins', U64, [U64P, U64]),
@@ -197,8 +198,14 @@ class CSide:
                 tuple(v[25:30]), v[30])
 
     def core_data(self):
-        self.lib.tk_core_data(self.b2)
-        return tuple(self.b2)
+        self.lib.tk_core_data(self.b3)
+        return tuple(self.b3)
+
+    def vm_counts(self):
+        """D68: (kc.vm_pages, kc.vm_generation)."""
+        a, b = _arr(K.COREVISOR), _arr(K.COREVISOR)
+        self.lib.tk_vm_counts(a, b)
+        return (tuple(a), tuple(b))
 
     def smmu_vmid(self):
         self.lib.tk_smmu(self.smmu_a, self.smmu_b)

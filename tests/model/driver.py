@@ -116,6 +116,16 @@ def footprint(model, op):
                 add_pfn(pfn)
         elif fn == K.KCORE_HC_REGISTER_VCPU:
             vcpus.add((a[0], a[1]))
+        elif fn == K.KCORE_HC_DESTROY_VM and 0 < a[0] < K.COREVISOR:
+            # D68: the VM's whole table, its window pages, its vCPUs' contexts
+            for g in model.mappings(a[0]):
+                add_gfn(a[0], g)
+            info = model.vminfos[a[0]]
+            for i in range(info.next_load_info):
+                for k in range(info.mapped_pages[i]):
+                    add_gfn(K.COREVISOR, (info.remap_addr[i] >> 12) + k)
+            for c in range(K.KCORE_MAX_VCPUS):
+                vcpus.add((a[0], c))
         elif fn == K.KCORE_HC_VERIFY_VM and 0 < a[0] < K.COREVISOR:
             # D40: every image page (taken, then mapped or scrubbed) and its gfn
             info = model.vminfos[a[0]]
@@ -189,7 +199,8 @@ def step_vmids(op):
 VM_CALLS = {K.KCORE_HC_REGISTER_KVM, K.KCORE_HC_REGISTER_VCPU, K.KCORE_HC_SET_BOOT_INFO,
             K.KCORE_HC_REMAP_VM_IMAGE, K.KCORE_HC_VERIFY_VM, K.KCORE_HC_CLEAR_VM_PAGE,
             K.KCORE_HC_MAP_IO, K.KCORE_HC_SAVE_ENCRYPT_BUF, K.KCORE_HC_LOAD_DECRYPT_BUF,
-            K.KCORE_HC_LOAD_ENCRYPTED_VCPU, K.KCORE_HC_POWEROFF_VM, K.KCORE_HC_SAVE_ENCRYPTED_VCPU}
+            K.KCORE_HC_LOAD_ENCRYPTED_VCPU, K.KCORE_HC_POWEROFF_VM, K.KCORE_HC_SAVE_ENCRYPTED_VCPU,
+            K.KCORE_HC_DESTROY_VM}
 
 
 def expect(what, m, c):
@@ -205,6 +216,7 @@ def compare_small(model, cside, vmids=ALL_VMS):
     extents, the pool pointers, and the VM infos (all, or those of the VMs a step
     names)."""
     expect('core_data', model.core_data(), cside.core_data())
+    expect('vm_counts', model.vm_counts(), cside.vm_counts())  # D68
     expect('smmu_vmid', list(model.smmu_vmid()), cside.smmu_vmid())
     expect('smmu_nr_mapped', list(model.smmu_nr_mapped()), cside.smmu_nr_mapped())
     expect('spt_ptrs', tuple(model.spt_ptrs()), cside.spt_ptrs())
@@ -283,7 +295,7 @@ class Runner:
         self.layout = self.cside.layout
         self.keys = images.load_public_keys()
         self.secret = open(SECRET or export.DEFAULT_SECRET, 'rb').read()
-        self.stats = dict(steps=0, full=0, refused=0)
+        self.stats = dict(steps=0, full=0, refused=0, destroyed=0)
 
     def fresh(self):
         self.cside.reset()
@@ -304,6 +316,8 @@ class Runner:
         expect('result of %s' % op[0], rm, rc)
         if isinstance(rm, int) and rm < 0:
             self.stats['refused'] += 1
+        elif op[0] == 'call' and op[1] == K.KCORE_HC_DESTROY_VM:
+            self.stats['destroyed'] += 1  # D68: its id and window ranges reused next
         compare_small(model, self.cside, step_vmids(op))
         compare_footprint(model, self.cside, fp, self.layout)
         check_invariants(model, self.cside, fp)
@@ -404,8 +418,8 @@ def main():
     bad = [r for r in results if r['failed']]
     for r in results:
         s = r['stats']
-        print('  %s seed %d: %d steps (%d refused, %d full comparisons) in %.0f s%s' % (
-            r['label'], r['seed'], r['steps'], s['refused'], s['full'], r['secs'],
+        print('  %s seed %d: %d steps (%d refused, %d full comparisons, %d VMs destroyed) in %.0f s%s' % (
+            r['label'], r['seed'], r['steps'], s['refused'], s['full'], s['destroyed'], r['secs'],
             ' FAILED' if r['failed'] else ''))
     for r in bad:
         print('\nFAILURE (seed %d): %s\nminimal sequence (%d operations):' % (r['seed'], r['msg'], len(r['seq'])))

@@ -21,9 +21,10 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 PAGE = 4096
 MAGIC = 0x424C4245524F434B
 KIND_PAGE, KIND_VCPU = 1, 2
-HDR = struct.Struct('<QIIIIQ12sI16s')   # magic version kind vmid reserved index nonce length tag
+HDR = struct.Struct('<QIIIIQ12sI16s')   # magic version kind vmid generation index nonce length tag
 AD_SIZE = 48
-LABEL = b'KCORE export key v1'
+LABEL = b'KCORE export key v2'
+VERSION = 2  # D68: the header carries the VM id's generation
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SECRET = os.path.join(HERE, '..', '..', 'build', 'keys', 'device-secret.bin')
 
@@ -34,31 +35,32 @@ class Export:
             secret = open(os.environ.get('KCORE_DEVICE_SECRET') or DEFAULT_SECRET, 'rb').read()
         self.secret, self.salt, self.page_bytes = secret, boot_salt, page_bytes
 
-    def key(self, vmid):
-        msg = LABEL + struct.pack('<I', vmid) + self.salt
+    def key(self, vmid, gen=0):
+        # D68: the VM id's generation (DESTROY_VMs of it so far) after the id.
+        msg = LABEL + struct.pack('<II', vmid, gen) + self.salt
         return hmac.new(self.secret, msg, hashlib.sha512).digest()[:32]
 
-    def seal(self, vmid, kind, index, seq, pt):
+    def seal(self, vmid, kind, index, seq, pt, gen=0):
         """(header bytes, ciphertext) of a new blob."""
         nonce = struct.pack('<Q', seq) + bytes(4)
-        ad = HDR.pack(MAGIC, 1, kind, vmid, 0, index, nonce, len(pt), bytes(16))[:AD_SIZE]
-        out = ChaCha20Poly1305(self.key(vmid)).encrypt(nonce, bytes(pt), ad)
+        ad = HDR.pack(MAGIC, VERSION, kind, vmid, gen, index, nonce, len(pt), bytes(16))[:AD_SIZE]
+        out = ChaCha20Poly1305(self.key(vmid, gen)).encrypt(nonce, bytes(pt), ad)
         return ad + out[-16:], out[:-16]
 
     def header(self, pfn, off=0):
         return HDR.unpack(self.page_bytes(pfn)[off:off + HDR.size])
 
-    def header_ok(self, h, kind, vmid, index, length):
-        magic, ver, k, v, res, idx, _nonce, ln, _tag = h
-        if (magic, ver, k, v, res, ln) != (MAGIC, 1, kind, vmid, 0, length):
+    def header_ok(self, h, kind, vmid, index, length, gen=0):
+        magic, ver, k, v, g, idx, _nonce, ln, _tag = h
+        if (magic, ver, k, v, g, ln) != (MAGIC, VERSION, kind, vmid, gen, length):
             return False
         return idx < (1 << 28) if index is None else idx == index
 
-    def open(self, vmid, hbytes, ct):
+    def open(self, vmid, hbytes, ct, gen=0):
         """The plaintext, or None if the tag does not verify."""
         h = HDR.unpack(hbytes)
         try:
-            return ChaCha20Poly1305(self.key(vmid)).decrypt(h[6], bytes(ct) + h[8],
+            return ChaCha20Poly1305(self.key(vmid, gen)).decrypt(h[6], bytes(ct) + h[8],
                                                               hbytes[:AD_SIZE])
         except InvalidTag:
             return None

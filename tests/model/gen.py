@@ -30,7 +30,8 @@ HC = dict(
     SAVE_ENCRYPT_BUF=K.KCORE_HC_SAVE_ENCRYPT_BUF, LOAD_DECRYPT_BUF=K.KCORE_HC_LOAD_DECRYPT_BUF,
     LOAD_ENCRYPTED_VCPU=K.KCORE_HC_LOAD_ENCRYPTED_VCPU, POWEROFF_VM=K.KCORE_HC_POWEROFF_VM,
     SAVE_ENCRYPTED_VCPU=K.KCORE_HC_SAVE_ENCRYPTED_VCPU,
-    SMMU_ATTACH=K.KCORE_HC_SMMU_ATTACH, SMMU_DETACH=K.KCORE_HC_SMMU_DETACH)
+    SMMU_ATTACH=K.KCORE_HC_SMMU_ATTACH, SMMU_DETACH=K.KCORE_HC_SMMU_DETACH,
+    DESTROY_VM=K.KCORE_HC_DESTROY_VM)
 
 
 class Gen:
@@ -52,13 +53,28 @@ class Gen:
         self.core_pages = (layout.core_end - layout.core_start) >> 12
         # D60: pins too draw from a generator of their own (the others stay as they were).
         self.p = random.Random(rng.getstate()[1][2])
+        # D68: blobs saved so far, (kind, vmid, vcpu, host pfn, generation), for
+        # replays into a later VM on the same id.
+        self.blobs = []
+
+    def top(self):
+        """D68: one past the highest id in use (handed out, or a VM that exists): with
+        reuse, next_vmid is the lowest free id, not a bound of the live ones."""
+        used, top = self.m.core_data()[2], 1
+        for v in range(1, K.COREVISOR):
+            if used >> v & 1 or self.m.vminfos[v].state != K.UNUSED:
+                top = v + 1
+        return top
+
+    def n_used(self):
+        return bin(self.m.core_data()[2]).count('1')
 
     # ---- value choosers ---------------------------------------------------
     def chance(self, p):
         return self.r.random() < p
 
     def vmid(self):
-        nxt = self.m.core_data()[0]
+        nxt = self.top()
         if self.chance(0.75) and nxt > 1:
             return self.r.randrange(1, nxt)
         if self.chance(0.6):
@@ -108,7 +124,7 @@ class Gen:
 
     def live_vcpus(self, want_state):
         out = []
-        for v in range(1, self.m.core_data()[0]):
+        for v in range(1, self.top()):
             info = self.m.vminfo(v)
             for c in range(3):
                 if info[1][c] == want_state:
@@ -147,7 +163,7 @@ class Gen:
             return self.grant_extra()
         if x < 0.06:
             return self.smmu_page_extra()
-        nxt = m.core_data()[0]
+        nxt = self.top()
         if x < 0.10 and nxt > 1:
             return self.dev_op(d.randrange(0, nxt))
         return None
@@ -349,7 +365,7 @@ class Gen:
         """An operation that tries to take (or device-map) host page pfn, pinned or about
         to be, through one of the paths that take host pages, or None."""
         p, m = self.p, self.m
-        nxt = m.core_data()[0]
+        nxt = self.top()
         owners = m.smmu_vmid()
         vms = [(v, m.vminfo(v)) for v in range(1, nxt)]
         ready = [v for v, i in vms if i[0] == K.READY]
@@ -399,9 +415,10 @@ class Gen:
 
     def guided(self):
         r = self.r
-        nxt = self.m.core_data()[0]
-        if nxt < 4 or (nxt < K.COREVISOR and self.chance(0.02)):
+        free = self.m.core_data()[0]
+        if (self.n_used() < 3 and free < K.COREVISOR) or (free < K.COREVISOR and self.chance(0.02)):
             return ('call', HC['GEN_VMID'])
+        nxt = self.top()
         v = r.randrange(1, nxt)
         if self.chance(0.12):
             g = self.smmu_guided(0)
@@ -451,6 +468,8 @@ class Gen:
         if state == K.READY and self.chance(0.3):
             return self.smmu_guided(v)
         if state == K.VERIFIED:
+            if self.chance(0.03):  # D68: the host stops it, to take it apart and reuse its id
+                return ('call', HC['POWEROFF_VM'], v)
             maps = self.m.mappings(v)
             if maps and self.chance(0.15):
                 return ('vm_store', v, r.choice(list(maps)), r.getrandbits(64))
@@ -461,8 +480,19 @@ class Gen:
             return op
         if state == K.POWEROFF:
             maps = self.m.mappings(v)
-            if maps and self.chance(0.9):
-                return ('call', HC['CLEAR_VM_PAGE'], v, r.choice(list(maps.values()))[0])
+            owned = self.m.vm_pages[v]
+            mine = [e[0] for e in maps.values() if self.m.s2page(e[0])[0] == v]
+            if mine and self.chance(0.9):
+                return ('call', HC['CLEAR_VM_PAGE'], v, r.choice(mine))
+            if owned and not mine and self.chance(0.8):
+                # D68: pages it owns but does not map (SMMU-assigned, taken back
+                # mapped elsewhere): found in the owner table
+                for pfn in range(RAM_PFN0, RAM_PFN0 + self.L.ram_pages):
+                    if self.m.s2page(pfn)[0] == v:
+                        return ('call', HC['CLEAR_VM_PAGE'], v, pfn)
+            if not owned or self.chance(0.1):
+                # D68: taken apart (refused while a page, a context or a run is left)
+                return ('call', HC['DESTROY_VM'], v)
             if self.vm_pages:
                 return ('call', HC['CLEAR_VM_PAGE'], v, r.choice(self.vm_pages))
         return self.smmu_guided(0)
@@ -477,9 +507,17 @@ class Gen:
 
     def export_flow(self, v, state):
         """D41: export a page or a vCPU of VM v, then (queued) maybe tamper with the blob,
-        then import it into v, or replay it into another VM, vCPU or slot."""
+        then import it into v, or replay it into another VM, vCPU or slot. D68: or replay
+        a blob of an earlier VM on v's id (another generation) into v."""
         r = self.r
-        nxt = self.m.core_data()[0]
+        gen = self.m.vm_generation[v]
+        stale = [b for b in self.blobs if b[1] == v and b[4] != gen]
+        if stale and state == K.READY and self.chance(0.3):
+            kind, _v, c, out, _g = r.choice(stale)
+            if kind == 'page':
+                return ('call', HC['LOAD_DECRYPT_BUF'], v, out * PAGE)
+            return ('call', HC['LOAD_ENCRYPTED_VCPU'], v, c, out * PAGE)
+        nxt = self.top()
         ready = [u for u in range(1, nxt) if self.m.vminfo(u)[0] == K.READY]
         # the import goes to v, or to another VM (a READY one: the replay must fail
         # on the blob, not on the state)
@@ -492,6 +530,7 @@ class Gen:
                 return self.smmu_guided(v) if state == K.READY else None
             out = self.blob_pages()
             save = ('call', HC['SAVE_ENCRYPT_BUF'], v, r.choice(mine) * PAGE, out * PAGE)
+            self.blobs = (self.blobs + [('page', v, 0, out, gen)])[-16:]
             if self.chance(0.15):
                 self.pending.append(('host_store', (out + r.randrange(0, 2)) * PAGE + 8 * r.randrange(0, 6),
                                      r.getrandbits(64)))
@@ -501,6 +540,7 @@ class Gen:
         c = r.randrange(0, 2)
         out = self.host_pfn()
         save = ('call', HC['SAVE_ENCRYPTED_VCPU'], v, c, out * PAGE)
+        self.blobs = (self.blobs + [('vcpu', v, c, out, gen)])[-16:]
         if self.chance(0.15):
             self.pending.append(('host_store', out * PAGE + 8 * r.randrange(0, 20), r.getrandbits(64)))
         self.pending.append(('call', HC['LOAD_ENCRYPTED_VCPU'], v if self.chance(0.8) else other,
@@ -650,6 +690,8 @@ class Gen:
             return ('call', HC['VERIFY_VM'], v)
         if x < 0.61:
             return ('call', HC['POWEROFF_VM'], v)
+        if x < 0.625:
+            return ('call', HC['DESTROY_VM'], v)  # D68: any state, any id
         if x < 0.74:
             pfn = r.choice(self.vm_pages) if self.vm_pages and self.chance(0.7) else self.pfn()
             return ('call', HC['CLEAR_VM_PAGE'], v, pfn)

@@ -144,6 +144,9 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec, PinSpec):
         self.npts = {p: NPT(p, L.pools[p]) for p in range(COREVISOR + 1)}
         self.vminfos = {vmid: VMInfo() for vmid in range(COREVISOR + 1)}
         self.core_data = CoreData(L.remap_start)
+        # D68: pages each VM owns (kept by _s2page_set) and each id's generation.
+        self.vm_pages = [0] * COREVISOR
+        self.vm_generation = [0] * COREVISOR
         self.smmu_vmid = _Table([INVALID] * EL2_SMMU_CFG_SIZE)
         # D30/D31: live mappings per context (reset when a context is allocated).
         self.smmu_nr_mapped = _Table([0] * EL2_SMMU_CFG_SIZE)
@@ -219,6 +222,8 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec, PinSpec):
             return self.local_save_encrypted_vcpu(a1, a2, a3)
         if fn == KCORE_HC_POWEROFF_VM:
             return self.local_poweroff_vm(a1)
+        if fn == KCORE_HC_DESTROY_VM:
+            return self.local_destroy_vm(a1)  # D68
         # Unknown ids, and VCPU_RUN, which needs the run page (use vcpu_run()).
         return -KE_NOFUNC
 
@@ -298,6 +303,10 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec, PinSpec):
     def shadow(self, vmid, vcpuid):
         return list(self.shadow_ctxts.get((vmid, vcpuid), [0] * NR_CTXT_REGS))
 
+    def vm_counts(self):
+        """D68: (pages each VM owns, each id's generation), COREVISOR entries each."""
+        return (tuple(self.vm_pages), tuple(self.vm_generation))
+
     def flatmem_known(self):
         return {pfn: v for pfn, v in self.flatmem.items() if v is not None}
 
@@ -316,6 +325,7 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec, PinSpec):
             {k: tuple(c) for k, c in self.shadow_ctxts.items()},
             dict(self.streams),  # D42
             self.pin_table(),  # D60
+            self.vm_counts(),  # D68
         )
 
     # ================================================================================
@@ -429,6 +439,13 @@ class Model(MemSpec, VmSpec, SmmuSpec, VcpuSpec, PinSpec):
             out.append('model bookkeeping: reverse maps differ from the tables')
         for pfn in set(self.s2page) | self.cleared | set(cover):
             self._check_page(pfn, out, cover)
+        owned = [0] * COREVISOR
+        for pfn in range(self.ram_first, self.ram_end):
+            o = self.s2page(pfn)[0]
+            if is_vm(o):
+                owned[o] += 1
+        if owned[1:] != self.vm_pages[1:] or self.vm_pages[0] != 0:
+            out.append('VM page counts %r, the owners say %r (D68)' % (self.vm_pages, owned))
         pages = sum(len(extent_pfns(*e)) for e in self.pin)
         if pages != self.pinned_pages:
             out.append('pinned_pages %d, the extents have %d (D60)' % (self.pinned_pages, pages))

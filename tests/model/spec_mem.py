@@ -105,6 +105,11 @@ class MemSpec:
         old = self.s2page[pfn]
         if old[0] != page[0]:
             self.cleared.discard(pfn)
+            # D68: each VM's page count (kc.vm_pages).
+            if is_vm(old[0]):
+                self.vm_pages[old[0]] -= 1
+            if is_vm(page[0]):
+                self.vm_pages[page[0]] += 1
         self.s2page[pfn] = page
 
     def _flatmem_set(self, pfn, val):
@@ -371,7 +376,7 @@ class MemSpec:
                 self.s2page(outpfn + 1)[0] == HOSTVISOR:
             info = self.vminfos[vmid]
             hdr, ct = self.export.seal(vmid, 1, inpage[2], info.export_seq,
-                                       self.export.page_bytes(inpfn))
+                                       self.export.page_bytes(inpfn), self.vm_generation[vmid])
             info.export_seq += 1
             self._flatmem_set(outpfn, int.from_bytes(ct[:8], 'little'))
             self._flatmem_set(outpfn + 1, int.from_bytes(hdr[:8], 'little'))
@@ -392,10 +397,10 @@ class MemSpec:
             if self.s2page(pfn + 1)[0] != HOSTVISOR:
                 return -KE_OWNER  # D41: the header page
             h = self.export.header(pfn + 1)
-            if not self.export.header_ok(h, 1, vmid, None, PAGE_SIZE):
+            if not self.export.header_ok(h, 1, vmid, None, PAGE_SIZE, self.vm_generation[vmid]):
                 return -KE_AUTH
             pt = self.export.open(vmid, self.export.page_bytes(pfn + 1)[:64],
-                                  self.export.page_bytes(pfn))
+                                  self.export.page_bytes(pfn), self.vm_generation[vmid])
             if pt is None:
                 return -KE_AUTH
             rc = self.host_unmap(pfn, commit=False)

@@ -4,10 +4,12 @@ conventions (R1 check-then-commit, 0 / -KE_*)."""
 
 try:
     from .constants import *  # noqa: F401,F403
-    from .spec_mem import is_vm, is_vcpu, pgd_index, pud_index, pmd_index
+    from .spec_mem import NPT, ZERO3, is_vm, is_vcpu, pgd_index, pud_index, pmd_index
+    from .spec_vcpu import new_ctxt
 except ImportError:
     from constants import *  # noqa: F401,F403
-    from spec_mem import is_vm, is_vcpu, pgd_index, pud_index, pmd_index
+    from spec_mem import NPT, ZERO3, is_vm, is_vcpu, pgd_index, pud_index, pmd_index
+    from spec_vcpu import new_ctxt
 
 
 class VMInfo:
@@ -34,16 +36,26 @@ class VMInfo:
 
 
 class CoreData:
-    """spec: core_data. Calling it gives (next_vmid, next_remap_ptr) (the accessor)."""
+    """spec: core_data. Calling it gives (next_vmid, next_remap_ptr, vmid_used) (the accessor).
+    D68: vmid_used has bit v set for an id GEN_VMID handed out and no DESTROY_VM freed;
+    next_vmid is the lowest free id (COREVISOR if none), next_remap_ptr the end of the
+    highest window range a VM holds (remap_start if none)."""
 
-    __slots__ = ('next_vmid', 'next_remap_ptr')
+    __slots__ = ('next_vmid', 'next_remap_ptr', 'vmid_used')
 
     def __init__(self, next_remap_ptr):
         self.next_vmid = 1
         self.next_remap_ptr = next_remap_ptr
+        self.vmid_used = 0
 
     def __call__(self):
-        return (self.next_vmid, self.next_remap_ptr)
+        return (self.next_vmid, self.next_remap_ptr, self.vmid_used)
+
+    def lowest_free(self):
+        for v in range(1, COREVISOR):
+            if not self.vmid_used >> v & 1:
+                return v
+        return COREVISOR
 
 
 class VmSpec:
@@ -91,11 +103,72 @@ class VmSpec:
 
     # ---- VM ids and states ----------------------------------------------------------------
     def local_gen_vmid(self):
-        vmid = self.core_data.next_vmid
+        """D68: the lowest id not handed out, not a bump pointer."""
+        core = self.core_data
+        vmid = core.next_vmid
         if vmid < COREVISOR:
-            self.core_data.next_vmid = vmid + 1
+            core.vmid_used |= 1 << vmid
+            core.next_vmid = core.lowest_free()
             return vmid
         return -KE_FULL
+
+    def _window_ranges(self):
+        """D68: [lo, hi) of every load slot of every VM (what the window holds)."""
+        out = []
+        for v in range(1, COREVISOR):
+            info = self.vminfos[v]
+            for i in range(info.next_load_info):
+                lo = info.remap_addr[i]
+                out.append((lo, lo + (info.load_size[i] + 4095) // PAGE_SIZE * PAGE_SIZE))
+        return out
+
+    def _window_first_fit(self, nbytes):
+        """D68: the lowest address from remap_start whose nbytes meet no held range."""
+        cand = self.layout.remap_start
+        ranges = sorted(self._window_ranges())
+        for lo, hi in ranges:
+            if cand < hi and lo < cand + nbytes:
+                cand = hi
+        return cand
+
+    def local_destroy_vm(self, vmid):
+        """D68: KCORE_HC_DESTROY_VM. D16's tests (POWEROFF, no ACTIVE vCPU, no SMMU
+        context), then no page the VM's (-KE_BUSY), then the generation's bound; the
+        VM's pool emptied, its window ranges unmapped, its info and contexts as at
+        boot, its id free, its generation + 1."""
+        if not is_vm(vmid):
+            return -KE_RANGE
+        info = self.vminfos[vmid]
+        if info.state != POWEROFF:
+            return -KE_STATE
+        if ACTIVE in info.vcpu_state:
+            return -KE_BUSY
+        if vmid in self.smmu_vmid:
+            return -KE_BUSY
+        if self.vm_pages[vmid] != 0:
+            return -KE_BUSY
+        if self.vm_generation[vmid] == 0xFFFFFFFF:
+            return -KE_FULL
+        npt = self.npts[vmid]
+        for gfn in list(npt.pt):
+            self._pt_set(npt, gfn, ZERO3)
+        self.npts[vmid] = NPT(vmid, self.layout.pools[vmid])
+        core_npt = self.npts[COREVISOR]
+        for i in range(info.next_load_info):
+            for k in range(info.mapped_pages[i]):
+                g = info.remap_addr[i] // PAGE_SIZE + k
+                if core_npt.pt.get(g, ZERO3)[2] != 0:
+                    self._pt_set(core_npt, g, ZERO3)
+        self.vminfos[vmid] = VMInfo()
+        for c in range(KCORE_MAX_VCPUS):
+            self.shadow_ctxts[(vmid, c)] = new_ctxt(True)
+        self.vm_generation[vmid] += 1
+        core = self.core_data
+        core.vmid_used &= ~(1 << vmid)
+        core.next_vmid = core.lowest_free()
+        core.next_remap_ptr = max([hi for _lo, hi in self._window_ranges()],
+                                  default=self.layout.remap_start)
+        return 0
 
     def local_register_kvm(self, vmid):
         if not is_vm(vmid):
@@ -127,9 +200,9 @@ class VmSpec:
         if not load_idx < MAX_LOAD_INFO_NUM:
             return -KE_FULL  # D14 (spec: silently dropped)
         pgnum = (size + 4095) // PAGE_SIZE
-        remap = core.next_remap_ptr
+        remap = self._window_first_fit(pgnum * PAGE_SIZE)  # D68 (spec: core.next_remap_ptr)
         if 0 < pgnum and remap + pgnum * PAGE_SIZE < self.layout.remap_end:
-            core.next_remap_ptr = remap + pgnum * PAGE_SIZE
+            core.next_remap_ptr = max(core.next_remap_ptr, remap + pgnum * PAGE_SIZE)
             info.next_load_info = load_idx + 1
             info.load_addr[load_idx] = load_addr
             info.load_size[load_idx] = size
@@ -266,9 +339,10 @@ class VmSpec:
             return -KE_OWNER  # D41: the blob is a host page
         nbytes = 8 * NR_CTXT_REGS
         blob = self.export.page_bytes(pfn)
-        if not self.export.header_ok(self.export.header(pfn), 2, vmid, vcpuid, nbytes):
+        gen = self.vm_generation[vmid]  # D68
+        if not self.export.header_ok(self.export.header(pfn), 2, vmid, vcpuid, nbytes, gen):
             return -KE_AUTH
-        pt = self.export.open(vmid, blob[:64], blob[64:64 + nbytes])
+        pt = self.export.open(vmid, blob[:64], blob[64:64 + nbytes], gen)
         if pt is None:
             return -KE_AUTH
         regs = [int.from_bytes(pt[8 * i:8 * i + 8], 'little') for i in range(NR_CTXT_REGS)]
@@ -290,7 +364,8 @@ class VmSpec:
         if self.s2page(pfn)[0] != HOSTVISOR:
             return -KE_OWNER
         pt = b''.join(v.to_bytes(8, 'little') for v in self.shadow(vmid, vcpuid))
-        hdr, _ct = self.export.seal(vmid, 2, vcpuid, info.export_seq, pt)
+        hdr, _ct = self.export.seal(vmid, 2, vcpuid, info.export_seq, pt,
+                                    self.vm_generation[vmid])
         info.export_seq += 1
         self._flatmem_set(pfn, int.from_bytes(hdr[:8], 'little'))
         return 0

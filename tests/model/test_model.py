@@ -115,7 +115,7 @@ def test_initial_state():
     assert m.s2page(0x9020) == m.s2page(0xA000) == (COREVISOR, 0, INVALID64)
     s, ps, ms, e = L.pools[HOSTVISOR]
     assert m.npt_ptrs(HOSTVISOR) == (s + 4096, ps, ms)
-    assert m.core_data() == (1, L.remap_start)
+    assert m.core_data() == (1, L.remap_start, 0)
     assert m.smmu_vmid() == [INVALID] * 16 and m.smmu_nr_mapped() == [0] * 16
     assert m.spt_ptrs() == (L.spt_pool_start, L.spt_pmd_start)
     assert m.shadow(1, 0)[DIRTY] == INVALID64 and m.shadow(1, 0)[PC] == 0
@@ -751,7 +751,7 @@ def test_boot_info_and_remap():
     assert refused(m, hc, m, 'SET_BOOT_INFO', vmid, 0, 0) == -KE_RANGE
     assert refused(m, hc, m, 'SET_BOOT_INFO', vmid, 0, 128 * 4096) == -KE_FULL  # window: 127
     assert hc(m, 'SET_BOOT_INFO', vmid, 0x40000000, 62 * 4096 + 1) == 0        # 63 pages
-    assert m.core_data() == (2, L.remap_start + 63 * 4096)
+    assert m.core_data() == (2, L.remap_start + 63 * 4096, 1 << 1)  # D68: id 1 handed out
     assert hc(m, 'SET_BOOT_INFO', vmid, 0x50000000, 1) == 1
     for i in range(2, 5):
         assert hc(m, 'SET_BOOT_INFO', vmid, 0x60000000, 4096) == i
@@ -1180,3 +1180,88 @@ def test_verify_without_dma_isolation():
     assert m.vminfos[vmid].state == READY
     L.vms_allowed = True
     assert hc(m, 'VERIFY_VM', vmid) == 0                              # no images: complete
+
+
+# ---- D68: DESTROY_VM, VM id and window reuse --------------------------------------------------
+def _vm_pfns(m, vmid):
+    return [p for p in range(m.ram_first, m.ram_end) if m.s2page(p)[0] == vmid]
+
+
+def test_destroy_vm_d68():
+    L, m = mk()
+    start = m.snapshot()
+    a = started_vm(m)
+    b = boot_vm(m)
+    assert (a, b) == (1, 2)
+    pfn = RAM0 + 100
+    assert map_req(m, a, 0x80000000, pfn) == 0
+    assert m.vm_counts()[0][a] == 3                                    # 2 image pages + 1
+    assert refused(m, hc, m, 'DESTROY_VM', 0) == -KE_RANGE
+    assert refused(m, hc, m, 'DESTROY_VM', COREVISOR) == -KE_RANGE
+    assert refused(m, hc, m, 'DESTROY_VM', 5) == -KE_STATE             # UNUSED
+    assert refused(m, hc, m, 'DESTROY_VM', a) == -KE_STATE             # VERIFIED, ACTIVE
+    assert hc(m, 'POWEROFF_VM', a) == 0
+    assert refused(m, hc, m, 'DESTROY_VM', a) == -KE_BUSY              # vCPU 0 ACTIVE
+    assert m.vm_exit(a, 0, irq())[0] == 1
+    assert hc(m, 'SMMU_ALLOC', 1, a, 0) == 0
+    assert refused(m, hc, m, 'DESTROY_VM', a) == -KE_BUSY              # an SMMU context
+    assert hc(m, 'SMMU_FREE', 1, 0) == 0
+    assert refused(m, hc, m, 'DESTROY_VM', a) == -KE_BUSY              # pages still the VM's
+    for p in _vm_pfns(m, a)[:-1]:
+        assert hc(m, 'CLEAR_VM_PAGE', a, p) == 0
+    assert refused(m, hc, m, 'DESTROY_VM', a) == -KE_BUSY              # one left
+    assert hc(m, 'CLEAR_VM_PAGE', a, _vm_pfns(m, a)[0]) == 0
+    assert hc(m, 'DESTROY_VM', a) == 0
+    assert m.vminfo(a) == m.vminfo(COREVISOR + 1)                    # as at boot
+    assert m.npt_ptrs(a) == (L.pools[a][0] + 4096, L.pools[a][1], L.pools[a][2])
+    assert m.mappings(a) == {}
+    assert m.shadow(a, 0)[DIRTY] == INVALID64
+    assert m.vm_counts() == (tuple([0, 0, 2] + [0] * 13), tuple([0, 1] + [0] * 14))
+    assert m.core_data() == (1, L.remap_start + 4 * 4096, 1 << 2)
+    assert refused(m, hc, m, 'DESTROY_VM', a) == -KE_STATE             # UNUSED now
+    assert m.invariants() == []
+    # the lowest id again, and the window's first range that fits
+    assert hc(m, 'GEN_VMID') == 1
+    assert hc(m, 'GEN_VMID') == 3
+    assert hc(m, 'REGISTER_KVM', 1) == 0
+    assert hc(m, 'SET_BOOT_INFO', 1, IMG_IPA, 3 * 4096) == 0           # no fit below b's
+    assert m.vminfos[1].remap_addr[0] == L.remap_start + 4 * 4096
+    assert hc(m, 'SET_BOOT_INFO', 1, IMG_IPA + 0x100000, 2 * 4096) == 1  # a's old range
+    assert m.vminfos[1].remap_addr[1] == L.remap_start
+    assert m.core_data() == (4, L.remap_start + 7 * 4096, 0b1110)
+    assert m.invariants() == []
+    # b and the new 1 gone too: everything as at boot but the generations and ids 3
+    for v in (1, b):
+        if m.vminfos[v].state != POWEROFF:
+            assert hc(m, 'POWEROFF_VM', v) == 0
+        for p in _vm_pfns(m, v):
+            assert hc(m, 'CLEAR_VM_PAGE', v, p) == 0
+        assert hc(m, 'DESTROY_VM', v) == 0
+    assert m.core_data() == (1, L.remap_start, 1 << 3)
+    assert m.vm_counts()[1][:3] == (0, 2, 1)
+    snap = m.snapshot()
+    assert snap[0] == start[0] and snap[3] == start[3] and snap[8] == start[8]
+    assert {p: n for p, n in snap[2].items() if p != COREVISOR} == \
+        {p: n for p, n in start[2].items() if p != COREVISOR}
+
+
+def test_export_generation_d68():
+    """A blob of an earlier VM on the same id (another generation) is -KE_AUTH."""
+    L, m = mk()
+    vmid = boot_vm(m)
+    out = RAM0 + 200
+    assert hc(m, 'SAVE_ENCRYPTED_VCPU', vmid, 0, out * PAGE_SIZE) == 0
+    assert hc(m, 'POWEROFF_VM', vmid) == 0
+    for p in _vm_pfns(m, vmid):
+        assert hc(m, 'CLEAR_VM_PAGE', vmid, p) == 0
+    assert hc(m, 'DESTROY_VM', vmid) == 0
+    assert hc(m, 'GEN_VMID') == vmid
+    assert hc(m, 'REGISTER_KVM', vmid) == 0
+    assert hc(m, 'REGISTER_VCPU', vmid, 0) == 0
+    # (the model alone keeps first words: the blobs' bytes are the differential test's)
+    assert m.vm_generation[vmid] == 1
+    assert m.export.key(vmid, 0) != m.export.key(vmid, 1)
+    h0, _ = m.export.seal(vmid, 2, 0, 0, bytes(16), 0)
+    h1, _ = m.export.seal(vmid, 2, 0, 0, bytes(16), 1)
+    assert h0[20:24] == bytes(4) and h1[20:24] == (1).to_bytes(4, 'little')
+    assert m.export.open(vmid, h0, bytes(16), 1) is None

@@ -185,6 +185,28 @@ kcore: host PSCI SYSTEM_OFF: powering off
 EOT
 }
 
+# D68: 120 VMs one after another on VM id 1, each run and destroyed; then
+# every id and the whole window free again. The first and the last VM print
+# (the guest's checks), the others are quiet.
+expect_vmid-reuse() {
+	expect_guest_abi vm1
+	cat <<'EOT'
+host: vmid-reuse: 120 VMs one after another, each destroyed before the next
+host: [PASS] DESTROY_VM of a VM that still owns pages is -KE_BUSY
+host: vm1: powered off by the guest (PSCI SYSTEM_OFF)
+host: [PASS] every page of the VM came back to the host, zeroed
+host: vmid-reuse: 120 of 120 VMs ran on VM id 1 to their checks and were destroyed
+host: [PASS] 120 VMs one after another on VM id 1, each run and destroyed
+host: [PASS] the last VM's 2 MB block is the host's again, zero, readable without an abort
+host: [PASS] after 120 VMs every VM id is free again: GEN_VMID hands out 1..15, then -KE_FULL
+host: [PASS] the whole image remap window is free, as at boot (an image of the window less a page fits)
+host: [PASS] the window range of a destroyed VM goes to the next one
+host: [PASS] every VM destroyed again: GEN_VMID hands out 1, the lowest id
+kcore: host PSCI SYSTEM_OFF: powering off
+EOT
+	echo ", 0 failed"
+}
+
 expect_smp() {
 	cat <<'EOT'
 kcore: cpu 1 up
@@ -208,7 +230,7 @@ EOT
 # busy-waiting CPUs share this machine's cores with QEMU's own threads).
 timeout_of() {
 	case "$1" in
-	smp) echo $((TIMEOUT * 2)) ;;
+	smp | vmid-reuse) echo $((TIMEOUT * 2)) ;;
 	*) echo "$TIMEOUT" ;;
 	esac
 }
@@ -457,7 +479,7 @@ kernel_of() {
 # ---- end SMMU --------------------------------------------------------------------
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(hello forbidden vm two-vms smp images export dma nosmmu insecure-dma devices pmu pmu-max reset)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(hello forbidden vm two-vms smp images export dma nosmmu insecure-dma devices pmu pmu-max reset vmid-reuse)
 pass=0 fail=0
 for s in "${scenarios[@]}"; do
 	out="$log/qemu-$s$([ "$GIC" = 3 ] || echo "-gicv$GIC").log"

@@ -3,7 +3,9 @@
  * each runs its own VM's vCPU with mapping requests and exits (grants,
  * MMIO, WFI), takes host stage-2 faults anywhere in RAM, drives its own
  * device context, and asks for hostile things (other VMs' pages, KCore's
- * pages, bad indices). Built with ThreadSanitizer: a data race in KCore (a
+ * pages, bad indices, destroying another CPU's VM); now and then it takes
+ * its VM apart (POWEROFF_VM, CLEAR_VM_PAGE of every page, DESTROY_VM, D68)
+ * and builds a new one on whatever id GEN_VMID hands out. Built with ThreadSanitizer: a data race in KCore (a
  * shared field touched without its lock) fails the test, and so does a
  * broken lock order (KCORE_DEBUG), a halt, or any security invariant
  * violated at the end. Prints "smp: N passed, M failed". */
@@ -15,6 +17,7 @@
 #include "fake.h"
 #include "kcore/abi.h"
 #include "kcore/core.h"
+#include "kcore/errno.h"
 #include "kcore/smmu.h"
 #include "kcore/state.h"
 #include "tk.h"
@@ -22,6 +25,8 @@
 
 #define NCPU 4
 #define STEPS 40000
+#define RECYCLE 5000 /* steps between two VMs of one CPU (D68) */
+#define IMG_PFN0 (RAM_PFN0 + 16) /* CPU i's image page: no other CPU aims at it */
 #define RAM_PFN0 (KCORE_RAM_BASE >> PAGE_SHIFT)
 #define GUEST_IPA 0x40000000UL
 #define PSTATE_EL1H 0x3C5UL
@@ -30,7 +35,7 @@ struct cpu {
 	u32 id;
 	vmid_t vm;
 	u64 rng;
-	u64 runs, exits, maps, faults, refusals;
+	u64 runs, exits, maps, faults, refusals, destroyed;
 };
 
 static u64 rnd(struct cpu *c)
@@ -55,7 +60,10 @@ static pfn_t own_pfn(struct cpu *c)
 
 static pfn_t any_pfn(struct cpu *c)
 {
-	return RAM_PFN0 + rnd(c) % (FAKE_RAM_SIZE >> PAGE_SHIFT);
+	pfn_t pfn = RAM_PFN0 + rnd(c) % (FAKE_RAM_SIZE >> PAGE_SHIFT);
+
+	/* not the CPUs' image pages: a new VM is built from them (D68) */
+	return pfn >= IMG_PFN0 && pfn < IMG_PFN0 + NCPU ? pfn + NCPU : pfn;
 }
 
 static void run_and_exit(struct cpu *c)
@@ -117,7 +125,7 @@ static void host_op(struct cpu *c)
 {
 	u32 cb = c->id;
 
-	switch (rnd(c) % 8) {
+	switch (rnd(c) % 9) {
 	case 0:
 	case 1:
 		c->faults++;
@@ -144,10 +152,54 @@ static void host_op(struct cpu *c)
 		if (kcore_host_stage2_fault(kc.core_start + (rnd(c) % 256) * PAGE_SIZE) < 0)
 			c->refusals++;
 		break;
+	case 7: /* hostile: destroy a VM that runs, or another CPU's being taken apart (D68) */
+		if (rnd(c) % 2 && hc(KCORE_HC_DESTROY_VM, 1 + rnd(c) % (NCPU + 1), 0, 0, 0) < 0)
+			c->refusals++;
+		break;
 	default:
 		hc(KCORE_HC_NOP, 0, 0, 0, 0);
 		break;
 	}
+}
+
+static vmid_t make_vm(u32 i);
+
+/* D68: the CPU's VM taken apart while the others run theirs: powered off,
+ * every page it owns taken back (found under S2PAGE; another CPU's hostile
+ * CLEAR_VM_PAGE may take some first), destroyed; then a new VM on the id
+ * GEN_VMID hands out now. */
+static void recycle(struct cpu *c)
+{
+	static pfn_t owned[NCPU][4096];
+	struct kcore_exit_hw hw;
+	struct kcore_exit_info out;
+	u32 n = 0;
+	long r;
+
+	/* a vCPU left ACTIVE by resumed exits goes back to the host first */
+	memset(&hw, 0, sizeof(hw));
+	hw.ec = ARM_EXCEPTION_INTERRUPT;
+	(void)kcore_vm_exit(c->vm, 0, &hw, &out);
+	if (hc(KCORE_HC_POWEROFF_VM, c->vm, 0, 0, 0) != 0) {
+		fprintf(stderr, "smp: cpu %u: POWEROFF_VM of VM %u refused\n", c->id, c->vm);
+		exit(1);
+	}
+	lock_acquire(S2PAGE_ID);
+	for (u64 i = 0; i < kc.ram_pages && n < 4096; i++)
+		if (kc.s2page[i].owner == c->vm)
+			owned[c->id][n++] = RAM_PFN0 + i;
+	lock_release(S2PAGE_ID);
+	for (u32 k = 0; k < n; k++)
+		hc(KCORE_HC_CLEAR_VM_PAGE, c->vm, owned[c->id][k], 0, 0);
+	r = hc(KCORE_HC_DESTROY_VM, c->vm, 0, 0, 0);
+	/* -KE_STATE: another CPU's hostile DESTROY_VM was first (the VM owned
+	 * nothing any more), and the id may already be someone else's */
+	if (r != 0 && r != -KE_STATE) {
+		fprintf(stderr, "smp: cpu %u: DESTROY_VM of VM %u refused (%ld)\n", c->id, c->vm, r);
+		exit(1);
+	}
+	c->destroyed++;
+	c->vm = make_vm(c->id);
 }
 
 static void *cpu_main(void *arg)
@@ -156,7 +208,9 @@ static void *cpu_main(void *arg)
 
 	fake_set_cpu(c->id);
 	for (u32 i = 0; i < STEPS; i++) {
-		if (rnd(c) % 3)
+		if (i % RECYCLE == RECYCLE - 1)
+			recycle(c);
+		else if (rnd(c) % 3)
 			run_and_exit(c);
 		else
 			host_op(c);
@@ -175,11 +229,11 @@ static vmid_t make_vm(u32 i)
 	long vm = hc(KCORE_HC_GEN_VMID, 0, 0, 0, 0);
 
 	/* the host loads the signed image into its page first */
-	memcpy(fake_ram_write((RAM_PFN0 + 16 + i) << PAGE_SHIFT), test_image_smp, sizeof(test_image_smp));
+	memcpy(fake_ram_write((IMG_PFN0 + i) << PAGE_SHIFT), test_image_smp, sizeof(test_image_smp));
 	if (vm < 0 || hc(KCORE_HC_REGISTER_KVM, (u64)vm, 0, 0, 0) ||
 	    hc(KCORE_HC_REGISTER_VCPU, (u64)vm, 0, 0, 0) ||
 	    hc(KCORE_HC_SET_BOOT_INFO, (u64)vm, GUEST_IPA, PAGE_SIZE, 0) != 0 ||
-	    hc(KCORE_HC_REMAP_VM_IMAGE, (u64)vm, RAM_PFN0 + 16 + i, 0, 0) ||
+	    hc(KCORE_HC_REMAP_VM_IMAGE, (u64)vm, IMG_PFN0 + i, 0, 0) ||
 	    hc(KCORE_HC_VERIFY_VM, (u64)vm, 0, 0, 0)) {
 		fprintf(stderr, "smp: cannot set up VM %u\n", i);
 		exit(1);
@@ -208,10 +262,10 @@ int main(void)
 	for (u32 i = 0; i < NCPU; i++)
 		pthread_join(t[i], NULL);
 	for (u32 i = 0; i < NCPU; i++) {
-		printf("smp: cpu %u: %llu runs, %llu exits, %llu mapping requests, %llu host faults, %llu refusals\n",
+		printf("smp: cpu %u: %llu runs, %llu exits, %llu mapping requests, %llu host faults, %llu refusals, %llu VMs destroyed\n",
 		       i, (unsigned long long)cpus[i].runs, (unsigned long long)cpus[i].exits,
 		       (unsigned long long)cpus[i].maps, (unsigned long long)cpus[i].faults,
-		       (unsigned long long)cpus[i].refusals);
+		       (unsigned long long)cpus[i].refusals, (unsigned long long)cpus[i].destroyed);
 		/* Each CPU must have got real work done, not only refusals. */
 		if (cpus[i].runs < STEPS / 10) {
 			printf("smp: cpu %u ran its vCPU only %llu times\n", i, (unsigned long long)cpus[i].runs);

@@ -42,9 +42,10 @@ void *arch_phys_to_virt(phys_addr_t pa)
 /* EL2 runs on pKVM's stage-1 table, not on COREVISOR's as standalone, so
  * the window KCore maps in COREVISOR's table (local_remap_vm_image) is
  * mirrored into a private hyp VA range of the same size, page by page, the
- * first time the core reads a page of it. A window address is never given
- * out twice (the core's next_remap_ptr only grows), so a mirrored page
- * never changes and is mapped once. Under NPT(COREVISOR), which the core
+ * first time the core reads a page of it. A window address is given out
+ * again only after DESTROY_VM released it (D68,
+ * arch_remap_window_released), so a mirrored page does not change while
+ * it is mirrored. Under NPT(COREVISOR), which the core
  * holds whenever it reads the window (image_authenticate). */
 static u64 window_va;
 static u64 window_mirrored[KCORE_REMAP_SIZE / PAGE_SIZE / 64];
@@ -79,6 +80,27 @@ const void *arch_remap_window(u64 va, u64 len)
 		if (!(window_mirrored[page / 64] & 1UL << (page % 64)))
 			window_mirror(page);
 	return (const void *)(uintptr_t)(window_va + off);
+}
+
+/* D68: a window range released by DESTROY_VM may be handed out again with
+ * other frames, so each mirrored page of it is unmapped (the glue
+ * invalidates the TLBs of every CPU) and forgotten: the next read of the
+ * range mirrors the new frames. Under NPT(COREVISOR) and CORE, after the
+ * core removed COREVISOR's entries of the range. */
+void arch_remap_window_released(u64 va, u64 pages)
+{
+	u64 off = va - KCORE_REMAP_START;
+
+	if (va < KCORE_REMAP_START || va % PAGE_SIZE || pages > KCORE_REMAP_SIZE / PAGE_SIZE ||
+	    off > KCORE_REMAP_SIZE - pages * PAGE_SIZE)
+		arch_halt("linux: a released range outside the remap window", va, pages);
+	for (u64 page = off / PAGE_SIZE; page < off / PAGE_SIZE + pages; page++) {
+		if (!(window_mirrored[page / 64] & 1UL << (page % 64)))
+			continue;
+		if (kcore_glue_unmap_page(window_va + page * PAGE_SIZE) != 0)
+			arch_halt("linux: the glue cannot unmap a remap window page", page, 0);
+		window_mirrored[page / 64] &= ~(1UL << (page % 64));
+	}
 }
 
 

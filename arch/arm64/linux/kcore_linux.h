@@ -61,6 +61,7 @@ u64 kcore_glue_map_device(u64 pa, u64 size);
  * (0: none); one page mapped read-only at va (0, or < 0: not mapped). */
 u64 kcore_glue_alloc_va(u64 size);
 long kcore_glue_map_page(u64 va, u64 pa);
+long kcore_glue_unmap_page(u64 va); /* 0, or not mapped (patch 0008) */
 /* arch.c: a device region KCore keeps mapped (home.h's home_device_va);
  * the image remap window's hyp VA range (at init). */
 void linux_map_device(u64 pa, u64 size);

@@ -66,7 +66,11 @@ void host_exception(u64 kind, u64 *frame)
 
 void check(bool ok, const char *what)
 {
+	bool quiet = hprintf_quiet;
+
+	hprintf_quiet = quiet && ok; /* a failure is always printed */
 	hprintf("host: [%s] %s\n", ok ? "PASS" : "FAIL", what);
+	hprintf_quiet = quiet;
 	if (ok)
 		passed++;
 	else
@@ -199,7 +203,7 @@ void scenario(void)
 #endif
 
 #if defined(SCENARIO_VM) || defined(SCENARIO_TWO_VMS) || defined(SCENARIO_IMAGES) || \
-	defined(SCENARIO_EXPORT) || defined(SCENARIO_RESET)
+	defined(SCENARIO_EXPORT) || defined(SCENARIO_RESET) || defined(SCENARIO_VMID_REUSE)
 /* Guests (tests/qemu/guests): the host loads the image into its own pages,
  * declares it (SET_BOOT_INFO, REMAP_VM_IMAGE, VERIFY_VM), registers vCPUs
  * with a run page each, and runs them round-robin, one VCPU_RUN at a time,
@@ -763,6 +767,98 @@ void scenario(void)
 	hprintf("host: reset: PSCI SYSTEM_RESET with the VM's pages uncleared\n");
 	host_smc(PSCI_SYSTEM_RESET, 0, 0, 0);
 	check(false, "PSCI SYSTEM_RESET returned");
+}
+#endif
+
+#ifdef SCENARIO_VMID_REUSE
+/* D68: 120 VMs one after another, each on VM id 1: built from the signed
+ * guest image, run to the guest's checks and its SYSTEM_OFF, every page
+ * taken back zeroed (CLEAR_VM_PAGE), destroyed (DESTROY_VM). Without
+ * DESTROY_VM the 16th GEN_VMID is -KE_FULL; without the pool reset the
+ * third VM on the id has no pud table page left for VERIFY_VM (-KE_NOMEM).
+ * Then the start's state, as the host can see it: every id free (the
+ * lowest first), the whole window free (one image the size of the window
+ * less a page fits, as at boot), the VM's memory the host's. */
+#define REUSE_VMS 120
+#define REUSE_IDS 16 /* COREVISOR: VM ids 1..15 */
+
+static bool reuse_destroy(struct vm_ctx *vm)
+{
+	bool ok = host_hvc(KCORE_HC_DESTROY_VM, (u64)vm->vmid, 0, 0, 0, 0) == 0;
+
+	/* refused now: the id is UNUSED */
+	ok &= host_hvc(KCORE_HC_DESTROY_VM, (u64)vm->vmid, 0, 0, 0, 0) == -KE_STATE;
+	return ok;
+}
+
+static void reuse_window_and_ids(void)
+{
+	bool ok = true;
+	u64 window_pages = 128UL << 8; /* KCORE_REMAP_SIZE / 4096 on QEMU virt */
+
+	for (u32 i = 1; i < REUSE_IDS; i++)
+		ok &= host_hvc(KCORE_HC_GEN_VMID, 0, 0, 0, 0, 0) == i;
+	ok &= host_hvc(KCORE_HC_GEN_VMID, 0, 0, 0, 0, 0) == -KE_FULL;
+	check(ok, "after 120 VMs every VM id is free again: GEN_VMID hands out 1..15, then -KE_FULL");
+	ok = host_hvc(KCORE_HC_REGISTER_KVM, 1, 0, 0, 0, 0) == 0 &&
+	     host_hvc(KCORE_HC_REGISTER_KVM, 2, 0, 0, 0, 0) == 0;
+	ok &= host_hvc(KCORE_HC_SET_BOOT_INFO, 1, GUEST_LOAD, window_pages * 4096, 0, 0) == -KE_FULL;
+	ok &= host_hvc(KCORE_HC_SET_BOOT_INFO, 1, GUEST_LOAD, (window_pages - 1) * 4096, 0, 0) == 0;
+	ok &= host_hvc(KCORE_HC_SET_BOOT_INFO, 2, GUEST_LOAD, 4096, 0, 0) == -KE_FULL;
+	check(ok, "the whole image remap window is free, as at boot (an image of the window less a page fits)");
+	ok = host_hvc(KCORE_HC_POWEROFF_VM, 1, 0, 0, 0, 0) == 0 &&
+	     host_hvc(KCORE_HC_DESTROY_VM, 1, 0, 0, 0, 0) == 0;
+	ok &= host_hvc(KCORE_HC_SET_BOOT_INFO, 2, GUEST_LOAD, (window_pages - 1) * 4096, 0, 0) == 0;
+	check(ok, "the window range of a destroyed VM goes to the next one");
+	ok = host_hvc(KCORE_HC_POWEROFF_VM, 2, 0, 0, 0, 0) == 0 &&
+	     host_hvc(KCORE_HC_DESTROY_VM, 2, 0, 0, 0, 0) == 0;
+	for (u32 i = 3; i < REUSE_IDS; i++)
+		ok &= host_hvc(KCORE_HC_REGISTER_KVM, i, 0, 0, 0, 0) == 0 &&
+		      host_hvc(KCORE_HC_POWEROFF_VM, i, 0, 0, 0, 0) == 0 &&
+		      host_hvc(KCORE_HC_DESTROY_VM, i, 0, 0, 0, 0) == 0;
+	ok &= host_hvc(KCORE_HC_GEN_VMID, 0, 0, 0, 0, 0) == 1;
+	check(ok, "every VM destroyed again: GEN_VMID hands out 1, the lowest id");
+}
+
+void scenario(void)
+{
+	struct vm_ctx *vm = &vms[0];
+	u32 good = 0, zero = 0;
+	u64 before;
+	long r;
+
+	hprintf("host: vmid-reuse: %u VMs one after another, each destroyed before the next\n",
+		REUSE_VMS);
+	for (u32 n = 0; n < REUSE_VMS; n++) {
+		bool ok;
+
+		for (u32 i = 0; i < sizeof(*vm); i++)
+			((volatile u8 *)vm)[i] = 0;
+		hprintf_quiet = n != 0 && n != REUSE_VMS - 1; /* the first and the last print */
+		vm_create(vm, 0x50000000UL);
+		vms_run(vm, 1);
+		ok = vm->vmid == 1 && vm->powered_off;
+		/* a live VM is not destroyed: its pages are still its own */
+		if (n == 0) {
+			r = call("DESTROY_VM(vmid) with its pages", KCORE_HC_DESTROY_VM, (u64)vm->vmid, 0,
+				 0, 0);
+			check(r == -KE_BUSY, "DESTROY_VM of a VM that still owns pages is -KE_BUSY");
+		}
+		vm_reclaim(vm);
+		ok &= reuse_destroy(vm);
+		good += ok;
+	}
+	hprintf_quiet = false;
+	/* the host's pages of the last VM's block, every one readable and zero */
+	before = aborts;
+	for (u64 pa = VM_BLOCK(vm); pa < VM_BLOCK(vm) + 0x200000UL; pa += 4096)
+		zero += peek(pa) == 0 && peek(pa + 4088) == 0;
+	hprintf("host: vmid-reuse: %u of %u VMs ran on VM id 1 to their checks and were destroyed\n",
+		good, REUSE_VMS);
+	check(good == REUSE_VMS, "120 VMs one after another on VM id 1, each run and destroyed");
+	check(zero == 512 && aborts == before,
+	      "the last VM's 2 MB block is the host's again, zero, readable without an abort");
+	reuse_window_and_ids();
 }
 #endif
 

@@ -20,10 +20,14 @@ void host_putc(char c)
 	uart[0] = (u8)c;
 }
 
+bool hprintf_quiet;
+
 void hprintf(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (hprintf_quiet)
+		return;
 	va_start(ap, fmt);
 	fmt_vprint(host_putc, fmt, ap);
 	va_end(ap);

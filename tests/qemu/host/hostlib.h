@@ -20,5 +20,8 @@ void host_exception(u64 kind, u64 *frame);
  * printf over platform/fmt.c. */
 void host_putc(char c);
 __attribute__((format(printf, 1, 2))) void hprintf(const char *fmt, ...);
+/* While set, hprintf prints nothing (vmid-reuse: 120 VMs would flood the
+ * console); check() still prints a failure. */
+extern bool hprintf_quiet;
 
 #endif
