@@ -166,9 +166,12 @@ int main(int argc, char **argv)
 	}
 	long pins1 = pins_held(), free1 = field("/proc/meminfo", "MemFree");
 	printf("vm-cycles: %ld of %ld VMs created, run to their SYSTEM_OFF and destroyed\n", done, n);
-	printf("vm-cycles: pages pinned for KCore's VMs before %ld, after %ld%s\n", pins0, pins1,
-	       pins0 == pins1 && pins0 >= 0 ? ": every page KVM pinned was released" :
-	       pins0 < 0 ? ": /dev/kcore_test cannot say" : ": LEAKED");
+	const char *verdict = ": LEAKED";
+	if (pins0 < 0 || pins1 < 0)
+		verdict = ": /dev/kcore_test cannot say";
+	else if (pins0 == pins1)
+		verdict = ": every page KVM pinned was released";
+	printf("vm-cycles: pages pinned for KCore's VMs before %ld, after %ld%s\n", pins0, pins1, verdict);
 	printf("vm-cycles: MemFree before %ld kB, after %ld kB (%+ld kB)\n", free0, free1, free1 - free0);
 	return done == n && pins0 == pins1 && pins0 >= 0 ? 0 : 1;
 }
