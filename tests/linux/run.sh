@@ -151,7 +151,7 @@ for mode in "${modes[@]}"; do
 		check "$log" "the tampered VM never ran" "host: vmm tampered exit 2"
 		check "$log" "an unsigned image: KVM_RUN refused" "host: vmm unsigned exit 2"
 		check "$log" "the VMM: the Linux guest through KCore, kernel and initramfs signed (two slots)" \
-			"vCPU(s), vGICv3, through KCore (signed kernel and initrd)" 3
+			"vCPU(s), vGICv3, through KCore (signed kernel and initrd)" 5
 		for n in 1 2; do
 			check "$log" "linux guest through KCore on $n vCPU(s): booted to its shell" " up, $n cpu(s)"
 			check "$log" "linux guest through KCore on $n vCPU(s): powered off, vmm exit 0" "host: vmm linux $n exit 0"
@@ -179,6 +179,9 @@ for mode in "${modes[@]}"; do
 		check "$log" "a tampered initramfs refused at KVM_RUN, the slots named" \
 			"vmm: KVM_RUN: KCore refused the VM's images (slot 0: /guest/Image.signed, slot 1: /guest/initrd.tampered)"
 		check "$log" "the VM with the tampered initramfs never ran" "host: vmm linux tampered exit 2"
+		check "$log" "a guest reboot: the VMM starts the VM again" "vmm: guest reset: starting it again (boot 2)"
+		check "$log" "a guest reboot: the second boot verified and ran" "guest-rebooted-ok"
+		check "$log" "a guest reboot: powered off after it, vmm exit 0" "host: vmm linux reboot exit 0"
 		cycles=${LINUX_TEST_CYCLES:-300}
 		check "$log" "$cycles VMs one after another (VM ids and image window reused, D68)" \
 			"vm-cycles: $cycles of $cycles VMs created, run to their SYSTEM_OFF and destroyed"

@@ -14,7 +14,11 @@
  *   --probe-mem (at the same point, the host's ways into a page of the running
  *   guest through this process: /proc/self/mem, process_vm_readv, a write(2)
  *   from it, fork, a core dump of this address space; each must be refused
- *   or get no guest data, and the host and the guest must go on)
+ *   or get no guest data, and the host and the guest must go on),
+ *   --reboot (a guest's PSCI SYSTEM_RESET starts the VM again, up to 4
+ *   times: this process executes itself again, so the old VM is destroyed
+ *   and a new one built and, with --kcore, verified again; a kernel's
+ *   command line starts with vmm.boot=N, its boot's number from 1)
  *
  * The guest: RAM at 0x40000000, an in-kernel vGIC at 0x08000000, the arch
  * timer, PSCI 0.2+ by HVC (handled in the host kernel), a PL011 at 0x09000000
@@ -63,7 +67,7 @@ struct opts {
 	uint64_t mem;
 	int cpus, gic; /* gic: 2, 3, 0 = auto */
 	int kcore;     /* signed images, through KCore */
-	int probe_regs, probe_mem;
+	int probe_regs, probe_mem, reboot;
 };
 
 /* kvm-arm.mode=kcore's VM ioctl (patches/linux, arch/arm64/include/uapi/asm/kvm.h),
@@ -86,6 +90,8 @@ static struct {
 	size_t run_size;
 	const char *mark;
 	int probe_regs, probe_mem, vcpu0_fd;
+	int reboot;    /* --reboot */
+	char **argv;   /* this process's, for --reboot */
 	size_t mark_matched;
 	uint64_t start_ticks;
 	int marked; /* 1: mark seen, 2: reported */
@@ -113,7 +119,7 @@ static void usage(void)
 {
 	fputs("usage: vmm (--kernel Image | --bare flat.bin) [--initrd file] [--cmdline str]\n"
 	      "           [--mem 256M] [--cpus n] [--gic 3|2|auto] [--mark string] [--kcore]\n"
-	      "           [--probe-regs] [--probe-mem]\n",
+	      "           [--probe-regs] [--probe-mem] [--reboot]\n",
 	      stderr);
 	exit(2);
 }
@@ -153,6 +159,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		}
 		if (!strcmp(a, "--probe-mem")) {
 			o->probe_mem = 1;
+			continue;
+		}
+		if (!strcmp(a, "--reboot")) {
+			o->reboot = 1;
 			continue;
 		}
 		if (!v)
@@ -427,6 +437,29 @@ static void on_tx(uint8_t c)
 
 static pthread_mutex_t uart_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* This boot's number (1 for the first), from the environment --reboot sets. */
+static int boot_number(void)
+{
+	const char *n = getenv("VMM_BOOT");
+	return n ? atoi(n) : 1;
+}
+
+/* --reboot: the guest asked for a reset. The VM starts again from nothing:
+ * this program executes itself again (every fd it has is close-on-exec, so
+ * the VM is destroyed and its pages go back), at most 4 times. */
+static void reboot_vm(void)
+{
+	int next = boot_number() + 1;
+	char n[16];
+	if (next > 5)
+		die("the guest reset itself 4 times: stopping");
+	fprintf(stderr, "\nvmm: guest reset: starting it again (boot %d)\n", next);
+	snprintf(n, sizeof(n), "%d", next);
+	setenv("VMM_BOOT", n, 1);
+	execv("/proc/self/exe", vm.argv);
+	die("cannot execute myself again: %s", strerror(errno));
+}
+
 static const char *result(long r, int err)
 {
 	return r < 0 ? strerror(err) : "accepted";
@@ -563,6 +596,8 @@ static void *run_vcpu(void *arg)
 				fprintf(stderr, "\nvmm: guest powered off\n");
 				exit(0);
 			}
+			if (run->system_event.type == KVM_SYSTEM_EVENT_RESET && vm.reboot)
+				reboot_vm();
 			fprintf(stderr, "\nvmm: guest system event %u (reset/crash): stopping\n",
 				run->system_event.type);
 			exit(run->system_event.type == KVM_SYSTEM_EVENT_RESET ? 0 : 1);
@@ -632,6 +667,8 @@ int main(int argc, char **argv)
 {
 	struct opts o;
 	parse_args(argc, argv, &o);
+	vm.argv = argv;
+	vm.reboot = o.reboot;
 	setvbuf(stdout, NULL, _IONBF, 0);
 	vm.ncpus = o.cpus;
 	vm.mark = o.mark;
@@ -708,7 +745,12 @@ int main(int argc, char **argv)
 	vm.probe_regs = o.probe_regs;
 	vm.probe_mem = o.probe_mem;
 	setup_vgic(o.gic);
-	build_dtb(dtb_off, o.cmdline, initrd_off, initrd_size);
+	char cmdline[4096];
+	if (o.kernel) /* the boot's number, before anything init would take as its own */
+		snprintf(cmdline, sizeof(cmdline), "vmm.boot=%d %s", boot_number(), o.cmdline);
+	else
+		snprintf(cmdline, sizeof(cmdline), "%s", o.cmdline);
+	build_dtb(dtb_off, cmdline, initrd_off, initrd_size);
 	pl011_init(on_tx);
 
 	fprintf(stderr, "vmm: %s %s, %llu MB, %d vCPU(s), vGICv%d%s\n", o.kernel ? "kernel" : "bare",
