@@ -373,7 +373,7 @@ linux-kcore-insecure-dma:
 endif
 linux-test: linux-initramfs linux-kcore-insecure-dma
 	$(Q)tests/linux/run.sh
-	$(Q)scripts/linux/with-kcore-object $(LK_INSECURE_OBJ) tests/linux/run.sh kcore-vm kcore-debian
+	$(Q)scripts/linux/with-kcore-object $(LK_INSECURE_OBJ) tests/linux/run.sh kcore-vm
 linux-bench: linux-initramfs
 	$(Q)tests/linux/bench.sh
 .PHONY: linux-kernel linux-initramfs linux-test linux-bench linux-kcore-insecure-dma

@@ -104,12 +104,12 @@ if [ $rc -eq 0 ]; then
 	grep -E '^linux-test: [a-z]+:|  FAIL' "$log/linux.log" | sed 's/^/  /'
 	echo "  $line"
 	if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "linux test bed (did not run)" 1; fi
-	echo "== VMs through KCore inside Linux: the bare guest, the 6.1 Image on 1 and 2 vCPUs, Debian's kernel (KCore built with the opt-in KCORE_INSECURE_DMA=1, D45)"
+	echo "== VMs through KCore inside Linux: the bare guest, the 6.1 Image on 1 and 2 vCPUs (KCore built with the opt-in KCORE_INSECURE_DMA=1, D45)"
 	$MAKE -s linux-kcore-insecure-dma >"$log/build-linux-insecure-dma.log" 2>&1; rc=$?
 	[ $rc -eq 0 ] || tail -n 30 "$log/build-linux-insecure-dma.log"
 	count "build linux-kcore with KCORE_INSECURE_DMA=1" $rc
 	line=$(scripts/linux/with-kcore-object build/insecure-dma/linux-kcore/kcore-hyp.o \
-		tests/linux/run.sh kcore-vm kcore-debian 2>&1 | tee "$log/linux-kcore-vm.log" | tail -n 1)
+		tests/linux/run.sh kcore-vm 2>&1 | tee "$log/linux-kcore-vm.log" | tail -n 1)
 	grep -E '^linux-test: [a-z-]+:|  FAIL|with-kcore-object' "$log/linux-kcore-vm.log" | sed 's/^/  /'
 	echo "  $line"
 	if echo "$line" | grep -q 'passed'; then add_counts "$line"; else count "linux kcore-vm (did not run)" 1; fi

@@ -97,15 +97,32 @@ static struct {
 	int marked; /* 1: mark seen, 2: reported */
 } vm;
 
-static void die(const char *fmt, ...)
+/* The VM's end (its power-off, a reset, an error): the first vCPU thread
+ * to get there ends the process, once. Another vCPU's KVM_RUN may fail
+ * right after the guest powered off (KCore refuses to run a powered-off
+ * VM), and two threads in exit() at once can hang in the C library. */
+static _Atomic int vm_ending;
+
+static _Noreturn void end_vm(int code)
+{
+	if (vm_ending++)
+		for (;;)
+			pause(); /* the other thread ends the process */
+	fflush(stdout);
+	_exit(code);
+}
+
+static _Noreturn void die(const char *fmt, ...)
 {
 	va_list ap;
+	if (vm_ending)
+		end_vm(2); /* the VM ended already: nothing to say */
 	va_start(ap, fmt);
 	fputs("vmm: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-	exit(2);
+	end_vm(2);
 }
 
 static uint64_t counter(void)
@@ -593,14 +610,15 @@ static void *run_vcpu(void *arg)
 		case KVM_EXIT_SYSTEM_EVENT:
 			fflush(stdout);
 			if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN) {
-				fprintf(stderr, "\nvmm: guest powered off\n");
-				exit(0);
+				if (!vm_ending)
+					fprintf(stderr, "\nvmm: guest powered off\n");
+				end_vm(0);
 			}
 			if (run->system_event.type == KVM_SYSTEM_EVENT_RESET && vm.reboot)
 				reboot_vm();
 			fprintf(stderr, "\nvmm: guest system event %u (reset/crash): stopping\n",
 				run->system_event.type);
-			exit(run->system_event.type == KVM_SYSTEM_EVENT_RESET ? 0 : 1);
+			end_vm(run->system_event.type == KVM_SYSTEM_EVENT_RESET ? 0 : 1);
 		case KVM_EXIT_FAIL_ENTRY:
 			die("KVM_RUN: entry failed, reason 0x%llx",
 			    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
