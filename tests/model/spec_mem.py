@@ -204,18 +204,25 @@ class MemSpec:
             return self.local_mmap_h(HOSTVISOR, addr, 3, pte)
         return -KE_OWNER
 
-    # ---- local_clear_vm_page -------------------------------------------------------------
-    def local_clear_vm_page(self, vmid, pfn):
-        if not is_vm(vmid) or not pfn < PFN_SPACE:  # R3
-            return -KE_RANGE
+    def vm_check_stopped(self, vmid):
+        """D16 (kcore/mem_host.c vm_check_stopped): POWEROFF, no ACTIVE vCPU, no SMMU
+        context of the VM; 0 or the refusal. CLEAR_VM_PAGE and DESTROY_VM (D68)."""
         info = self.vminfos[vmid]
-        # D16: POWEROFF, no ACTIVE vCPU, no SMMU context of the VM.
         if info.state != POWEROFF:
             return -KE_STATE
         if ACTIVE in info.vcpu_state:
             return -KE_BUSY
         if vmid in self.smmu_vmid:
             return -KE_BUSY
+        return 0
+
+    # ---- local_clear_vm_page -------------------------------------------------------------
+    def local_clear_vm_page(self, vmid, pfn):
+        if not is_vm(vmid) or not pfn < PFN_SPACE:  # R3
+            return -KE_RANGE
+        ret = self.vm_check_stopped(vmid)
+        if ret:
+            return ret
         page = self.s2page(pfn)
         if page[0] == vmid:
             rc = self.host_unmap(pfn, commit=False)

@@ -139,12 +139,9 @@ class VmSpec:
         if not is_vm(vmid):
             return -KE_RANGE
         info = self.vminfos[vmid]
-        if info.state != POWEROFF:
-            return -KE_STATE
-        if ACTIVE in info.vcpu_state:
-            return -KE_BUSY
-        if vmid in self.smmu_vmid:
-            return -KE_BUSY
+        ret = self.vm_check_stopped(vmid)  # D16: POWEROFF, no ACTIVE vCPU, no SMMU context
+        if ret:
+            return ret
         if self.vm_pages[vmid] != 0:
             return -KE_BUSY
         if self.vm_generation[vmid] == 0xFFFFFFFF:
